@@ -1,0 +1,103 @@
+// swift-tools-version: 6.2
+//
+// QazLine: line-side track-and-trace for excise-stamped alcohol (QazTrack pilot).
+// Dependency direction (A → B means A may import B):
+//   LineCore                       (domain values, no I/O, imports none of our targets)
+//   ConfigKit → Yams               (strict YAML → Codable with file:line key-path errors)
+//   LineConfig → LineCore, ConfigKit
+//   COpenCVShim, CZXingShim        (C++ behind extern "C"; Swift never sees a C++ type)
+//   LineAgent (exe) → LineConfig, LineCore, C* adapters   — the agent's composition root
+//   QazServer → ConfigKit, LineCore;  QazServerApp (exe) → QazServer
+// The agent side and the server side never import each other.
+import PackageDescription
+
+/// One set of settings for every Swift target (Hummingbird's habit).
+let swiftSettings: [SwiftSetting] = [
+    .enableUpcomingFeature("ExistentialAny"),
+    .enableUpcomingFeature("MemberImportVisibility"),
+]
+
+/// OpenCV modules we actually use. `pkg-config opencv4` would link all ~55 modules and cost ~0.4 s per process
+/// start (see shared/notes/native-libraries.md), so the shim names them one by one.
+let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
+
+let package = Package(
+    name: "QazLine",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "lineagent", targets: ["LineAgent"]),
+        .executable(name: "qazserver", targets: ["QazServerApp"]),
+        .library(name: "LineCore", targets: ["LineCore"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+    ],
+    targets: [
+        // MARK: C libraries (system libraries found by pkg-config, installed from Debian)
+        .systemLibrary(
+            name: "CZBar", pkgConfig: "zbar",
+            providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(
+            name: "CModbus", pkgConfig: "libmodbus",
+            providers: [.apt(["libmodbus-dev"])]),
+        .target(
+            name: "COpenCVShim",
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            linkerSettings: openCVModules.map { .linkedLibrary($0) }),
+        .target(
+            name: "CZXingShim",
+            dependencies: ["CZBar"],
+            cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-I/usr/include/ZXing"])],
+            linkerSettings: [.linkedLibrary("ZXing")]),
+
+        // MARK: Domain and configuration
+        .target(name: "LineCore", swiftSettings: swiftSettings),
+        .target(
+            name: "ConfigKit",
+            dependencies: [.product(name: "Yams", package: "Yams")],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LineConfig",
+            dependencies: ["LineCore", "ConfigKit"],
+            swiftSettings: swiftSettings),
+
+        // MARK: Server side
+        .target(
+            name: "QazServer",
+            dependencies: ["ConfigKit", "LineCore"],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "QazServerApp",
+            dependencies: [
+                "QazServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Agent side
+        .executableTarget(
+            name: "LineAgent",
+            dependencies: [
+                "LineCore", "LineConfig", "ConfigKit",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Tests
+        .testTarget(name: "LineCoreTests", dependencies: ["LineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LineConfigTests",
+            dependencies: ["LineConfig", "ConfigKit", "LineCore", "QazServer"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "NativeLibrariesTests",
+            dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "LineAgentTests",
+            dependencies: ["LineAgent"],
+            swiftSettings: swiftSettings),
+    ]
+)

@@ -1,0 +1,148 @@
+import ConfigKit
+import Foundation
+
+/// The registrar server's configuration (`Config/server.example.yaml`). Decoded once and validated at start-up.
+public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
+    /// Where the HTTP API listens.
+    public var listen: ListenConfiguration
+    /// Where codes, activations and reports are stored.
+    public var storage: StorageConfiguration
+    /// HTTPS; without it the server speaks plain HTTP (keep it on loopback then).
+    public var tls: TLSConfiguration?
+    /// Request and rate limits.
+    public var limits: LimitsConfiguration
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        listen = try c.decodeIfPresent(ListenConfiguration.self, forKey: .listen) ?? ListenConfiguration()
+        storage = try c.decode(StorageConfiguration.self, forKey: .storage)
+        tls = try c.decodeIfPresent(TLSConfiguration.self, forKey: .tls)
+        limits = try c.decodeIfPresent(LimitsConfiguration.self, forKey: .limits) ?? LimitsConfiguration()
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.validate("listen", listen)
+        v.validate("storage", storage)
+        if let tls { v.validate("tls", tls) }
+        v.validate("limits", limits)
+    }
+}
+
+/// The listening socket.
+public struct ListenConfiguration: Codable, Sendable, ValidatableConfig {
+    public var host: String
+    public var port: ConfigPort
+
+    public init() {
+        host = "127.0.0.1"
+        port = ConfigPort(8080)!
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        host = try c.decodeIfPresent(String.self, forKey: .host) ?? "127.0.0.1"
+        port = try c.decodeIfPresent(ConfigPort.self, forKey: .port) ?? ConfigPort(8080)!
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(!host.isEmpty, at: "host", "the listen address is empty")
+    }
+}
+
+/// Storage backends.
+public enum StorageBackend: String, ConfigEnum, Codable {
+    /// One SQLite file (WAL): the embedded default.
+    case sqlite
+    /// A PostgreSQL server, for the registrar that outgrows one file.
+    case postgres
+}
+
+/// Where the registrar keeps its data.
+public struct StorageConfiguration: Codable, Sendable, ValidatableConfig {
+    public var backend: StorageBackend
+    /// sqlite: the database file (relative to this configuration file unless absolute).
+    public var path: String?
+    /// postgres: `postgres://user:password@host:port/database`.
+    public var url: String?
+    /// postgres: connections in the pool.
+    public var poolSize: Int?
+
+    public func validate(_ v: inout ConfigValidator) {
+        switch backend {
+        case .sqlite:
+            v.check(!(path ?? "").isEmpty, at: "path", "the sqlite backend needs path (the database file)")
+            if url != nil { v.error(at: "url", "applies to backend postgres only") }
+            if poolSize != nil { v.error(at: "poolSize", "applies to backend postgres only") }
+        case .postgres:
+            if path != nil { v.error(at: "path", "applies to backend sqlite only") }
+            if let url {
+                let parsed = URL(string: url)
+                v.check(["postgres", "postgresql"].contains(parsed?.scheme ?? "") && parsed?.host != nil, at: "url",
+                        "expected postgres://user:password@host:port/database")
+            } else {
+                v.error(at: "url", "the postgres backend needs url (postgres://user:password@host:port/database)")
+            }
+            if let poolSize { v.checkRange(poolSize, 1...256, at: "poolSize", what: "connections") }
+        }
+    }
+}
+
+/// Certificates for HTTPS.
+public struct TLSConfiguration: Codable, Sendable, ValidatableConfig {
+    /// PEM certificate chain.
+    public var certificate: String
+    /// PEM private key.
+    public var privateKey: String
+    /// PEM CA bundle; when set, clients must present a certificate it signed (mutual TLS).
+    public var clientCA: String?
+
+    public func validate(_ v: inout ConfigValidator) {
+        for (key, path) in [("certificate", certificate), ("privateKey", privateKey)] + (clientCA.map { [("clientCA", $0)] } ?? []) {
+            let url = v.resolve(path)
+            v.check(FileManager.default.fileExists(atPath: url.path), at: key, "\"\(path)\" does not exist (resolved to \(url.path))")
+        }
+    }
+}
+
+/// Limits that protect the server.
+public struct LimitsConfiguration: Codable, Sendable, ValidatableConfig {
+    /// Largest request body accepted.
+    public var maxBodySize: ConfigByteSize
+    /// Most items in one activation batch (the contract says 10,000).
+    public var maxBatchItems: Int
+    /// Requests per second per participant (token bucket), and its burst.
+    public var requestsPerSecond: Double
+    public var burst: Int
+    /// A request taking longer than this is cancelled.
+    public var requestTimeout: ConfigDuration
+    /// On shutdown, in-flight requests get this long to finish.
+    public var shutdownGracePeriod: ConfigDuration
+
+    public init() {
+        maxBodySize = ConfigByteSize(bytes: 8 << 20)
+        maxBatchItems = 10_000
+        requestsPerSecond = 50
+        burst = 100
+        requestTimeout = ConfigDuration(.seconds(30))
+        shutdownGracePeriod = ConfigDuration(.seconds(10))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = LimitsConfiguration()
+        maxBodySize = try c.decodeIfPresent(ConfigByteSize.self, forKey: .maxBodySize) ?? d.maxBodySize
+        maxBatchItems = try c.decodeIfPresent(Int.self, forKey: .maxBatchItems) ?? d.maxBatchItems
+        requestsPerSecond = try c.decodeIfPresent(Double.self, forKey: .requestsPerSecond) ?? d.requestsPerSecond
+        burst = try c.decodeIfPresent(Int.self, forKey: .burst) ?? d.burst
+        requestTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .requestTimeout) ?? d.requestTimeout
+        shutdownGracePeriod = try c.decodeIfPresent(ConfigDuration.self, forKey: .shutdownGracePeriod) ?? d.shutdownGracePeriod
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(maxBodySize.bytes >= 1 << 10 && maxBodySize.bytes <= 1 << 30, at: "maxBodySize", "expected 1KiB to 1GiB")
+        v.checkRange(maxBatchItems, 1...10_000, at: "maxBatchItems", what: "an item count")
+        v.check(requestsPerSecond > 0 && requestsPerSecond <= 100_000, at: "requestsPerSecond", "expected more than 0, at most 100000")
+        v.check(burst >= 1 && burst <= 100_000, at: "burst", "expected 1-100000")
+        v.check(requestTimeout.duration >= .seconds(1), at: "requestTimeout", "expected at least 1s")
+    }
+}

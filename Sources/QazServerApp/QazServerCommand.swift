@@ -1,0 +1,52 @@
+import ArgumentParser
+import ConfigKit
+import Foundation
+import QazServer
+
+/// `qazserver`: the QazLine registrar server.
+@main
+struct QazServerCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qazserver",
+        abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
+        version: "0.1.0",
+        subcommands: [CheckConfig.self])
+}
+
+/// `qazserver check-config FILE`.
+struct CheckConfig: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "check-config", abstract: "Check a server configuration; print a summary or every problem found.")
+
+    @Argument(help: "The server configuration file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String
+
+    func run() throws {
+        let url = URL(fileURLWithPath: file)
+        do {
+            let c = try ConfigLoader.load(ServerConfiguration.self, contentsOf: url)
+            let storage = switch c.storage.backend {
+            case .sqlite: "sqlite \(ConfigLoader.resolve(c.storage.path ?? "", relativeTo: url.deletingLastPathComponent()).path)"
+            case .postgres: "postgres \(redacted(c.storage.url ?? ""))"
+            }
+            print("""
+                OK  \(file)
+                listen     \(c.tls == nil ? "http" : "https")://\(c.listen.host):\(c.listen.port.value)
+                storage    \(storage)
+                limits     body \(c.limits.maxBodySize.bytes >> 20) MiB, \(c.limits.maxBatchItems) items/batch, \
+                \(c.limits.requestsPerSecond) req/s (burst \(c.limits.burst)) per participant
+                """)
+        } catch {
+            for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
+            FileHandle.standardError.write(Data("\(error.issues.count) problem(s) found; the server would not start.\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+
+    /// The URL without its password.
+    private func redacted(_ url: String) -> String {
+        guard var components = URLComponents(string: url), components.password != nil else { return url }
+        components.password = "***"
+        return components.string ?? url
+    }
+}
