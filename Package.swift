@@ -27,11 +27,22 @@ let package = Package(
     products: [
         .executable(name: "lineagent", targets: ["LineAgent"]),
         .executable(name: "qazserver", targets: ["QazServerApp"]),
+        .executable(name: "linesim", targets: ["LineSimApp"]),
+        .executable(name: "vision-bench", targets: ["VisionBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.2.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
     ],
     targets: [
         // MARK: C libraries (system libraries found by pkg-config, installed from Debian)
@@ -45,6 +56,9 @@ let package = Package(
             name: "COpenCVShim",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
             linkerSettings: openCVModules.map { .linkedLibrary($0) }),
+        .systemLibrary(
+            name: "CAravis", pkgConfig: "aravis-0.8",
+            providers: [.apt(["libaravis-dev", "libusb-1.0-0-dev"])]),
         .target(
             name: "CZXingShim",
             dependencies: ["CZBar"],
@@ -62,10 +76,33 @@ let package = Package(
             dependencies: ["LineCore", "ConfigKit"],
             swiftSettings: swiftSettings),
 
+        // MARK: The wire contract, shared by client and server (docs/openapi.yaml is its source of truth)
+        .target(
+            name: "QazAPI",
+            dependencies: ["LineCore"],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "QazClient",
+            dependencies: [
+                "QazAPI", "LineCore",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+
         // MARK: Server side
         .target(
             name: "QazServer",
-            dependencies: ["ConfigKit", "LineCore"],
+            dependencies: [
+                "ConfigKit", "LineCore", "QazAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "QazServerApp",
@@ -76,12 +113,48 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Agent side
+        .target(
+            name: "Vision",
+            dependencies: [
+                "LineCore", "LineConfig", "CZBar", "CZXingShim", "COpenCVShim", "CAravis",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "PLC",
+            dependencies: [
+                "LineCore", "LineConfig", "CModbus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(
+            name: "LineSimulator",
+            dependencies: [
+                "LineCore", "LineConfig", "CModbus",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "LineSimApp",
+            dependencies: [
+                "LineSimulator",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "LineAgent",
             dependencies: [
-                "LineCore", "LineConfig", "ConfigKit",
+                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
             ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Benchmarks (run in release: `swift run -c release NAME`)
+        .executableTarget(
+            name: "VisionBench",
+            dependencies: ["Vision", "LineCore", "LineConfig"],
+            path: "Benchmarks/VisionBench",
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -98,6 +171,21 @@ let package = Package(
         .testTarget(
             name: "LineAgentTests",
             dependencies: ["LineAgent"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "VisionTests",
+            dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PLCTests",
+            dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QazServerTests",
+            dependencies: [
+                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
+                .product(name: "HummingbirdTesting", package: "hummingbird"),
+            ],
             swiftSettings: swiftSettings),
     ]
 )

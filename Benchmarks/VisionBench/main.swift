@@ -1,0 +1,1 @@
+print("vision-bench: under construction")

@@ -1,0 +1,1 @@
+// The Vision module (under construction in this session).
