@@ -116,21 +116,21 @@ let package = Package(
         .target(
             name: "Vision",
             dependencies: [
-                "LineCore", "LineConfig", "CZBar", "CZXingShim", "COpenCVShim", "CAravis",
+                "LineCore", "LineConfig", "ConfigKit", "CZBar", "CZXingShim", "COpenCVShim", "CAravis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "PLC",
             dependencies: [
-                "LineCore", "LineConfig", "CModbus",
+                "LineCore", "LineConfig", "ConfigKit", "CModbus",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         .target(
             name: "LineSimulator",
             dependencies: [
-                "LineCore", "LineConfig", "CModbus",
+                "LineCore", "LineConfig", "ConfigKit", "CModbus",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
