@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "qazserver", targets: ["QazServerApp"]),
         .executable(name: "linesim", targets: ["LineSimApp"]),
         .executable(name: "vision-bench", targets: ["VisionBench"]),
+        .executable(name: "api-bench", targets: ["APIBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -80,6 +81,7 @@ let package = Package(
         .target(
             name: "QazAPI",
             dependencies: ["LineCore"],
+            resources: [.copy("openapi.yaml")],
             swiftSettings: swiftSettings),
         .target(
             name: "QazClient",
@@ -87,6 +89,8 @@ let package = Package(
                 "QazAPI", "LineCore",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
             ],
             swiftSettings: swiftSettings),
 
@@ -96,6 +100,8 @@ let package = Package(
             dependencies: [
                 "ConfigKit", "LineCore", "QazAPI",
                 .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "HummingbirdTLS", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Logging", package: "swift-log"),
@@ -107,8 +113,12 @@ let package = Package(
         .executableTarget(
             name: "QazServerApp",
             dependencies: [
-                "QazServer",
+                "QazServer", "QazAPI", "LineCore", "ConfigKit",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
@@ -155,6 +165,15 @@ let package = Package(
             name: "VisionBench",
             dependencies: ["Vision", "LineCore", "LineConfig"],
             path: "Benchmarks/VisionBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "APIBench",
+            dependencies: [
+                "QazServer", "QazClient", "QazAPI", "LineCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/APIBench",
             swiftSettings: swiftSettings),
 
         // MARK: Tests

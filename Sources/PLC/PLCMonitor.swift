@@ -37,6 +37,9 @@ public actor PLCMonitor {
         /// A reject command not echoed in `rejectAck` within this time is reported and dropped.
         public var ackTimeout: Duration
         public var lineStateValues: LineStateValues
+        /// Write the agent's outputs (heartbeat, status, counters) every poll. Off for a read-only watcher that must
+        /// not fight a running agent over the same registers; reject commands and line-stop requests still write.
+        public var writesOutputs = true
         /// Register widths (bits) of the counters.
         public var counterBits: Int, confirmBits: Int, ackBits: Int, commandBits: Int, sequenceBits: Int
 
@@ -139,7 +142,7 @@ public actor PLCMonitor {
                 let inputs = try await link.readInputs()
                 pollCount += 1
                 process(inputs, at: clock.now)
-                try await writeCyclicOutputs()
+                if options.writesOutputs { try await writeCyclicOutputs() }
                 try await pumpRejects()
                 backoff = options.reconnectBackoff
             } catch {

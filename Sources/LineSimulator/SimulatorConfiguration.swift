@@ -1,0 +1,64 @@
+import LineConfig
+
+/// How the simulated filling line behaves.
+public struct SimulatorConfiguration: Sendable {
+    /// The register map, the same as the agent's (`lines[].plc.registers`).
+    public var registers: RegisterMap
+    /// The unit id the simulated PLC answers to; requests for another unit get exception 11 (gateway target failed).
+    public var unitID: Int
+    /// Loopback port to listen on; 0 picks a free one (see ``LineSimulator/port``).
+    public var port: Int
+    /// Line speed.
+    public var bottlesPerHour: Double
+    /// The reject station is this many bottles downstream of the camera's photo-eye.
+    public var stationOffset: Int
+    /// Recipes the line cycles through.
+    public var recipes: [Int]
+    /// Change to the next recipe every this many bottles (nil: never).
+    public var recipeChangeEvery: Int?
+    /// Stop the line every this many bottles for `stopDuration` (nil: never).
+    public var stopEvery: Int?
+    /// How long a scripted stop lasts.
+    public var stopDuration: Duration
+    /// Fault the line every this many bottles for `faultDuration` (nil: never).
+    public var faultEvery: Int?
+    /// How long a scripted fault lasts.
+    public var faultDuration: Duration
+    /// The PLC heartbeat increments this often.
+    public var heartbeatPeriod: Duration
+    /// The bottle counter's first value (wide; the register shows it modulo its width).
+    public var counterStart: UInt64
+    /// Stop the line for good after this many bottles (nil: run until stopped).
+    public var bottleLimit: Int?
+    /// Whether the line runs from the start.
+    public var startRunning: Bool
+    /// Whether the PLC echoes `rejectCommand` into `rejectAck` (false simulates a PLC program that ignores commands).
+    public var acknowledgeCommands: Bool
+    /// Whether the station pushes off commanded bottles and counts them (false simulates a jammed pusher).
+    public var stationWorks: Bool
+
+    /// A line at 36,000 bottles/hour, one recipe, a station 3 bottles downstream, no scripted events.
+    /// - Parameter registers: the register map to serve.
+    public init(registers: RegisterMap) {
+        self.registers = registers
+        unitID = 1
+        port = 0
+        bottlesPerHour = 36_000
+        stationOffset = 3
+        recipes = [1]
+        recipeChangeEvery = nil
+        stopEvery = nil
+        stopDuration = .seconds(1)
+        faultEvery = nil
+        faultDuration = .seconds(1)
+        heartbeatPeriod = .milliseconds(100)
+        counterStart = 0
+        bottleLimit = nil
+        startRunning = true
+        acknowledgeCommands = true
+        stationWorks = true
+    }
+
+    /// The time between two bottles.
+    public var bottlePeriod: Duration { .seconds(3_600 / max(bottlesPerHour, 1)) }
+}
