@@ -169,8 +169,9 @@ let package = Package(
         .executableTarget(
             name: "APIBench",
             dependencies: [
-                "QazServer", "QazClient", "QazAPI", "LineCore",
+                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ],
             path: "Benchmarks/APIBench",

@@ -1,7 +1,13 @@
 import ArgumentParser
 import ConfigKit
 import Foundation
+import LineCore
+import Logging
+import Metrics
+import Prometheus
+import QazAPI
 import QazServer
+import ServiceLifecycle
 
 /// `qazserver`: the QazLine registrar server.
 @main
@@ -10,7 +16,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [CheckConfig.self])
+        subcommands: [Serve.self, TokenCommand.self, CheckConfig.self])
 }
 
 /// `qazserver check-config FILE`.

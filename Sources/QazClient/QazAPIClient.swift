@@ -1,0 +1,315 @@
+import AsyncHTTPClient
+import Foundation
+import LineCore
+import Logging
+import NIOCore
+import NIOHTTP1
+import NIOSSL
+import QazAPI
+import Synchronization
+
+/// Settings of a ``QazAPIClient``.
+public struct QazClientConfiguration: Sendable {
+    /// `http://127.0.0.1:8080` or `https://registrar.example.kz` (no trailing path).
+    public var baseURL: String
+    /// The bearer token (`qzt_…`).
+    public var token: String
+    /// Time allowed to establish a connection.
+    public var connectTimeout: Duration
+    /// Time allowed for one request, from sending to the whole answer.
+    public var requestTimeout: Duration
+    /// TLS: a custom CA and an optional client certificate.
+    public var tls: ClientTLS?
+    /// Batches with more items are split into several requests (the contract's limit is 10,000).
+    public var maxBatchItems: Int
+    /// Client-side rate limit: requests per second and burst (keep below the registrar's limit).
+    public var requestsPerSecond: Double
+    public var burst: Int
+    /// Retries of retryable failures inside one call (1 = no retry: the caller retries, e.g. the outbox drainer).
+    public var maxAttempts: Int
+    /// First back-off delay (doubles per attempt, capped by `maxBackoff`); `Retry-After` wins when longer.
+    public var initialBackoff: Duration
+    public var maxBackoff: Duration
+
+    public init(baseURL: String, token: String, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
+                tls: ClientTLS? = nil, maxBatchItems: Int = 10_000, requestsPerSecond: Double = 20, burst: Int = 20,
+                maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(10)) {
+        self.baseURL = baseURL
+        self.token = token
+        self.connectTimeout = connectTimeout
+        self.requestTimeout = requestTimeout
+        self.tls = tls
+        self.maxBatchItems = maxBatchItems
+        self.requestsPerSecond = requestsPerSecond
+        self.burst = burst
+        self.maxAttempts = maxAttempts
+        self.initialBackoff = initialBackoff
+        self.maxBackoff = maxBackoff
+    }
+}
+
+/// PEM files for HTTPS to the registrar.
+public struct ClientTLS: Sendable {
+    /// A CA bundle to trust instead of the system's (a private registrar CA).
+    public var caFile: String?
+    /// A client certificate chain and its key, when the registrar requires mutual TLS.
+    public var certificateFile: String?
+    public var privateKeyFile: String?
+    public init(caFile: String? = nil, certificateFile: String? = nil, privateKeyFile: String? = nil) {
+        self.caFile = caFile
+        self.certificateFile = certificateFile
+        self.privateKeyFile = privateKeyFile
+    }
+}
+
+/// A raw HTTP answer (for tools and tests that look at status and headers themselves).
+public struct RawResponse: Sendable {
+    public var status: Int
+    public var headers: [(String, String)]
+    public var body: [UInt8]
+    /// The first value of a header (case-insensitive).
+    public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
+}
+
+/// A typed async client of the registrar's `/v1` contract (hand-written against `openapi.yaml`: see README).
+///
+/// Every failure is a ``QazClientError`` that says whether it is retryable. Retryable failures are retried up to
+/// `maxAttempts` with exponential back-off (honouring `Retry-After`); permanent ones never are. Call ``shutdown()``
+/// when done.
+public final class QazAPIClient: ActivationSink {
+    public let configuration: QazClientConfiguration
+    private let http: HTTPClient
+    private let limiter: ClientRateLimiter
+    private let logger: Logger
+
+    /// - Parameters:
+    ///   - configuration: where and how to connect.
+    ///   - logger: the caller's logger.
+    public init(configuration: QazClientConfiguration, logger: Logger = Logger(label: "qazclient")) throws(QazClientError) {
+        self.configuration = configuration
+        self.logger = logger
+        var http = HTTPClient.Configuration()
+        http.timeout = .init(connect: .nanoseconds(Self.nanos(configuration.connectTimeout)),
+                             read: .nanoseconds(Self.nanos(configuration.requestTimeout)))
+        http.connectionPool = .init(idleTimeout: .seconds(60))
+        if let tls = configuration.tls {
+            var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
+            do {
+                if let ca = tls.caFile { settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+                if let cert = tls.certificateFile {
+                    settings.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                    guard let key = tls.privateKeyFile else { throw QazClientError.invalidRequest("a client certificate needs privateKeyFile") }
+                    settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+                }
+            } catch let error as QazClientError {
+                throw error
+            } catch {
+                throw .invalidRequest("TLS files: \(error)")
+            }
+            http.tlsConfiguration = settings
+        }
+        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+        self.limiter = ClientRateLimiter(rate: configuration.requestsPerSecond, burst: configuration.burst)
+    }
+
+    /// Closes connections. Call once, before the client goes away.
+    public func shutdown() async throws { try await http.shutdown() }
+
+    // MARK: Operations
+
+    /// `POST /v1/activations` with one batch as given (at most 10,000 items; use ``deliver(_:)`` to split).
+    /// - Returns: the answer, and whether it was the registrar's stored answer to an earlier identical request.
+    public func activate(_ batch: ActivationBatch) async throws(QazClientError) -> (receipt: ActivationReceipt, replayed: Bool) {
+        let response = try await send("POST", "/v1/activations", body: batch)
+        let receipt = try decode(ActivationReceipt.self, response)
+        return (receipt, response.header("Idempotent-Replayed") == "true")
+    }
+
+    /// `GET /v1/activations/{batchId}`: the stored answer.
+    public func activation(batchId: UUID) async throws(QazClientError) -> ActivationReceipt {
+        try decode(ActivationReceipt.self, try await send("GET", "/v1/activations/\(batchId.uuidString.lowercased())"))
+    }
+
+    /// `GET /v1/codes/{code}`.
+    public func code(_ code: String) async throws(QazClientError) -> CodeInfo {
+        try decode(CodeInfo.self, try await send("GET", "/v1/codes/\(Self.escape(code))"))
+    }
+
+    /// `GET /v1/pools/{bin}/codes`: one page.
+    public func pool(bin: TaxpayerID, status: CodeStatus = .issued, after: String? = nil, limit: Int = 1000)
+        async throws(QazClientError) -> CodePage
+    {
+        var path = "/v1/pools/\(bin.rawValue)/codes?status=\(status.rawValue)&limit=\(limit)"
+        if let after { path += "&after=\(Self.escape(after))" }
+        return try decode(CodePage.self, try await send("GET", path))
+    }
+
+    /// `POST /v1/waybills`.
+    public func submitWaybill(_ waybill: WaybillRequest) async throws(QazClientError) -> WaybillReceipt {
+        try decode(WaybillReceipt.self, try await send("POST", "/v1/waybills", body: waybill))
+    }
+
+    /// `POST /v1/write-offs`.
+    public func writeOff(_ request: WriteOffRequest) async throws(QazClientError) -> WriteOffReceipt {
+        try decode(WriteOffReceipt.self, try await send("POST", "/v1/write-offs", body: request))
+    }
+
+    // MARK: ActivationSink
+
+    /// Delivers records, splitting batches over `maxBatchItems` into parts with ids derived from the batch id
+    /// (``derivedBatchId(_:part:)``: the same records always go out under the same ids). One outcome per record.
+    public func deliver(_ submission: ActivationSubmission) async -> ActivationDelivery {
+        let size = max(1, configuration.maxBatchItems)
+        let parts = stride(from: 0, to: submission.records.count, by: size).map { start in
+            start..<min(start + size, submission.records.count)
+        }
+        var outcomes = [RecordOutcome]()
+        outcomes.reserveCapacity(submission.records.count)
+        var ids = [UUID]()
+        for (index, range) in parts.enumerated() {
+            let id = parts.count == 1 ? submission.batchId : Self.derivedBatchId(submission.batchId, part: index)
+            ids.append(id)
+            let items = submission.records[range].map {
+                ActivationItem(code: $0.code.rawValue, activatedAt: Timestamp($0.activatedAt), productCode: $0.productCode)
+            }
+            let batch = ActivationBatch(batchId: id, lineId: submission.lineId, equipmentId: submission.equipmentId, items: items)
+            do {
+                let (receipt, _) = try await activate(batch)
+                guard receipt.results.count == items.count else {
+                    let error = QazClientError.invalidResponse(status: 200, "\(receipt.results.count) results for \(items.count) items")
+                    outcomes.append(contentsOf: items.map { _ in RecordOutcome(error) })
+                    continue
+                }
+                outcomes.append(contentsOf: receipt.results.map(RecordOutcome.init))
+            } catch {
+                outcomes.append(contentsOf: items.map { _ in RecordOutcome(error) })
+            }
+        }
+        return ActivationDelivery(outcomes: outcomes, sentBatchIds: ids)
+    }
+
+    /// The id of part `part` of a split batch: the parent's bytes with the part number mixed into the last two
+    /// bytes and the version nibble set to 8 (custom), so it is stable across retries and distinct per part.
+    public static func derivedBatchId(_ parent: UUID, part: Int) -> UUID {
+        var bytes = parent.uuid
+        bytes.6 = (bytes.6 & 0x0F) | 0x80
+        bytes.14 ^= UInt8(truncatingIfNeeded: part >> 8)
+        bytes.15 ^= UInt8(truncatingIfNeeded: part)
+        bytes.13 ^= 0x5A // never equal to the parent, even for part 0
+        return UUID(uuid: bytes)
+    }
+
+    // MARK: Transport
+
+    /// Sends a request with retries of retryable failures; answers 2xx, throws everything else.
+    func send(_ method: String, _ path: String, body: (some Encodable & Sendable)? = Optional<String>.none)
+        async throws(QazClientError) -> RawResponse
+    {
+        var bytes: [UInt8]?
+        if let body {
+            do { bytes = Array(try WireCoding.encoder().encode(body)) } catch { throw .invalidRequest("cannot encode the body: \(error)") }
+        }
+        var attempt = 1
+        var backoff = configuration.initialBackoff
+        while true {
+            do throws(QazClientError) {
+                let response = try await raw(method: method, path: path, body: bytes)
+                if (200..<300).contains(response.status) { return response }
+                throw Self.failure(response)
+            } catch {
+                guard error.isRetryable, attempt < configuration.maxAttempts else { throw error }
+                let wait = max(backoff, error.retryAfter ?? .zero)
+                logger.info("retrying registrar request", metadata: [
+                    "http.path": "\(path)", "attempt": "\(attempt)", "error": "\(error)", "retry.after_ms": "\(wait / .milliseconds(1))",
+                ])
+                do { try await Task.sleep(for: wait) } catch { throw .connection("cancelled") }
+                attempt += 1
+                backoff = min(backoff * 2, configuration.maxBackoff)
+            }
+        }
+    }
+
+    /// One HTTP exchange, after the client-side rate limit; no retry, no status check.
+    /// - Parameters:
+    ///   - method: `GET`, `POST`, …
+    ///   - path: the path and query, e.g. `/v1/codes/QZ…`.
+    ///   - body: JSON bytes, sent with `Content-Type: application/json`.
+    ///   - headers: extra headers (replacing defaults of the same name).
+    ///   - authorized: whether to send the bearer token.
+    public func raw(method: String, path: String, body: [UInt8]?, headers: [(String, String)] = [],
+                    authorized: Bool = true) async throws(QazClientError) -> RawResponse
+    {
+        if let wait = limiter.acquire() {
+            do { try await Task.sleep(for: wait) } catch { throw .connection("cancelled") }
+        }
+        var request = HTTPClientRequest(url: configuration.baseURL + path)
+        request.method = HTTPMethod(rawValue: method)
+        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)") }
+        request.headers.add(name: "Accept", value: "application/json")
+        if let body {
+            request.headers.add(name: "Content-Type", value: "application/json")
+            request.body = .bytes(ByteBuffer(bytes: body))
+        }
+        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
+        do {
+            let response = try await http.execute(request, timeout: .nanoseconds(Self.nanos(configuration.requestTimeout)))
+            let buffer = try await response.body.collect(upTo: 256 << 20)
+            return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
+                               body: Array(buffer: buffer))
+        } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme {
+            throw .invalidRequest("\(error)")
+        } catch {
+            throw .connection(String(describing: error))
+        }
+    }
+
+    static func failure(_ response: RawResponse) -> QazClientError {
+        let retryAfter = response.header("Retry-After").flatMap(Int.init).map { Duration.seconds($0) }
+        if let body = try? WireCoding.decoder().decode(ErrorResponse.self, from: Data(response.body)) {
+            return .server(status: response.status, error: body.error, retryAfter: retryAfter)
+        }
+        let text = String(decoding: response.body.prefix(200), as: UTF8.self)
+        let error = ErrorBody(code: ErrorCode(rawValue: "http_\(response.status)"), message: text)
+        return .server(status: response.status, error: error, retryAfter: retryAfter)
+    }
+
+    func decode<T: Decodable>(_ type: T.Type, _ response: RawResponse) throws(QazClientError) -> T {
+        do { return try WireCoding.decoder().decode(T.self, from: Data(response.body)) } catch {
+            throw .invalidResponse(status: response.status, "\(error)")
+        }
+    }
+
+    static func escape(_ text: String) -> String {
+        text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
+    }
+
+    static func nanos(_ duration: Duration) -> Int64 {
+        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
+    }
+}
+
+/// The client-side token bucket: one per client, shared by its tasks.
+final class ClientRateLimiter: Sendable {
+    private let rate: Double
+    private let burst: Double
+    private let state: Mutex<(tokens: Double, updated: ContinuousClock.Instant)>
+
+    init(rate: Double, burst: Int) {
+        self.rate = max(rate, 0.001)
+        self.burst = Double(max(burst, 1))
+        self.state = Mutex((Double(max(burst, 1)), ContinuousClock.now))
+    }
+
+    /// Takes a token; returns how long to wait first (the token is reserved, so waiters queue fairly).
+    func acquire() -> Duration? {
+        let now = ContinuousClock.now
+        return state.withLock { state in
+            let elapsed = state.updated.duration(to: now)
+            let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18
+            state.tokens = min(burst, state.tokens + max(0, seconds) * rate)
+            state.updated = now
+            state.tokens -= 1
+            return state.tokens >= 0 ? nil : .seconds(-state.tokens / rate)
+        }
+    }
+}

@@ -1,0 +1,57 @@
+import Foundation
+import Hummingbird
+import HummingbirdCore
+import HummingbirdTLS
+import Logging
+import NIOCore
+import NIOSSL
+import ServiceLifecycle
+
+/// Paths of the PEM files the server's TLS uses.
+public struct ServerTLSFiles: Sendable {
+    public var certificate: String
+    public var privateKey: String
+    /// When set, clients must present a certificate signed by this CA (mutual TLS).
+    public var clientCA: String?
+    public init(certificate: String, privateKey: String, clientCA: String? = nil) {
+        self.certificate = certificate
+        self.privateKey = privateKey
+        self.clientCA = clientCA
+    }
+}
+
+extension RegistrarServer {
+    /// The Hummingbird application serving the registrar.
+    /// - Parameters:
+    ///   - host: the address to bind (tests and the benchmark use 127.0.0.1).
+    ///   - port: the port; 0 picks a free one, reported to `onServerRunning`.
+    ///   - tls: certificate files for HTTPS, or nil for plain HTTP.
+    ///   - logger: the server's logger.
+    ///   - onServerRunning: called with the bound port once the server listens.
+    public func application(host: String, port: Int, tls: ServerTLSFiles? = nil, logger: Logger,
+                            onServerRunning: @escaping @Sendable (Int) async -> Void = { _ in })
+        throws -> Application<RouterResponder<RegistrarContext>>
+    {
+        let server: HTTPServerBuilder
+        if let tls {
+            var configuration = NIOSSL.TLSConfiguration.makeServerConfiguration(
+                certificateChain: try NIOSSLCertificate.fromPEMFile(tls.certificate).map { .certificate($0) },
+                privateKey: .privateKey(try NIOSSLPrivateKey(file: tls.privateKey, format: .pem)))
+            if let clientCA = tls.clientCA {
+                configuration.trustRoots = .file(clientCA)
+                configuration.certificateVerification = .noHostnameVerification
+            }
+            server = try .tls(.http1(), tlsConfiguration: configuration)
+        } else {
+            server = .http1()
+        }
+        var app = Application(
+            router: router(),
+            server: server,
+            configuration: .init(address: .hostname(host, port: port), serverName: "qazserver"),
+            onServerRunning: { channel in await onServerRunning(channel.localAddress?.port ?? port) },
+            logger: logger)
+        app.addServices(readiness)
+        return app
+    }
+}

@@ -1,0 +1,364 @@
+import ConfigKit
+import Foundation
+import HTTPTypes
+import Hummingbird
+import LineCore
+import Logging
+import Metrics
+import Prometheus
+import QazAPI
+import ServiceLifecycle
+import Synchronization
+
+/// The request context of the registrar: Hummingbird's core context plus the caller's identity.
+public struct RegistrarContext: RequestContext {
+    public var coreContext: CoreRequestContextStorage
+    /// Set by the authentication middleware on `/v1` routes.
+    public var identity: Identity?
+
+    public init(source: ApplicationRequestContextSource) {
+        coreContext = .init(source: source)
+        identity = nil
+    }
+}
+
+/// Flips to "not ready" when graceful shutdown starts, so `/ready` answers 503 while in-flight requests finish.
+public final class Readiness: Service, Sendable {
+    private let ready = Atomic<Bool>(true)
+    public init() {}
+    /// Whether the server accepts new work.
+    public var isReady: Bool { ready.load(ordering: .relaxed) }
+    public func run() async throws {
+        try? await gracefulShutdown()
+        ready.store(false, ordering: .relaxed)
+    }
+}
+
+/// The metrics the registrar keeps (created once; dimensions bounded: route, status class, outcome).
+struct RegistrarMetrics: Sendable {
+    let factory: any MetricsFactory
+    let activationItems: [ActivationOutcome: Metrics.Counter]
+    let batches: Metrics.Counter
+    let replays: Metrics.Counter
+    let batchDuration: Metrics.Timer
+
+    init(factory: any MetricsFactory) {
+        self.factory = factory
+        var items = [ActivationOutcome: Metrics.Counter]()
+        for outcome in ActivationOutcome.allCases {
+            items[outcome] = Metrics.Counter(label: "qaz_activation_items_total", dimensions: [("result", outcome.rawValue)], factory: factory)
+        }
+        activationItems = items
+        batches = Metrics.Counter(label: "qaz_activation_batches_total", factory: factory)
+        replays = Metrics.Counter(label: "qaz_activation_replays_total", factory: factory)
+        batchDuration = Metrics.Timer(label: "qaz_activation_batch_duration_seconds", factory: factory)
+    }
+
+    func request(route: String, method: String, status: Int, nanoseconds: Int64) {
+        Metrics.Counter(label: "qaz_http_requests_total",
+                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
+        Metrics.Timer(label: "qaz_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
+            .recordNanoseconds(nanoseconds)
+    }
+}
+
+/// Catches every error of a request and answers in the one error shape: contract errors as they are, Hummingbird's
+/// errors by status, anything else as `internal` (the error itself goes to the log, never to the client). Also
+/// records request metrics and one structured log line per request.
+struct ErrorAndMetricsMiddleware: RouterMiddleware {
+    typealias Context = RegistrarContext
+    let metrics: RegistrarMetrics
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        let start = ContinuousClock.now
+        let response: Response
+        do {
+            response = try await next(request, context)
+        } catch {
+            let mapped = Self.map(error, logger: context.logger)
+            response = try mapped.response(from: request, context: context)
+        }
+        let elapsed = start.duration(to: .now)
+        let nanos = elapsed.components.seconds * 1_000_000_000 + elapsed.components.attoseconds / 1_000_000_000
+        let route = context.endpointPath ?? "unmatched"
+        metrics.request(route: route, method: request.method.rawValue, status: response.status.code, nanoseconds: nanos)
+        context.logger.info("request", metadata: [
+            "http.method": "\(request.method)", "http.route": "\(route)", "http.status": "\(response.status.code)",
+            "http.duration_ms": "\(nanos / 1_000_000)",
+        ])
+        return response
+    }
+
+    static func map(_ error: any Error, logger: Logger) -> RegistrarError {
+        switch error {
+        case let error as RegistrarError: return error
+        case let error as HTTPError:
+            switch error.status {
+            case .notFound: return .notFound("route")
+            case .methodNotAllowed: return RegistrarError(.methodNotAllowed, .methodNotAllowed, "method not allowed on this path")
+            case .contentTooLarge: return .bodyTooLarge(limit: 0)
+            case .badRequest: return .invalidJSON(error.body ?? "bad request")
+            default:
+                logger.error("unexpected HTTP error", metadata: ["error": "\(error)"])
+                return .internalError
+            }
+        case let error as StoreError:
+            logger.error("storage failure", metadata: ["error": "\(error)"])
+            return .from(error)
+        default:
+            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            return .internalError
+        }
+    }
+}
+
+/// Authenticates `/v1` requests and applies the participant's token bucket.
+struct AuthMiddleware: RouterMiddleware {
+    typealias Context = RegistrarContext
+    let tokens: TokenService
+    let limiter: RateLimiter<ContinuousClock>
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        var context = context
+        let identity = try await tokens.authenticate(request.headers[.authorization])
+        if let wait = limiter.acquire(identity.participant.rawValue) {
+            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+            throw RegistrarError.rateLimited(retryAfter: seconds)
+        }
+        context.identity = identity
+        context.logger[metadataKey: "participant.bin"] = "\(identity.participant)"
+        context.logger[metadataKey: "token.id"] = "\(identity.tokenID)"
+        return try await next(request, context)
+    }
+}
+
+/// Cancels a request that runs longer than the limit and answers `503 timeout` (the client retries; an activation
+/// that committed meanwhile is answered from storage on the retry, so nothing is lost or doubled).
+struct TimeoutMiddleware: RouterMiddleware {
+    typealias Context = RegistrarContext
+    let timeout: Duration
+
+    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
+        // `next` is not Sendable; it runs once, in the child task, while this task only waits for the first result.
+        try await withoutActuallyEscaping(next) { next in
+            let handler = UncheckedTransfer(value: next)
+            return try await withThrowingTaskGroup(of: Response.self) { group in
+                group.addTask { try await handler.value(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw RegistrarError.timeout
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        }
+    }
+}
+
+/// Carries a non-Sendable value into a child task that is its only user.
+struct UncheckedTransfer<Value>: @unchecked Sendable {
+    let value: Value
+}
+
+/// Builds the registrar's Hummingbird application.
+public struct RegistrarServer: Sendable {
+    public let store: any RegistrarStore
+    public let limits: LimitsConfiguration
+    public let rules: PayloadRules
+    public let readiness: Readiness
+    let metrics: RegistrarMetrics
+    let registry: PrometheusCollectorRegistry
+    let validator: Validator
+    let tokens: TokenService
+
+    /// - Parameters:
+    ///   - store: the storage backend (migrated).
+    ///   - limits: body size, batch size, rate limit and timeout.
+    ///   - rules: what a stamp code looks like (anything else is `malformed`).
+    ///   - registry: the Prometheus registry `/metrics` renders; the registrar's metrics are created in it.
+    public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.store = store
+        self.limits = limits
+        self.rules = rules
+        self.registry = registry
+        self.readiness = Readiness()
+        self.metrics = RegistrarMetrics(factory: PrometheusMetricsFactory(registry: registry))
+        self.validator = Validator(rules: rules, maxBatchItems: limits.maxBatchItems, maxCodeBytes: rules.maxPayloadBytes)
+        self.tokens = TokenService(store: store)
+    }
+
+    /// The router with every route of the contract.
+    public func router() -> Router<RegistrarContext> {
+        let router = Router(context: RegistrarContext.self)
+        router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
+        router.add(middleware: TimeoutMiddleware(timeout: limits.requestTimeout.duration))
+
+        router.get("health") { _, _ in try Self.json(HealthStatus(status: "ok")) }
+        router.get("ready") { _, _ in
+            guard readiness.isReady else {
+                throw RegistrarError(.serviceUnavailable, .unavailable, "shutting down", headers: [.retryAfter: "1"])
+            }
+            do { try await store.ping() } catch { throw RegistrarError.unavailable }
+            return try Self.json(HealthStatus(status: "ok"))
+        }
+        router.get("metrics") { _, _ in
+            var buffer = [UInt8]()
+            registry.emit(into: &buffer)
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
+        }
+        router.get("openapi.yaml") { _, _ in
+            Response(status: .ok, headers: [.contentType: "application/yaml"],
+                     body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
+        }
+
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: tokens, limiter: RateLimiter(
+            rate: limits.requestsPerSecond, burst: limits.burst, clock: ContinuousClock())))
+        v1.post("waybills") { request, context in try await submitWaybill(request, context) }
+        v1.post("activations") { request, context in try await activate(request, context) }
+        v1.get("activations/:batchId") { request, context in try await storedActivation(request, context) }
+        v1.get("codes/:code") { request, context in try await lookUp(request, context) }
+        v1.get("pools/:bin/codes") { request, context in try await pool(request, context) }
+        v1.post("write-offs") { request, context in try await writeOff(request, context) }
+        return router
+    }
+
+    // MARK: Handlers
+
+    func submitWaybill(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, [.banknoteFactory, .registrar], "submit waybills")
+        let waybill = try await BodyReader.decode(WaybillRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
+        let command = try validator.waybill(waybill, now: .now)
+        let stored = try await call { () async throws(StoreError) in try await store.recordWaybill(command) }
+        context.logger.info("waybill recorded", metadata: [
+            "waybill.number": "\(waybill.number)", "waybill.recipient": "\(waybill.recipient.bin)",
+            "waybill.codes": "\(waybill.codes.count)", "waybill.replayed": "\(stored.replayed)", "by": "\(identity.participant)",
+        ])
+        return try Self.json(stored.value, status: stored.replayed ? .ok : .created)
+    }
+
+    func activate(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, [.producer, .importer], "activate codes")
+        let start = ContinuousClock.now
+        let batch = try await BodyReader.decode(ActivationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
+        let command = try validator.activation(batch, participant: identity.participant, now: .now)
+        let stored = try await call { () async throws(StoreError) in try await store.activate(command) }
+        metrics.batches.increment()
+        if stored.replayed {
+            metrics.replays.increment()
+        } else {
+            let summary = stored.value.summary
+            for (outcome, count) in [(ActivationOutcome.activated, summary.activated), (.alreadyActivated, summary.alreadyActivated),
+                                     (.foreign, summary.foreign), (.unknown, summary.unknown), (.writtenOff, summary.writtenOff),
+                                     (.malformed, summary.malformed)] where count > 0 {
+                metrics.activationItems[outcome]?.increment(by: count)
+            }
+        }
+        let spent = start.duration(to: .now)
+        metrics.batchDuration.recordNanoseconds(spent.components.seconds * 1_000_000_000 + spent.components.attoseconds / 1_000_000_000)
+        context.logger.info("activation batch", metadata: [
+            "batch.id": "\(batch.batchId)", "batch.items": "\(batch.items.count)", "batch.replayed": "\(stored.replayed)",
+            "batch.activated": "\(stored.value.summary.activated)",
+        ])
+        var response = try Self.json(stored.value)
+        response.headers[HTTPField.Name("Idempotent-Replayed")!] = stored.replayed ? "true" : "false"
+        return response
+    }
+
+    func storedActivation(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, [.producer, .importer, .revenueBody, .registrar], "read activations")
+        guard let text = context.parameters.get("batchId"), let id = UUID(uuidString: text) else {
+            throw RegistrarError.invalidField("batchId", "expected a UUID")
+        }
+        let receipt = try await call { () async throws(StoreError) in try await store.activation(batchId: id) }
+        guard let receipt, !identity.role.ownsCodes || receipt.participant == identity.participant else {
+            throw RegistrarError.notFound("batch \(id.uuidString.lowercased())")
+        }
+        return try Self.json(receipt)
+    }
+
+    func lookUp(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, Role.allCases, "look up codes")
+        let text = context.parameters.get("code") ?? ""
+        let code = try parse(code: text, field: "code")
+        let info = try await call { () async throws(StoreError) in try await store.code(code) }
+        guard let info else { throw RegistrarError.notFound("code \(code)") }
+        if identity.role.ownsCodes, info.owner != identity.participant { throw RegistrarError.notOwner([code.rawValue]) }
+        return try Self.json(info)
+    }
+
+    func pool(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, [.producer, .importer, .revenueBody, .registrar], "list pools")
+        let binText = context.parameters.get("bin") ?? ""
+        guard let bin = TaxpayerID(binText) else { throw RegistrarError.invalidField("bin", "expected an IIN/BIN of 12 digits with a valid check digit") }
+        if identity.role.ownsCodes, bin != identity.participant { throw RegistrarError.notOwner(["pool \(bin)"]) }
+        let query = request.uri.queryParameters
+        let status: CodeStatus
+        if let text = query["status"] {
+            guard let value = CodeStatus(rawValue: String(text)) else { throw RegistrarError.invalidField("status", "expected issued, activated or writtenOff") }
+            status = value
+        } else {
+            status = .issued
+        }
+        var limit = 1000
+        if let text = query["limit"] {
+            guard let value = Int(String(text)), (1...10_000).contains(value) else { throw RegistrarError.invalidField("limit", "expected an integer 1-10000") }
+            limit = value
+        }
+        let after = query["after"].map(String.init)
+        if let after, after.utf8.count > rules.maxPayloadBytes { throw RegistrarError.invalidField("after", "too long") }
+        let items = try await call { () async throws(StoreError) in try await store.pool(owner: bin, status: status, after: after, limit: limit) }
+        return try Self.json(CodePage(items: items, next: items.count == limit ? items.last?.code : nil))
+    }
+
+    func writeOff(_ request: Request, _ context: RegistrarContext) async throws -> Response {
+        let identity = try require(context, [.producer, .importer, .registrar], "write off codes")
+        let body = try await BodyReader.decode(WriteOffRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
+        if body.codes.count > limits.maxBatchItems { throw RegistrarError.batchTooLarge(count: body.codes.count, limit: limits.maxBatchItems) }
+        if body.codes.isEmpty { throw RegistrarError.invalidField("codes", "expected at least one code") }
+        guard (1...200).contains(body.reason.count) else { throw RegistrarError.invalidField("reason", "expected 1-200 characters") }
+        let items = try validator.classify(body.codes, field: { "codes[\($0)]" })
+        let command = WriteOffCommand(participant: identity.role.ownsCodes ? identity.participant : nil, requester: identity.participant,
+                                      writtenOffAt: body.writtenOffAt, reason: body.reason, items: items)
+        let receipt = try await call { () async throws(StoreError) in try await store.writeOff(command) }
+        return try Self.json(receipt)
+    }
+
+    // MARK: Helpers
+
+    func require(_ context: RegistrarContext, _ roles: [Role], _ what: String) throws(RegistrarError) -> Identity {
+        guard let identity = context.identity else { throw .unauthenticated }
+        guard roles.contains(identity.role) else { throw .forbidden(what) }
+        return identity
+    }
+
+    func parse(code text: String, field: String) throws(RegistrarError) -> StampCode {
+        if text.utf8.count > rules.maxPayloadBytes {
+            throw RegistrarError(.unprocessableContent, .codeTooLong, "\(field): no stamp code is longer than \(rules.maxPayloadBytes) bytes",
+                                 details: ["field": field, "limit": String(rules.maxPayloadBytes)])
+        }
+        switch rules.parse(text) {
+        case .success(let code): return code
+        case .failure(let why): throw .invalidField(field, "not a stamp code (\(why.code): \(why))")
+        }
+    }
+
+    func call<T>(_ body: () async throws(StoreError) -> T) async throws(RegistrarError) -> T {
+        do { return try await body() } catch { throw RegistrarError.from(error) }
+    }
+
+    static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {
+        let data = try WireCoding.encoder().encode(value)
+        return Response(status: status, headers: [.contentType: "application/json; charset=utf-8"],
+                        body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+    }
+}
+
+extension RegistrarServer {
+    /// Validates a waybill as `POST /v1/waybills` does and returns what the store records (for tools that load
+    /// waybills without HTTP, such as the benchmark's seeding).
+    public func command(for waybill: WaybillRequest, now: Timestamp = .now) throws(RegistrarError) -> WaybillCommand {
+        try validator.waybill(waybill, now: now)
+    }
+}

@@ -1,0 +1,195 @@
+import Crypto
+import Foundation
+import Hummingbird
+import LineCore
+import NIOCore
+import QazAPI
+
+/// Reads a request body within the size limit and decodes it, mapping every failure to a contract error.
+enum BodyReader {
+    static func decode<T: Decodable>(_ type: T.Type, from request: Request, limit: Int) async throws(RegistrarError) -> T {
+        if let length = request.headers[.contentLength].flatMap(Int.init), length > limit {
+            throw .bodyTooLarge(limit: limit)
+        }
+        if let contentType = request.headers[.contentType], !contentType.lowercased().hasPrefix("application/json") {
+            throw RegistrarError(.unsupportedMediaType, .unsupportedMediaType, "expected Content-Type application/json, got \(contentType.prefix(64))")
+        }
+        let buffer: ByteBuffer
+        do {
+            buffer = try await request.body.collect(upTo: limit)
+        } catch is NIOTooManyBytesError {
+            throw .bodyTooLarge(limit: limit)
+        } catch {
+            throw .invalidJSON("the body could not be read")
+        }
+        do {
+            return try WireCoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+        } catch let error as DecodingError {
+            throw map(error)
+        } catch {
+            throw .invalidJSON("\(error)")
+        }
+    }
+
+    /// Turns a `DecodingError` into `invalid_json`, `missing_field` or `invalid_field` with the field's path.
+    static func map(_ error: DecodingError) -> RegistrarError {
+        switch error {
+        case .keyNotFound(let key, let context):
+            return .missingField(path(context.codingPath + [key]))
+        case .typeMismatch(let type, let context):
+            return .invalidField(path(context.codingPath), "expected \(describe(type))")
+        case .valueNotFound(let type, let context):
+            return .invalidField(path(context.codingPath), "expected \(describe(type)), got null")
+        case .dataCorrupted(let context):
+            if context.codingPath.isEmpty { return .invalidJSON(String(context.debugDescription.prefix(200))) }
+            return .invalidField(path(context.codingPath), String(context.debugDescription.prefix(300)))
+        @unknown default:
+            return .invalidJSON("undecodable")
+        }
+    }
+
+    static func path(_ keys: [any CodingKey]) -> String {
+        var text = ""
+        for key in keys {
+            if let index = key.intValue { text += "[\(index)]" } else { text += text.isEmpty ? key.stringValue : ".\(key.stringValue)" }
+        }
+        return text.isEmpty ? "(body)" : text
+    }
+
+    static func describe(_ type: Any.Type) -> String {
+        switch type {
+        case is String.Type: "a string"
+        case is Int.Type, is Int64.Type: "an integer"
+        case is Double.Type: "a number"
+        case is Bool.Type: "a boolean"
+        case is [Any].Type: "an array"
+        default: "\(type)".hasPrefix("Array") ? "an array" : "an object"
+        }
+    }
+}
+
+/// Checks and classifies what the HTTP layer receives before it reaches a store.
+struct Validator: Sendable {
+    let rules: PayloadRules
+    let maxBatchItems: Int
+    /// Longest code text examined (longer is `code_too_long`, a request error, not a per-code answer).
+    let maxCodeBytes: Int
+
+    func identifier(_ value: String, _ field: String) throws(RegistrarError) {
+        guard (1...64).contains(value.count), value.allSatisfy({ !$0.isNewline && $0.unicodeScalars.allSatisfy { $0.value >= 0x20 } }) else {
+            throw .invalidField(field, "expected 1-64 printable characters")
+        }
+    }
+
+    /// Classifies code texts: too long is an error; the rest are codes or malformed; repeats are an error.
+    func classify(_ texts: [String], field: (Int) -> String, time: (Int) -> Timestamp = { _ in Timestamp(milliseconds: 0) },
+                  product: (Int) -> String = { _ in "" }) throws(RegistrarError) -> [ClassifiedItem] {
+        var items = [ClassifiedItem]()
+        items.reserveCapacity(texts.count)
+        var seen = Set<String>(minimumCapacity: texts.count)
+        var repeats = [String]()
+        for (index, text) in texts.enumerated() {
+            if text.utf8.count > maxCodeBytes {
+                throw RegistrarError(.unprocessableContent, .codeTooLong,
+                                     "\(field(index)): \(text.utf8.count) bytes; no stamp code is longer than \(maxCodeBytes)",
+                                     details: ["field": field(index), "limit": String(maxCodeBytes)])
+            }
+            switch rules.parse(text) {
+            case .success(let code):
+                if !seen.insert(code.rawValue).inserted { repeats.append(code.rawValue) }
+                items.append(.code(text: text, code: code, activatedAt: time(index), productCode: product(index)))
+            case .failure(let why):
+                if !seen.insert("\u{0}" + text).inserted { repeats.append(text) }
+                items.append(.malformed(text: text, reason: "\(why.code): \(why)"))
+            }
+        }
+        if !repeats.isEmpty {
+            throw RegistrarError(.unprocessableContent, .duplicateCode,
+                                 "\(repeats.count) code(s) appear more than once in the request; nothing was changed",
+                                 details: ["codes": repeats.prefix(20).joined(separator: ","), "count": String(repeats.count)])
+        }
+        return items
+    }
+
+    func activation(_ batch: ActivationBatch, participant: TaxpayerID, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
+        if batch.items.count > maxBatchItems { throw .batchTooLarge(count: batch.items.count, limit: maxBatchItems) }
+        if batch.items.isEmpty { throw .invalidField("items", "expected at least one item") }
+        try identifier(batch.lineId, "lineId")
+        try identifier(batch.equipmentId, "equipmentId")
+        let latest = now.milliseconds + 86_400_000
+        for (index, item) in batch.items.enumerated() {
+            if !Product.isValidDSNCode(item.productCode) {
+                throw .invalidField("items[\(index)].productCode", "expected 1-32 letters, digits or '-'")
+            }
+            if item.activatedAt.milliseconds > latest {
+                throw .invalidField("items[\(index)].activatedAt", "more than a day in the future")
+            }
+        }
+        let items = try classify(batch.items.map(\.code), field: { "items[\($0)].code" },
+                                 time: { batch.items[$0].activatedAt }, product: { batch.items[$0].productCode })
+        var hasher = SHA256()
+        func feed(_ text: String) {
+            hasher.update(data: Data(text.utf8))
+            hasher.update(data: [0])
+        }
+        feed(participant.rawValue)
+        feed(batch.lineId)
+        feed(batch.equipmentId)
+        for item in batch.items {
+            feed(item.code)
+            feed(String(item.activatedAt.milliseconds))
+            feed(item.productCode)
+        }
+        return ActivationCommand(batchId: batch.batchId, participant: participant, lineId: batch.lineId, equipmentId: batch.equipmentId,
+                                 bodyHash: Array(hasher.finalize()), receivedAt: now, items: items)
+    }
+
+    func waybill(_ w: WaybillRequest, now: Timestamp) throws(RegistrarError) -> WaybillCommand {
+        try identifier(w.number, "number")
+        try identifier(w.application.number, "application.number")
+        guard (1...300).contains(w.recipient.name.count) else { throw .invalidField("recipient.name", "expected 1-300 characters") }
+        guard (1...300).contains(w.product.name.count) else { throw .invalidField("product.name", "expected 1-300 characters") }
+        guard (1...100).contains(w.product.type.count) else { throw .invalidField("product.type", "expected 1-100 characters") }
+        guard (1...100_000).contains(w.product.capacityMl) else { throw .invalidField("product.capacityMl", "expected 1-100000 ml") }
+        guard !w.ranges.isEmpty else { throw .invalidField("ranges", "expected at least one range") }
+        guard !w.codes.isEmpty else { throw .invalidField("codes", "expected at least one code") }
+        for (index, range) in w.ranges.enumerated() where range.last < range.first {
+            throw .invalidField("ranges[\(index)]", "last \(range.last) precedes first \(range.first)")
+        }
+        let rangeTotal = w.ranges.reduce(0) { $0 + $1.last.value - $1.first.value + 1 }
+        if w.quantity != w.codes.count {
+            throw .waybillMismatch("quantity is \(w.quantity) but \(w.codes.count) codes are listed")
+        }
+        if w.quantity != rangeTotal {
+            throw .waybillMismatch("quantity is \(w.quantity) but the ranges hold \(rangeTotal) stamps")
+        }
+        let bySeries = Dictionary(grouping: w.ranges, by: \.series)
+        for (series, ranges) in bySeries {
+            let sorted = ranges.sorted { $0.first < $1.first }
+            for (a, b) in zip(sorted, sorted.dropFirst()) where b.first <= a.last {
+                throw .waybillMismatch("ranges \(series) \(a.first)-\(a.last) and \(b.first)-\(b.last) overlap")
+            }
+        }
+        var stamps = Set<StampID>(minimumCapacity: w.codes.count)
+        for (index, entry) in w.codes.enumerated() {
+            let stamp = StampID(series: entry.series, number: entry.number)
+            guard bySeries[entry.series]?.contains(where: { $0.first <= entry.number && entry.number <= $0.last }) == true else {
+                throw .waybillMismatch("codes[\(index)]: stamp \(stamp) is in none of the ranges")
+            }
+            guard stamps.insert(stamp).inserted else {
+                throw .waybillMismatch("codes[\(index)]: stamp \(stamp) is listed twice")
+            }
+        }
+        let items = try classify(w.codes.map(\.code), field: { "codes[\($0)].code" })
+        var codes = [StampCode]()
+        codes.reserveCapacity(items.count)
+        for (index, item) in items.enumerated() {
+            switch item {
+            case .code(_, let code, _, _): codes.append(code)
+            case .malformed(_, let reason): throw .invalidField("codes[\(index)].code", "not a stamp code (\(reason))")
+            }
+        }
+        let canonical = (try? WireCoding.encoder().encode(w)) ?? Data()
+        return WaybillCommand(waybill: w, codes: codes, bodyHash: Array(SHA256.hash(data: canonical)), recordedAt: now)
+    }
+}

@@ -1,0 +1,215 @@
+import Foundation
+import LineCore
+import QazAPI
+
+/// The registrar's storage seam. SQLite (``SQLiteRegistrarStore``) is the embedded default; the PostgreSQL backend
+/// of the reports issue implements the same protocol and passes the same contract tests.
+///
+/// The HTTP layer validates and classifies input (JSON, field formats, malformed codes, duplicates, sizes) before
+/// it calls a store, so a store only does storage work. Every mutating call is one transaction: all of it is
+/// applied, or none of it. Every mutating call also keeps the per-participant monthly counters
+/// (``MonthlyCounters``) up to date in that same transaction, so reports never scan codes or activations.
+///
+/// Idempotency contract for ``activate(_:)`` and ``recordWaybill(_:)``: the key (batch id, waybill number) is
+/// claimed inside the transaction before anything else is written. SQLite serialises writers, so a concurrent
+/// re-send waits and then finds the key; a server backend with concurrent writers must claim the key with an
+/// insert that conflicts on a unique constraint (PostgreSQL: `INSERT … ON CONFLICT DO NOTHING RETURNING`, then
+/// read the winner's row), so that two concurrent re-sends can never both apply.
+public protocol RegistrarStore: Sendable {
+    /// Creates or upgrades the schema with named, append-only migrations. Safe to call again.
+    func migrate() async throws(StoreError)
+
+    /// Checks that the storage answers (for `/ready`).
+    func ping() async throws(StoreError)
+
+    /// Records a validated waybill and issues its codes to the recipient; adds them to the recipient's
+    /// `received` counter of the issue month.
+    /// - Parameter waybill: the waybill, already checked for agreement of quantity, ranges and codes.
+    /// - Returns: the receipt, and whether it is the stored answer to an earlier identical waybill.
+    /// - Throws: ``StoreError/idempotencyConflict(_:)`` for the same number with another body,
+    ///   ``StoreError/alreadyIssued(_:)`` when any code or stamp was issued before.
+    func recordWaybill(_ waybill: WaybillCommand) async throws(StoreError) -> Stored<WaybillReceipt>
+
+    /// Applies an activation batch all-or-nothing and stores its answer under the batch id.
+    /// - Parameter batch: the batch, with every item already classified as a code or malformed.
+    /// - Returns: the answer, and whether it is the stored answer to an earlier identical batch.
+    /// - Throws: ``StoreError/idempotencyConflict(_:)`` when the batch id was used with another body.
+    func activate(_ batch: ActivationCommand) async throws(StoreError) -> Stored<ActivationReceipt>
+
+    /// The stored answer to a batch, or nil.
+    func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt?
+
+    /// A code's record, or nil when it was never issued.
+    func code(_ code: StampCode) async throws(StoreError) -> CodeInfo?
+
+    /// One page of a participant's codes with a status, in code order, strictly after `after`.
+    func pool(owner: TaxpayerID, status: CodeStatus, after: String?, limit: Int) async throws(StoreError) -> [PoolCode]
+
+    /// Writes codes off all-or-nothing and adds them to the owners' `writtenOff` counters of that month.
+    /// - Throws: ``StoreError/notOwner(_:)`` when `participant` is set and any code belongs to someone else.
+    func writeOff(_ command: WriteOffCommand) async throws(StoreError) -> WriteOffReceipt
+
+    /// The monthly counters of a participant, in month order (the input of the App. 9/10 reports).
+    func monthlyCounters(participant: TaxpayerID) async throws(StoreError) -> [MonthlyCounters]
+
+    /// Saves a new API token (only its hash is stored).
+    func saveToken(_ token: TokenRecord) async throws(StoreError)
+
+    /// The token with this SHA-256 hash, or nil.
+    func token(hash: [UInt8]) async throws(StoreError) -> TokenRecord?
+
+    /// Marks a token revoked; false when there is no such token.
+    func revokeToken(id: String, at: Timestamp) async throws(StoreError) -> Bool
+
+    /// Every token, newest first (hashes included, secrets never stored).
+    func tokens() async throws(StoreError) -> [TokenRecord]
+}
+
+/// A value read back from storage, and whether it is the stored answer to an earlier identical request.
+public struct Stored<Value: Sendable>: Sendable {
+    public var value: Value
+    /// True when nothing changed because an identical request was answered before.
+    public var replayed: Bool
+    public init(value: Value, replayed: Bool) {
+        self.value = value
+        self.replayed = replayed
+    }
+}
+
+/// Why a store refused or failed an operation.
+public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The idempotency key was used before with a different body (the key is attached).
+    case idempotencyConflict(String)
+    /// These codes (or stamps) were issued before.
+    case alreadyIssued([String])
+    /// These codes belong to another participant.
+    case notOwner([String])
+    /// The storage cannot be reached or is busy; retrying may succeed.
+    case unavailable(String)
+    /// Any other storage failure (the database's code and message).
+    case failure(String)
+
+    public var description: String {
+        switch self {
+        case .idempotencyConflict(let key): "\(key) was used before with a different body"
+        case .alreadyIssued(let codes): "already issued: \(codes.prefix(5).joined(separator: ", "))"
+        case .notOwner(let codes): "codes of another participant: \(codes.prefix(5).joined(separator: ", "))"
+        case .unavailable(let why): "storage unavailable: \(why)"
+        case .failure(let why): "storage failure: \(why)"
+        }
+    }
+}
+
+/// A waybill ready to be stored.
+public struct WaybillCommand: Sendable {
+    public var waybill: WaybillRequest
+    /// The codes, parsed.
+    public var codes: [StampCode]
+    /// SHA-256 of the canonical request, to tell a re-send from a conflicting reuse of the number.
+    public var bodyHash: [UInt8]
+    public var recordedAt: Timestamp
+    public init(waybill: WaybillRequest, codes: [StampCode], bodyHash: [UInt8], recordedAt: Timestamp) {
+        self.waybill = waybill
+        self.codes = codes
+        self.bodyHash = bodyHash
+        self.recordedAt = recordedAt
+    }
+}
+
+/// One item of an activation batch after validation.
+public enum ClassifiedItem: Sendable, Equatable {
+    /// A well-formed code: look it up and activate it.
+    case code(text: String, code: StampCode, activatedAt: Timestamp, productCode: String)
+    /// Not a stamp code (the reason says why): answered `malformed`, nothing stored for it.
+    case malformed(text: String, reason: String)
+
+    /// The item's text as sent.
+    public var text: String {
+        switch self {
+        case .code(let text, _, _, _), .malformed(let text, _): text
+        }
+    }
+}
+
+/// An activation batch ready to be stored.
+public struct ActivationCommand: Sendable {
+    public var batchId: UUID
+    /// The producer or importer whose token sent the batch.
+    public var participant: TaxpayerID
+    public var lineId: String
+    public var equipmentId: String
+    /// SHA-256 of the canonical batch (participant, line, equipment, items).
+    public var bodyHash: [UInt8]
+    public var receivedAt: Timestamp
+    public var items: [ClassifiedItem]
+    public init(batchId: UUID, participant: TaxpayerID, lineId: String, equipmentId: String, bodyHash: [UInt8],
+                receivedAt: Timestamp, items: [ClassifiedItem]) {
+        self.batchId = batchId
+        self.participant = participant
+        self.lineId = lineId
+        self.equipmentId = equipmentId
+        self.bodyHash = bodyHash
+        self.receivedAt = receivedAt
+        self.items = items
+    }
+}
+
+/// A write-off ready to be stored.
+public struct WriteOffCommand: Sendable {
+    /// The owner every code must belong to; nil for the registrar, who may write off anyone's codes.
+    public var participant: TaxpayerID?
+    /// Answered in the receipt (the registrar's own BIN when `participant` is nil).
+    public var requester: TaxpayerID
+    public var writtenOffAt: Timestamp
+    public var reason: String
+    public var items: [ClassifiedItem]
+    public init(participant: TaxpayerID?, requester: TaxpayerID, writtenOffAt: Timestamp, reason: String, items: [ClassifiedItem]) {
+        self.participant = participant
+        self.requester = requester
+        self.writtenOffAt = writtenOffAt
+        self.reason = reason
+        self.items = items
+    }
+}
+
+/// Per participant and Astana reporting month: what App. 9 and App. 10 need, kept at ingest.
+///
+/// received = codes issued with a waybill issue date in the month; activated = activations whose time falls in
+/// the month; writtenOff = write-offs dated in the month. used = activated + writtenOff.
+public struct MonthlyCounters: Sendable, Equatable, Codable {
+    public var participant: TaxpayerID
+    public var month: ReportingMonth
+    public var received: Int
+    public var activated: Int
+    public var writtenOff: Int
+    public init(participant: TaxpayerID, month: ReportingMonth, received: Int, activated: Int, writtenOff: Int) {
+        self.participant = participant
+        self.month = month
+        self.received = received
+        self.activated = activated
+        self.writtenOff = writtenOff
+    }
+}
+
+/// A stored API token: its public id, the SHA-256 of the secret token, who it speaks for.
+public struct TokenRecord: Sendable, Equatable {
+    /// Public identifier (also the token's prefix), used to list and revoke.
+    public var id: String
+    /// SHA-256 of the whole token text.
+    public var hash: [UInt8]
+    public var participant: TaxpayerID
+    public var role: Role
+    public var createdAt: Timestamp
+    public var expiresAt: Timestamp?
+    public var revokedAt: Timestamp?
+    public init(id: String, hash: [UInt8], participant: TaxpayerID, role: Role, createdAt: Timestamp,
+                expiresAt: Timestamp? = nil, revokedAt: Timestamp? = nil) {
+        self.id = id
+        self.hash = hash
+        self.participant = participant
+        self.role = role
+        self.createdAt = createdAt
+        self.expiresAt = expiresAt
+        self.revokedAt = revokedAt
+    }
+}

@@ -1,0 +1,415 @@
+import Foundation
+import GRDB
+import LineCore
+import QazAPI
+
+/// The embedded SQLite backend (GRDB): WAL, `synchronous = FULL` (an acknowledged batch survives a power cut),
+/// named append-only migrations, `UNIQUE(code)`, each operation one transaction.
+///
+/// SQLite has one writer at a time: GRDB serialises writes on the pool's writer queue, which is also what makes
+/// idempotency hold under concurrent re-sends (the second one waits, then finds the batch id). Reads (look-ups,
+/// pools, stored answers, tokens) run concurrently on the WAL readers.
+public final class SQLiteRegistrarStore: RegistrarStore {
+    private let writer: any DatabaseWriter
+
+    /// Opens (and creates) a database file in WAL mode. Call ``migrate()`` before use.
+    public init(path: String) throws(StoreError) {
+        do {
+            try FileManager.default.createDirectory(
+                at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
+            writer = try DatabasePool(path: path, configuration: Self.configuration())
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    /// An in-memory database (tests). Call ``migrate()`` before use.
+    public init() throws(StoreError) {
+        do { writer = try DatabaseQueue(configuration: Self.configuration()) } catch { throw Self.map(error) }
+    }
+
+    static func configuration() -> Configuration {
+        var config = Configuration()
+        config.busyMode = .timeout(10)
+        config.prepareDatabase { db in
+            try db.execute(sql: "PRAGMA synchronous = FULL")
+        }
+        return config
+    }
+
+    /// The named, append-only migrations. Never edit a registered migration: add a new one.
+    static var migrator: DatabaseMigrator {
+        var migrator = DatabaseMigrator()
+        migrator.registerMigration("v1-registrar") { db in
+            try db.execute(sql: """
+                CREATE TABLE waybill (
+                    id INTEGER PRIMARY KEY,
+                    number TEXT NOT NULL UNIQUE,
+                    body_hash BLOB NOT NULL,
+                    date TEXT NOT NULL,
+                    issued_on TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    application_number TEXT NOT NULL,
+                    application_date TEXT NOT NULL,
+                    recipient_bin TEXT NOT NULL,
+                    recipient_name TEXT NOT NULL,
+                    product_name TEXT NOT NULL,
+                    product_type TEXT NOT NULL,
+                    capacity_ml INTEGER NOT NULL,
+                    quantity INTEGER NOT NULL CHECK (quantity > 0),
+                    recorded_at INTEGER NOT NULL
+                );
+                CREATE TABLE waybill_range (
+                    waybill_id INTEGER NOT NULL REFERENCES waybill(id),
+                    series TEXT NOT NULL,
+                    first INTEGER NOT NULL,
+                    last INTEGER NOT NULL CHECK (last >= first)
+                );
+                CREATE TABLE activation_batch (
+                    id INTEGER PRIMARY KEY,
+                    batch_id TEXT NOT NULL UNIQUE,
+                    participant_bin TEXT NOT NULL,
+                    line_id TEXT NOT NULL,
+                    equipment_id TEXT NOT NULL,
+                    body_hash BLOB NOT NULL,
+                    item_count INTEGER NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    results BLOB NOT NULL
+                );
+                CREATE TABLE code (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL UNIQUE,
+                    series TEXT NOT NULL,
+                    number INTEGER NOT NULL,
+                    owner_bin TEXT NOT NULL,
+                    waybill_id INTEGER NOT NULL REFERENCES waybill(id),
+                    status TEXT NOT NULL CHECK (status IN ('issued', 'activated', 'writtenOff')),
+                    product_code TEXT,
+                    activated_at INTEGER,
+                    activation_batch INTEGER REFERENCES activation_batch(id),
+                    written_off_at INTEGER,
+                    write_off_reason TEXT,
+                    UNIQUE (series, number)
+                );
+                CREATE INDEX code_pool ON code(owner_bin, status, code);
+                CREATE TABLE monthly_counter (
+                    participant_bin TEXT NOT NULL,
+                    month TEXT NOT NULL,
+                    received INTEGER NOT NULL DEFAULT 0,
+                    activated INTEGER NOT NULL DEFAULT 0,
+                    written_off INTEGER NOT NULL DEFAULT 0,
+                    PRIMARY KEY (participant_bin, month)
+                ) WITHOUT ROWID;
+                CREATE TABLE api_token (
+                    id TEXT PRIMARY KEY,
+                    hash BLOB NOT NULL UNIQUE,
+                    participant_bin TEXT NOT NULL,
+                    role TEXT NOT NULL CHECK (role IN ('producer', 'importer', 'banknote-factory', 'revenue-body', 'registrar')),
+                    created_at INTEGER NOT NULL,
+                    expires_at INTEGER,
+                    revoked_at INTEGER
+                );
+                """)
+        }
+        return migrator
+    }
+
+    public func migrate() async throws(StoreError) {
+        do { try Self.migrator.migrate(writer) } catch { throw Self.map(error) }
+    }
+
+    public func ping() async throws(StoreError) {
+        _ = try await read { db in try Int.fetchOne(db, sql: "SELECT 1") }
+    }
+
+    // MARK: Waybills
+
+    public func recordWaybill(_ command: WaybillCommand) async throws(StoreError) -> Stored<WaybillReceipt> {
+        try await write { db in
+            let w = command.waybill
+            if let row = try Row.fetchOne(db, sql: "SELECT body_hash, recipient_bin, quantity, month, recorded_at FROM waybill WHERE number = ?",
+                                          arguments: [w.number]) {
+                let hash: Data = row[0]
+                guard Array(hash) == command.bodyHash else { throw StoreError.idempotencyConflict("waybill \(w.number)") }
+                let receipt = WaybillReceipt(number: w.number, recipient: TaxpayerID(trustedRow: row[1]), issued: row[2],
+                                             month: ReportingMonth(row[3] as String)!, recordedAt: Timestamp(milliseconds: row[4]))
+                return Stored(value: receipt, replayed: true)
+            }
+            let month = w.issuedOn.reportingMonth
+            try db.execute(sql: """
+                INSERT INTO waybill (number, body_hash, date, issued_on, month, application_number, application_date,
+                    recipient_bin, recipient_name, product_name, product_type, capacity_ml, quantity, recorded_at)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [w.number, Data(command.bodyHash), w.date.description, w.issuedOn.description, month.description,
+                                 w.application.number, w.application.date.description, w.recipient.bin.rawValue, w.recipient.name,
+                                 w.product.name, w.product.type, w.product.capacityMl, w.quantity, command.recordedAt.milliseconds])
+            let waybillID = db.lastInsertedRowID
+            for range in w.ranges {
+                try db.execute(sql: "INSERT INTO waybill_range (waybill_id, series, first, last) VALUES (?, ?, ?, ?)",
+                               arguments: [waybillID, range.series.rawValue, range.first.value, range.last.value])
+            }
+            let insert = try db.cachedStatement(sql: """
+                INSERT OR IGNORE INTO code (code, series, number, owner_bin, waybill_id, status) VALUES (?, ?, ?, ?, ?, 'issued')
+                """)
+            var clashes = [String]()
+            for (entry, code) in zip(w.codes, command.codes) {
+                try insert.execute(arguments: [code.rawValue, entry.series.rawValue, entry.number.value, w.recipient.bin.rawValue, waybillID])
+                if db.changesCount == 0 { clashes.append(code.rawValue) }
+            }
+            if !clashes.isEmpty { throw StoreError.alreadyIssued(clashes) }
+            try Self.bump(db, participant: w.recipient.bin.rawValue, month: month.description, column: "received", by: w.codes.count)
+            return Stored(value: WaybillReceipt(number: w.number, recipient: w.recipient.bin, issued: w.codes.count, month: month,
+                                                recordedAt: command.recordedAt), replayed: false)
+        }
+    }
+
+    // MARK: Activations
+
+    public func activate(_ command: ActivationCommand) async throws(StoreError) -> Stored<ActivationReceipt> {
+        try await write { db in
+            let batchText = command.batchId.uuidString.lowercased()
+            if let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = ?",
+                                          arguments: [batchText]) {
+                let hash: Data = row[0]
+                guard Array(hash) == command.bodyHash else { throw StoreError.idempotencyConflict("batch \(batchText)") }
+                return Stored(value: try Self.receipt(batchId: command.batchId, row: row, resultsColumn: 5), replayed: true)
+            }
+            try db.execute(sql: """
+                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results)
+                VALUES (?, ?, ?, ?, ?, ?, ?, x'')
+                """, arguments: [batchText, command.participant.rawValue, command.lineId, command.equipmentId, Data(command.bodyHash),
+                                 command.items.count, command.receivedAt.milliseconds])
+            let batchRow = db.lastInsertedRowID
+            let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status, activated_at FROM code WHERE code = ?")
+            let update = try db.cachedStatement(sql: """
+                UPDATE code SET status = 'activated', product_code = ?, activated_at = ?, activation_batch = ? WHERE id = ?
+                """)
+            let participant = command.participant.rawValue
+            var results = [ActivationResult]()
+            results.reserveCapacity(command.items.count)
+            var perMonth = [String: Int]()
+            for item in command.items {
+                switch item {
+                case .malformed(let text, let reason):
+                    results.append(ActivationResult(code: text, result: .malformed, reason: reason))
+                case .code(let text, let code, let activatedAt, let productCode):
+                    lookup.setUncheckedArguments([code.rawValue])
+                    guard let row = try Row.fetchOne(lookup) else {
+                        results.append(ActivationResult(code: text, result: .unknown))
+                        continue
+                    }
+                    let owner: String = row[1]
+                    guard owner == participant else {
+                        results.append(ActivationResult(code: text, result: .foreign))
+                        continue
+                    }
+                    let status: String = row[2]
+                    switch status {
+                    case "issued":
+                        let id: Int64 = row[0]
+                        update.setUncheckedArguments([productCode, activatedAt.milliseconds, batchRow, id])
+                        try update.execute()
+                        results.append(ActivationResult(code: text, result: .activated, activatedAt: activatedAt))
+                        perMonth[activatedAt.reportingMonth.description, default: 0] += 1
+                    case "activated":
+                        let earlier: Int64? = row[3]
+                        results.append(ActivationResult(code: text, result: .alreadyActivated,
+                                                        activatedAt: earlier.map(Timestamp.init(milliseconds:))))
+                    default:
+                        results.append(ActivationResult(code: text, result: .writtenOff))
+                    }
+                }
+            }
+            for (month, count) in perMonth {
+                try Self.bump(db, participant: participant, month: month, column: "activated", by: count)
+            }
+            try db.execute(sql: "UPDATE activation_batch SET results = ? WHERE id = ?",
+                           arguments: [Data(ReceiptCodec.encode(results)), batchRow])
+            return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
+                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
+                          replayed: false)
+        }
+    }
+
+    public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = ?",
+                                             arguments: [batchId.uuidString.lowercased()]) else { return nil }
+            return try Self.receipt(batchId: batchId, row: row, resultsColumn: 5)
+        }
+    }
+
+    private static func receipt(batchId: UUID, row: Row, resultsColumn: Int) throws -> ActivationReceipt {
+        let blob: Data = row[resultsColumn]
+        guard let results = ReceiptCodec.decode(Array(blob)) else { throw StoreError.failure("stored results of batch \(batchId) are unreadable") }
+        return ActivationReceipt(batchId: batchId, participant: TaxpayerID(trustedRow: row[1]), lineId: row[2], equipmentId: row[3],
+                                 receivedAt: Timestamp(milliseconds: row[4]), results: results)
+    }
+
+    // MARK: Look-ups
+
+    public func code(_ code: StampCode) async throws(StoreError) -> CodeInfo? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason
+                FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
+                WHERE c.code = ?
+                """, arguments: [code.rawValue]) else { return nil }
+            let activated: Int64? = row[9]
+            let writtenOff: Int64? = row[13]
+            let batch: String? = row[12]
+            return CodeInfo(code: row[0], status: CodeStatus(rawValue: row[1]) ?? .issued, owner: TaxpayerID(trustedRow: row[2]),
+                            series: StampSeries(row[3] as String)!, number: StampNumber(row[4] as Int)!, waybillNumber: row[5],
+                            issuedOn: CalendarDate(row[6] as String)!, productName: row[7], productCode: row[8],
+                            activatedAt: activated.map(Timestamp.init(milliseconds:)), lineId: row[10], equipmentId: row[11],
+                            batchId: batch.flatMap(UUID.init(uuidString:)),
+                            writtenOffAt: writtenOff.map(Timestamp.init(milliseconds:)), writeOffReason: row[14])
+        }
+    }
+
+    public func pool(owner: TaxpayerID, status: CodeStatus, after: String?, limit: Int) async throws(StoreError) -> [PoolCode] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT code, series, number FROM code WHERE owner_bin = ? AND status = ? AND code > ? ORDER BY code LIMIT ?
+                """, arguments: [owner.rawValue, status.rawValue, after ?? "", limit]).map { row in
+                PoolCode(code: row[0], series: StampSeries(row[1] as String)!, number: StampNumber(row[2] as Int)!)
+            }
+        }
+    }
+
+    // MARK: Write-offs
+
+    public func writeOff(_ command: WriteOffCommand) async throws(StoreError) -> WriteOffReceipt {
+        try await write { db in
+            let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status FROM code WHERE code = ?")
+            let update = try db.cachedStatement(sql: "UPDATE code SET status = 'writtenOff', written_off_at = ?, write_off_reason = ? WHERE id = ?")
+            var results = [WriteOffResult]()
+            var notOwned = [String]()
+            var perOwner = [String: Int]()
+            for item in command.items {
+                switch item {
+                case .malformed(let text, _):
+                    results.append(WriteOffResult(code: text, result: .malformed))
+                case .code(let text, let code, _, _):
+                    guard let row = try Row.fetchOne(lookup, arguments: [code.rawValue]) else {
+                        results.append(WriteOffResult(code: text, result: .unknown))
+                        continue
+                    }
+                    let owner: String = row[1]
+                    if let participant = command.participant, participant.rawValue != owner {
+                        notOwned.append(text)
+                        continue
+                    }
+                    switch row[2] as String {
+                    case "issued":
+                        try update.execute(arguments: [command.writtenOffAt.milliseconds, command.reason, row[0] as Int64])
+                        perOwner[owner, default: 0] += 1
+                        results.append(WriteOffResult(code: text, result: .writtenOff))
+                    case "activated":
+                        results.append(WriteOffResult(code: text, result: .activated))
+                    default:
+                        results.append(WriteOffResult(code: text, result: .alreadyWrittenOff))
+                    }
+                }
+            }
+            if !notOwned.isEmpty { throw StoreError.notOwner(notOwned) }
+            let month = command.writtenOffAt.reportingMonth.description
+            for (owner, count) in perOwner {
+                try Self.bump(db, participant: owner, month: month, column: "written_off", by: count)
+            }
+            return WriteOffReceipt(participant: command.requester, results: results)
+        }
+    }
+
+    // MARK: Counters
+
+    public func monthlyCounters(participant: TaxpayerID) async throws(StoreError) -> [MonthlyCounters] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT month, received, activated, written_off FROM monthly_counter WHERE participant_bin = ? ORDER BY month
+                """, arguments: [participant.rawValue]).map { row in
+                MonthlyCounters(participant: participant, month: ReportingMonth(row[0] as String)!, received: row[1],
+                                activated: row[2], writtenOff: row[3])
+            }
+        }
+    }
+
+    /// Adds to one counter of a participant's month (creating the row).
+    static func bump(_ db: Database, participant: String, month: String, column: String, by count: Int) throws {
+        try db.execute(sql: """
+            INSERT INTO monthly_counter (participant_bin, month, \(column)) VALUES (?, ?, ?)
+            ON CONFLICT (participant_bin, month) DO UPDATE SET \(column) = \(column) + excluded.\(column)
+            """, arguments: [participant, month, count])
+    }
+
+    // MARK: Tokens
+
+    public func saveToken(_ token: TokenRecord) async throws(StoreError) {
+        try await write { db in
+            try db.execute(sql: """
+                INSERT INTO api_token (id, hash, participant_bin, role, created_at, expires_at, revoked_at) VALUES (?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [token.id, Data(token.hash), token.participant.rawValue, token.role.rawValue, token.createdAt.milliseconds,
+                                 token.expiresAt?.milliseconds, token.revokedAt?.milliseconds])
+        }
+    }
+
+    public func token(hash: [UInt8]) async throws(StoreError) -> TokenRecord? {
+        try await read { db in
+            try Row.fetchOne(db, sql: "SELECT * FROM api_token WHERE hash = ?", arguments: [Data(hash)]).map(Self.token(row:))
+        }
+    }
+
+    public func revokeToken(id: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await write { db in
+            try db.execute(sql: "UPDATE api_token SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL", arguments: [time.milliseconds, id])
+            return db.changesCount > 0
+        }
+    }
+
+    public func tokens() async throws(StoreError) -> [TokenRecord] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM api_token ORDER BY created_at DESC, id").map(Self.token(row:))
+        }
+    }
+
+    private static func token(row: Row) -> TokenRecord {
+        let hash: Data = row["hash"]
+        let expires: Int64? = row["expires_at"]
+        let revoked: Int64? = row["revoked_at"]
+        return TokenRecord(id: row["id"], hash: Array(hash), participant: TaxpayerID(trustedRow: row["participant_bin"]),
+                           role: Role(rawValue: row["role"]) ?? .producer, createdAt: Timestamp(milliseconds: row["created_at"]),
+                           expiresAt: expires.map(Timestamp.init(milliseconds:)), revokedAt: revoked.map(Timestamp.init(milliseconds:)))
+    }
+
+    // MARK: Plumbing
+
+    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await writer.write(body) } catch { throw Self.map(error) }
+    }
+
+    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+        do { return try await writer.read(body) } catch { throw Self.map(error) }
+    }
+
+    static func map(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if let error = error as? DatabaseError {
+            switch error.resultCode {
+            case .SQLITE_BUSY, .SQLITE_LOCKED, .SQLITE_FULL, .SQLITE_IOERR, .SQLITE_CANTOPEN:
+                return .unavailable("\(error.resultCode): \(error.message ?? "")")
+            default:
+                return .failure("\(error.resultCode): \(error.message ?? "")")
+            }
+        }
+        if error is CancellationError { return .unavailable("cancelled") }
+        return .failure("\(error)")
+    }
+}
+
+extension TaxpayerID {
+    /// Wraps a BIN read back from our own storage, which only ever held validated values.
+    init(trustedRow text: String) {
+        self = TaxpayerID(text) ?? TaxpayerID("000000000000")!
+    }
+}

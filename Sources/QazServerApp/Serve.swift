@@ -1,0 +1,160 @@
+import ArgumentParser
+import ConfigKit
+import Foundation
+import LineCore
+import Logging
+import Metrics
+import Prometheus
+import QazAPI
+import QazServer
+import ServiceLifecycle
+import UnixSignals
+
+/// Options every command that opens the registrar's storage shares.
+struct ConfigOptions: ParsableArguments {
+    @Option(name: .long, help: "The server configuration file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
+    var config: String
+
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
+    var logLevel: String = "info"
+
+    func load() throws -> (ServerConfiguration, URL) {
+        let url = URL(fileURLWithPath: config)
+        do {
+            return (try ConfigLoader.load(ServerConfiguration.self, contentsOf: url), url)
+        } catch {
+            for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
+            throw ExitCode.failure
+        }
+    }
+
+    /// Opens and migrates the configured store.
+    func openStore(_ configuration: ServerConfiguration, file: URL) async throws -> any RegistrarStore {
+        switch configuration.storage.backend {
+        case .sqlite:
+            let path = ConfigLoader.resolve(configuration.storage.path ?? "", relativeTo: file.deletingLastPathComponent()).path
+            let store = try SQLiteRegistrarStore(path: path)
+            try await store.migrate()
+            return store
+        case .postgres:
+            throw ValidationError("storage.backend postgres is not available yet (it comes with the reports issue); use sqlite")
+        }
+    }
+}
+
+/// `qazserver serve --config FILE`: runs the registrar until SIGTERM/SIGINT, then shuts down gracefully.
+struct Serve: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(abstract: "Run the registrar's HTTP API.")
+
+    @OptionGroup var options: ConfigOptions
+
+    func run() async throws {
+        let (configuration, file) = try options.load()
+        let level = Logger.Level(rawValue: options.logLevel) ?? .info
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardOutput(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let registry = PrometheusCollectorRegistry()
+        MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
+        let logger = Logger(label: "qazserver")
+        let store = try await options.openStore(configuration, file: file)
+        let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry)
+        let tls = configuration.tls.map { tls in
+            let base = file.deletingLastPathComponent()
+            return ServerTLSFiles(certificate: ConfigLoader.resolve(tls.certificate, relativeTo: base).path,
+                                  privateKey: ConfigLoader.resolve(tls.privateKey, relativeTo: base).path,
+                                  clientCA: tls.clientCA.map { ConfigLoader.resolve($0, relativeTo: base).path })
+        }
+        let app = try server.application(
+            host: configuration.listen.host, port: configuration.listen.port.value, tls: tls, logger: logger,
+            onServerRunning: { port in
+                logger.info("registrar listening", metadata: ["listen.host": "\(configuration.listen.host)", "listen.port": "\(port)"])
+            })
+        var groupConfiguration = ServiceGroupConfiguration(
+            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+        // In-flight batches get the grace period to finish (their transactions commit or roll back whole); after it
+        // the group escalates to cancellation and unfinished requests are not acknowledged.
+        groupConfiguration.maximumGracefulShutdownDuration = configuration.limits.shutdownGracePeriod.duration
+        let group = ServiceGroup(configuration: groupConfiguration)
+        try await group.run()
+        logger.info("registrar stopped")
+    }
+}
+
+/// `qazserver token issue|revoke|list`.
+struct TokenCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "token", abstract: "Issue, revoke and list API tokens (stored as SHA-256 hashes).",
+        subcommands: [Issue.self, Revoke.self, List.self])
+
+    struct Issue: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once and cannot be shown again.")
+        @OptionGroup var options: ConfigOptions
+        @Option(help: "The participant's IIN/BIN (12 digits with the check digit).") var bin: String
+        @Option(help: "producer, importer, banknote-factory, revenue-body or registrar.") var role: String
+        @Option(help: "Expiry: a date-time with offset (2027-01-01T00:00:00+05:00) or a lifetime such as 90d or 12h.")
+        var expires: String?
+
+        func validate() throws {
+            guard TaxpayerID(bin) != nil else { throw ValidationError("--bin \(bin): \(TaxpayerID.check(bin))") }
+            guard Role(rawValue: role) != nil else {
+                throw ValidationError("--role \(role): expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
+            }
+            if let expires, Self.expiry(expires) == nil {
+                throw ValidationError("--expires \(expires): expected a date-time with an offset or a lifetime such as 90d, 12h")
+            }
+        }
+
+        static func expiry(_ text: String, now: Timestamp = .now) -> Timestamp? {
+            if let time = Timestamp(text: text) { return time }
+            guard let unit = text.last, let value = Int64(text.dropLast()), value > 0 else { return nil }
+            let scale: Int64 = switch unit { case "d": 86_400_000; case "h": 3_600_000; case "m": 60_000; default: 0 }
+            return scale == 0 ? nil : Timestamp(milliseconds: now.milliseconds + value * scale)
+        }
+
+        func run() async throws {
+            let (configuration, file) = try options.load()
+            let store = try await options.openStore(configuration, file: file)
+            let (token, record) = try await TokenService(store: store).issue(
+                participant: TaxpayerID(bin)!, role: Role(rawValue: role)!, expiresAt: expires.flatMap { Self.expiry($0) })
+            print(token)
+            FileHandle.standardError.write(Data("""
+                token \(record.id) for \(record.participant) (\(record.role.rawValue))\
+                \(record.expiresAt.map { ", expires \($0.astana)" } ?? ", no expiry"). Store it now: it is not shown again.
+
+                """.utf8))
+        }
+    }
+
+    struct Revoke: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Revoke a token by its id (the 8 hex digits after qzt_).")
+        @OptionGroup var options: ConfigOptions
+        @Argument(help: "The token id.") var id: String
+
+        func run() async throws {
+            let (configuration, file) = try options.load()
+            let store = try await options.openStore(configuration, file: file)
+            guard try await store.revokeToken(id: id, at: .now) else {
+                FileHandle.standardError.write(Data("no active token \(id)\n".utf8))
+                throw ExitCode.failure
+            }
+            print("revoked \(id)")
+        }
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "List tokens (ids, participants, roles; never secrets).")
+        @OptionGroup var options: ConfigOptions
+
+        func run() async throws {
+            let (configuration, file) = try options.load()
+            let store = try await options.openStore(configuration, file: file)
+            for token in try await store.tokens() {
+                let state = token.revokedAt.map { "revoked \($0.astana)" } ?? token.expiresAt.map { "expires \($0.astana)" } ?? "active"
+                print("\(token.id)  \(token.participant)  \(token.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))  created \(token.createdAt.astana)  \(state)")
+            }
+        }
+    }
+}

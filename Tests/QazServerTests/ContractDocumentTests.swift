@@ -1,0 +1,139 @@
+import Foundation
+import LineCore
+import QazAPI
+import QazClient
+@testable import QazServer
+import Testing
+
+/// Keeps `Sources/QazAPI/openapi.yaml` and the hand-written Codable types true to each other: the document must be
+/// a valid OpenAPI 3.1 document (openapi-spec-validator), and JSON encoded from every wire type, plus error
+/// answers produced by the real server, must validate against the document's schemas (jsonschema, Draft 2020-12,
+/// with `additionalProperties: false`, so a field the document does not declare fails).
+@Suite("The OpenAPI document and the wire types agree")
+struct ContractDocumentTests {
+    static let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    static let python = root.appendingPathComponent(".venv/bin/python").path
+
+    static let checker = #"""
+    import json, sys, yaml
+    from openapi_spec_validator import validate
+    from jsonschema import Draft202012Validator, FormatChecker
+    doc = yaml.safe_load(open(sys.argv[1]))
+    validate(doc)
+    samples = json.load(open(sys.argv[2]))
+    failures = []
+    def validator(name):
+        schema = dict(doc); schema["$ref"] = "#/components/schemas/" + name
+        return Draft202012Validator(schema, format_checker=FormatChecker())
+    for name, values in samples["valid"].items():
+        v = validator(name)
+        for value in values:
+            for e in v.iter_errors(value):
+                failures.append(f"{name}: {e.message} at {list(e.path)}")
+    for name, values in samples["invalid"].items():
+        v = validator(name)
+        for value in values:
+            if v.is_valid(value):
+                failures.append(f"{name}: accepted an invalid value {json.dumps(value)[:120]}")
+    spec_codes = set(doc["components"]["schemas"]["ErrorResponse"]["properties"]["error"]["properties"]["code"]["enum"])
+    if spec_codes != set(samples["errorCodes"]):
+        failures.append(f"error codes differ: document only {sorted(spec_codes - set(samples['errorCodes']))}, Swift only {sorted(set(samples['errorCodes']) - spec_codes)}")
+    print("\n".join(failures) if failures else "OK")
+    sys.exit(1 if failures else 0)
+    """#
+
+    @Test("openapi-spec-validator accepts the document; every wire type and real error answer validates against it")
+    func documentMatchesTypes() async throws {
+        guard FileManager.default.isExecutableFile(atPath: Self.python) else {
+            Issue.record("\(Self.python) is missing: run scripts/setup.sh (installs openapi-spec-validator and jsonschema)")
+            return
+        }
+        let encoder = WireCoding.encoder()
+        func json(_ value: some Encodable) throws -> Any { try JSONSerialization.jsonObject(with: encoder.encode(value), options: [.fragmentsAllowed]) }
+        let time = Timestamp(text: "2026-11-21T22:10:05.123+05:00")!
+        let waybill = makeWaybill(number: "WB-1", to: producerA, prefix: "QZA", count: 2)
+        let results = ActivationOutcome.allCases.map {
+            ActivationResult(code: "QZA000000000000000001", result: $0, activatedAt: $0.isDelivered ? time : nil,
+                             reason: $0 == .malformed ? "code_mismatch: …" : nil)
+        }
+        let receipt = ActivationReceipt(batchId: UUID(), participant: producerA, lineId: "l", equipmentId: "e", receivedAt: time, results: results)
+        let fullCode = CodeInfo(code: "QZA000000000000000001", status: .activated, owner: producerA, series: StampSeries("AB")!,
+                                number: StampNumber(1)!, waybillNumber: "WB-1", issuedOn: CalendarDate("2026-11-02")!, productName: "V",
+                                productCode: "P", activatedAt: time, lineId: "l", equipmentId: "e", batchId: UUID(), writtenOffAt: time,
+                                writeOffReason: "damaged")
+        var valid: [String: [Any]] = [
+            "WaybillRequest": [try json(waybill)],
+            "WaybillReceipt": [try json(WaybillReceipt(number: "WB-1", recipient: producerA, issued: 2, month: ReportingMonth("2026-11")!, recordedAt: time))],
+            "ActivationBatch": [try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["QZA000000000000000001"])))],
+            "ActivationReceipt": [try json(receipt)],
+            "CodeInfo": [try json(fullCode), try json(CodeInfo(code: "C", status: .issued, owner: producerA, series: StampSeries("AB")!,
+                                                               number: StampNumber(2)!, waybillNumber: "W", issuedOn: CalendarDate("2026-01-31")!, productName: "V"))],
+            "CodePage": [try json(CodePage(items: [PoolCode(code: "C", series: StampSeries("AB")!, number: StampNumber(3)!)], next: "C")),
+                         try json(CodePage(items: [], next: nil))],
+            "WriteOffRequest": [try json(WriteOffRequest(writtenOffAt: time, reason: "damaged", codes: ["C"]))],
+            "WriteOffReceipt": [try json(WriteOffReceipt(participant: producerA, results: WriteOffOutcome.allCases.map { WriteOffResult(code: "C", result: $0) }))],
+            "HealthStatus": [try json(HealthStatus(status: "ok"))],
+            "ErrorResponse": [],
+        ]
+        // Real error answers from the server.
+        try await withRegistrar { registrar in
+            try await registrar.with("producerA") { client in
+                for body in ["{", #"{"batchId":"x"}"#, #"{"batchId":"\#(UUID())","lineId":"l","equipmentId":"c","items":[]}"#] {
+                    valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(try await post(client, "/v1/activations", body).body)))
+                }
+                let limited = try await client.raw(method: "GET", path: "/v1/codes/x", body: nil)
+                valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(limited.body)))
+            }
+        }
+        var extra = try json(receipt) as! [String: Any]
+        extra["surprise"] = 1
+        var badTime = try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["C"]))) as! [String: Any]
+        badTime["items"] = [["code": "C", "activatedAt": "2026-11-21 10:00", "productCode": "P"]]
+        let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime]]
+        let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
+                     .unauthenticated, .tokenExpired, .forbidden, .notOwner, .notFound, .methodNotAllowed, .idempotencyConflict,
+                     .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal].map(\.rawValue)
+        let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-spec-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: directory) }
+        let samples = directory.appendingPathComponent("samples.json")
+        let script = directory.appendingPathComponent("check.py")
+        try JSONSerialization.data(withJSONObject: ["valid": valid, "invalid": invalid, "errorCodes": codes]).write(to: samples)
+        try Self.checker.write(to: script, atomically: true, encoding: .utf8)
+
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: Self.python)
+        process.arguments = [script.path, Self.root.appendingPathComponent("docs/openapi.yaml").path, samples.path]
+        let pipe = Pipe()
+        process.standardOutput = pipe
+        process.standardError = pipe
+        try process.run()
+        let output = String(decoding: pipe.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 0, "\(output)")
+        #expect(output.trimmingCharacters(in: .whitespacesAndNewlines) == "OK", "\(output)")
+        // The document served is the one in the repository.
+        let served = OpenAPIDocument.yaml
+        #expect(served == (try String(contentsOf: Self.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)))
+    }
+
+    @Test("receipt codec round-trips every outcome, times and reasons")
+    func receiptCodec() {
+        let results = ActivationOutcome.allCases.enumerated().map { index, outcome in
+            ActivationResult(code: "CODE\(index)ж", result: outcome, activatedAt: index % 2 == 0 ? Timestamp(milliseconds: -5 + Int64(index)) : nil,
+                             reason: index % 3 == 0 ? "why \(index)" : nil)
+        }
+        #expect(ReceiptCodec.decode(ReceiptCodec.encode(results)) == results)
+        #expect(ReceiptCodec.decode([1, 2, 0]) == nil)
+    }
+
+    @Test("timestamps parse offsets and print UTC with milliseconds; Astana display is +05:00")
+    func timestamps() throws {
+        let time = try #require(Timestamp(text: "2026-11-21T22:10:05.123+05:00"))
+        #expect(time.description == "2026-11-21T17:10:05.123Z")
+        #expect(time.astana == "2026-11-21T22:10:05+05:00")
+        #expect(Timestamp(text: "2026-11-21T22:10:05") == nil)
+        #expect(Timestamp(milliseconds: -1).description == "1969-12-31T23:59:59.999Z")
+        #expect(CalendarDate("2026-02-30") == nil)
+    }
+}

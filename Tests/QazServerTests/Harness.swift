@@ -1,0 +1,157 @@
+import Foundation
+import Hummingbird
+import LineCore
+import Logging
+import Prometheus
+import QazAPI
+import QazClient
+@testable import QazServer
+import ServiceLifecycle
+import Testing
+
+/// Builds valid IIN/BINs from 11 digits.
+func bin(_ first11: String) -> TaxpayerID {
+    let digits = first11.utf8.map { Int($0) - 48 }
+    var base = digits
+    // Walk the last digit until a check digit exists.
+    while TaxpayerID.checkDigit(base) == nil { base[10] = (base[10] + 1) % 10 }
+    return TaxpayerID(base.map(String.init).joined() + String(TaxpayerID.checkDigit(base)!))!
+}
+
+let producerA = bin("97010112345")
+let producerB = bin("98020254321")
+let factoryBIN = bin("99030300001")
+let registrarBIN = bin("99040400002")
+
+/// A code made of a prefix and a number: `QZA000000000000000001`.
+func makeCode(_ prefix: String, _ number: Int) -> String {
+    let digits = String(number)
+    return prefix + String(repeating: "0", count: max(0, 18 - digits.count)) + digits
+}
+
+/// A waybill issuing `count` codes `prefix…start+i` on stamps `series` `start+i`.
+func makeWaybill(number: String, to recipient: TaxpayerID, prefix: String, series: String = "AB", start: Int = 1, count: Int,
+                 issuedOn: String = "2026-11-02") -> WaybillRequest {
+    let codes = (0..<count).map { i in
+        IssuedCode(code: makeCode(prefix, start + i), series: StampSeries(series)!, number: StampNumber(start + i)!)
+    }
+    return WaybillRequest(
+        number: number, date: CalendarDate(issuedOn)!, issuedOn: CalendarDate(issuedOn)!,
+        application: ApplicationReference(number: "APP-\(number)", date: CalendarDate("2026-10-28")!),
+        recipient: Recipient(bin: recipient, name: "Test Distillery LLP"),
+        product: WaybillProduct(name: "Vodka Test", type: "vodka", capacityMl: 500),
+        ranges: [WaybillRange(series: StampSeries(series)!, first: StampNumber(start)!, last: StampNumber(start + count - 1)!)],
+        quantity: count, codes: codes)
+}
+
+func items(_ codes: [String], at time: String = "2026-11-21T22:10:05+05:00", product: String = "DSN-0001") -> [ActivationItem] {
+    codes.map { ActivationItem(code: $0, activatedAt: Timestamp(text: time)!, productCode: product) }
+}
+
+/// A registrar on 127.0.0.1 with an ephemeral port, tokens for the usual participants, and clients.
+struct Registrar: Sendable {
+    let port: Int
+    let store: any RegistrarStore
+    let server: RegistrarServer
+    let tokens: [String: String]
+    var baseURL: String { "http://127.0.0.1:\(port)" }
+
+    /// A client speaking as one of `producerA`, `producerB`, `factory`, `registrar`, `revenue`, `expired`.
+    func client(_ who: String, maxAttempts: Int = 1, maxBatchItems: Int = 10_000, rps: Double = 10_000, burst: Int = 10_000,
+                requestTimeout: Duration = .seconds(60)) throws -> QazAPIClient {
+        try QazAPIClient(configuration: QazClientConfiguration(
+            baseURL: baseURL, token: tokens[who] ?? who, requestTimeout: requestTimeout, maxBatchItems: maxBatchItems,
+            requestsPerSecond: rps, burst: burst, maxAttempts: maxAttempts, initialBackoff: .milliseconds(20)))
+    }
+
+    /// Runs `body` with a client and shuts the client down afterwards.
+    func with<T: Sendable>(_ who: String, maxAttempts: Int = 1, maxBatchItems: Int = 10_000,
+                           _ body: (QazAPIClient) async throws -> T) async throws -> T {
+        let client = try client(who, maxAttempts: maxAttempts, maxBatchItems: maxBatchItems)
+        do {
+            let value = try await body(client)
+            try await client.shutdown()
+            return value
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Issues `count` codes to `recipient` through the store directly (set-up, not under test).
+    func issue(_ count: Int, to recipient: TaxpayerID, prefix: String, series: String = "AB", start: Int = 1, number: String? = nil,
+               issuedOn: String = "2026-11-02") async throws -> [String] {
+        let waybill = makeWaybill(number: number ?? "WB-\(prefix)-\(start)", to: recipient, prefix: prefix, series: series, start: start,
+                                  count: count, issuedOn: issuedOn)
+        let command = try server.validator.waybill(waybill, now: .now)
+        _ = try await store.recordWaybill(command)
+        return waybill.codes.map(\.code)
+    }
+}
+
+/// Starts a registrar, runs `body`, stops it gracefully.
+func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguration(), file: Bool = false,
+                                _ body: (Registrar) async throws -> T) async throws -> T {
+    var limits = limits
+    if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
+        limits.requestsPerSecond = 100_000
+        limits.burst = 100_000
+    }
+    let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
+    let store: SQLiteRegistrarStore = file ? try SQLiteRegistrarStore(path: directory.appendingPathComponent("r.sqlite").path)
+                                           : try SQLiteRegistrarStore()
+    try await store.migrate()
+    defer { try? FileManager.default.removeItem(at: directory) }
+    let server = RegistrarServer(store: store, limits: limits)
+    let service = TokenService(store: store)
+    var tokens = [String: String]()
+    for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
+                              ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
+                              ("revenue", registrarBIN, .revenueBody)] {
+        tokens[name] = try await service.issue(participant: who, role: role).token
+    }
+    tokens["expired"] = try await service.issue(participant: producerA, role: .producer,
+                                                expiresAt: Timestamp(milliseconds: Timestamp.now.milliseconds - 1000)).token
+    var logger = Logger(label: "qazserver-test")
+    logger.logLevel = .warning
+    let (ports, continuation) = AsyncStream<Int>.makeStream()
+    let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
+    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+    return try await withThrowingTaskGroup(of: Void.self) { tasks in
+        tasks.addTask { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw CancellationError() }
+        let registrar = Registrar(port: port, store: store, server: server, tokens: tokens)
+        do {
+            let value = try await body(registrar)
+            await group.triggerGracefulShutdown()
+            try await tasks.waitForAll()
+            return value
+        } catch {
+            await group.triggerGracefulShutdown()
+            try? await tasks.waitForAll()
+            throw error
+        }
+    }
+}
+
+/// Decodes an error answer; records an issue when the body is not the one error shape.
+func errorBody(_ response: RawResponse) -> ErrorBody? {
+    let decoded = try? WireCoding.decoder().decode(ErrorResponse.self, from: Data(response.body))
+    #expect(decoded != nil, "not the error shape: \(String(decoding: response.body.prefix(300), as: UTF8.self))")
+    return decoded?.error
+}
+
+/// Sends raw bytes to a path with a client's token.
+func post(_ client: QazAPIClient, _ path: String, _ body: String) async throws -> RawResponse {
+    try await client.raw(method: "POST", path: path, body: Array(body.utf8))
+}
+
+extension Error {
+    /// The contract error code when this is a ``QazClientError`` answered by the registrar.
+    var errorCode: ErrorCode? { (self as? QazClientError)?.errorCode }
+    /// Whether this is a retryable ``QazClientError``.
+    var isRetryable: Bool { (self as? QazClientError)?.isRetryable ?? false }
+    /// The `Retry-After` of a ``QazClientError``.
+    var retryAfter: Duration? { (self as? QazClientError)?.retryAfter }
+}
