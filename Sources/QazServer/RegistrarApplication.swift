@@ -230,7 +230,7 @@ public struct RegistrarServer: Sendable {
         let identity = try require(context, [.banknoteFactory, .registrar], "submit waybills")
         let waybill = try await BodyReader.decode(WaybillRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
         let command = try validator.waybill(waybill, now: .now)
-        let stored = try await call { () async throws(StoreError) in try await store.recordWaybill(command) }
+        let stored = try await call(context.logger) { () async throws(StoreError) in try await store.recordWaybill(command) }
         context.logger.info("waybill recorded", metadata: [
             "waybill.number": "\(waybill.number)", "waybill.recipient": "\(waybill.recipient.bin)",
             "waybill.codes": "\(waybill.codes.count)", "waybill.replayed": "\(stored.replayed)", "by": "\(identity.participant)",
@@ -243,7 +243,7 @@ public struct RegistrarServer: Sendable {
         let start = ContinuousClock.now
         let batch = try await BodyReader.decode(ActivationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
         let command = try validator.activation(batch, participant: identity.participant, now: .now)
-        let stored = try await call { () async throws(StoreError) in try await store.activate(command) }
+        let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
         metrics.batches.increment()
         if stored.replayed {
             metrics.replays.increment()
@@ -271,7 +271,7 @@ public struct RegistrarServer: Sendable {
         guard let text = context.parameters.get("batchId"), let id = UUID(uuidString: text) else {
             throw RegistrarError.invalidField("batchId", "expected a UUID")
         }
-        let receipt = try await call { () async throws(StoreError) in try await store.activation(batchId: id) }
+        let receipt = try await call(context.logger) { () async throws(StoreError) in try await store.activation(batchId: id) }
         guard let receipt, !identity.role.ownsCodes || receipt.participant == identity.participant else {
             throw RegistrarError.notFound("batch \(id.uuidString.lowercased())")
         }
@@ -282,7 +282,7 @@ public struct RegistrarServer: Sendable {
         let identity = try require(context, Role.allCases, "look up codes")
         let text = context.parameters.get("code") ?? ""
         let code = try parse(code: text, field: "code")
-        let info = try await call { () async throws(StoreError) in try await store.code(code) }
+        let info = try await call(context.logger) { () async throws(StoreError) in try await store.code(code) }
         guard let info else { throw RegistrarError.notFound("code \(code)") }
         if identity.role.ownsCodes, info.owner != identity.participant { throw RegistrarError.notOwner([code.rawValue]) }
         return try Self.json(info)
@@ -308,7 +308,7 @@ public struct RegistrarServer: Sendable {
         }
         let after = query["after"].map(String.init)
         if let after, after.utf8.count > rules.maxPayloadBytes { throw RegistrarError.invalidField("after", "too long") }
-        let items = try await call { () async throws(StoreError) in try await store.pool(owner: bin, status: status, after: after, limit: limit) }
+        let items = try await call(context.logger) { () async throws(StoreError) in try await store.pool(owner: bin, status: status, after: after, limit: limit) }
         return try Self.json(CodePage(items: items, next: items.count == limit ? items.last?.code : nil))
     }
 
@@ -321,7 +321,7 @@ public struct RegistrarServer: Sendable {
         let items = try validator.classify(body.codes, field: { "codes[\($0)]" })
         let command = WriteOffCommand(participant: identity.role.ownsCodes ? identity.participant : nil, requester: identity.participant,
                                       writtenOffAt: body.writtenOffAt, reason: body.reason, items: items)
-        let receipt = try await call { () async throws(StoreError) in try await store.writeOff(command) }
+        let receipt = try await call(context.logger) { () async throws(StoreError) in try await store.writeOff(command) }
         return try Self.json(receipt)
     }
 
@@ -344,8 +344,15 @@ public struct RegistrarServer: Sendable {
         }
     }
 
-    func call<T>(_ body: () async throws(StoreError) -> T) async throws(RegistrarError) -> T {
-        do { return try await body() } catch { throw RegistrarError.from(error) }
+    /// Runs a store operation; unexpected storage failures are logged here and answered without their text.
+    func call<T>(_ logger: Logger, _ body: () async throws(StoreError) -> T) async throws(RegistrarError) -> T {
+        do { return try await body() } catch {
+            switch error {
+            case .unavailable, .failure: logger.error("storage failure", metadata: ["error": "\(error)"])
+            default: break
+            }
+            throw RegistrarError.from(error)
+        }
     }
 
     static func json(_ value: some Encodable, status: HTTPResponse.Status = .ok) throws -> Response {

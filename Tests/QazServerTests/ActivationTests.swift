@@ -7,9 +7,9 @@ import Testing
 
 @Suite("Activations over loopback HTTP")
 struct ActivationTests {
-    @Test("every per-code result: activated, alreadyActivated, foreign, unknown, writtenOff, malformed")
-    func perCodeResults() async throws {
-        try await withRegistrar { registrar in
+    @Test("every per-code result: activated, alreadyActivated, foreign, unknown, writtenOff, malformed", arguments: TestBackend.allCases)
+    func perCodeResults(_ backend: TestBackend) async throws {
+        try await withRegistrar(backend: backend) { registrar in
             let own = try await registrar.issue(4, to: producerA, prefix: "QZA")
             let other = try await registrar.issue(1, to: producerB, prefix: "QZB", series: "BB")
             try await registrar.with("producerA") { client in
@@ -46,9 +46,9 @@ struct ActivationTests {
         }
     }
 
-    @Test("same batchId + same body → stored answer, nothing changes; different body → 409, nothing changes")
-    func idempotency() async throws {
-        try await withRegistrar { registrar in
+    @Test("same batchId + same body → stored answer, nothing changes; different body → 409, nothing changes", arguments: TestBackend.allCases)
+    func idempotency(_ backend: TestBackend) async throws {
+        try await withRegistrar(backend: backend) { registrar in
             let codes = try await registrar.issue(3, to: producerA, prefix: "QZA")
             try await registrar.with("producerA") { client in
                 let batch = ActivationBatch(batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items(Array(codes.prefix(2))))
@@ -74,9 +74,9 @@ struct ActivationTests {
         }
     }
 
-    @Test("concurrent re-sends of one batch apply it exactly once and all get the same answer")
-    func concurrentResends() async throws {
-        try await withRegistrar(file: true) { registrar in
+    @Test("concurrent re-sends of one batch apply it exactly once and all get the same answer", arguments: TestBackend.allCases)
+    func concurrentResends(_ backend: TestBackend) async throws {
+        try await withRegistrar(backend: backend) { registrar in
             let codes = try await registrar.issue(500, to: producerA, prefix: "QZA")
             let batch = ActivationBatch(batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items(codes))
             let answers = try await withThrowingTaskGroup(of: (ActivationReceipt, Bool).self) { group in

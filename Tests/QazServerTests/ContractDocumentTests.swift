@@ -137,3 +137,21 @@ struct ContractDocumentTests {
         #expect(CalendarDate("2026-02-30") == nil)
     }
 }
+
+@Suite("Validator")
+struct ValidatorTests {
+    @Test("the fast bare-code path answers exactly as PayloadRules does")
+    func fastPathAgrees() {
+        let validator = Validator(rules: .default, maxBatchItems: 10_000, maxCodeBytes: 512)
+        let samples = ["QZA000000000000000001", "7KQ2M9X4TZ8WB3N5JH6R", "ABCDEFGHIJKLMNOP", "ABCDEFGHIJKLMNO", String(repeating: "Z", count: 40),
+                       String(repeating: "Z", count: 41), "qza000000000000000001", "QZA00000000000000000Ж", "QZA 000000000000000001",
+                       "https://qr.example.kz/c/QZA000000000000000001", ""]
+        for text in samples {
+            if let fast = validator.fastBareCode(text) {
+                #expect(fast == PayloadRules.default.parse(text), "\(text)")
+            } else {
+                #expect((try? PayloadRules.default.parse(text).get()) == nil || text.contains("://"), "fast path missed \(text)")
+            }
+        }
+    }
+}

@@ -54,13 +54,16 @@ struct Registrar: Sendable {
     let store: any RegistrarStore
     let server: RegistrarServer
     let tokens: [String: String]
-    var baseURL: String { "http://127.0.0.1:\(port)" }
+    var scheme = "http"
+    /// The service group running the server (to trigger a graceful shutdown from a test).
+    let group: ServiceGroup
+    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// A client speaking as one of `producerA`, `producerB`, `factory`, `registrar`, `revenue`, `expired`.
     func client(_ who: String, maxAttempts: Int = 1, maxBatchItems: Int = 10_000, rps: Double = 10_000, burst: Int = 10_000,
-                requestTimeout: Duration = .seconds(60)) throws -> QazAPIClient {
+                requestTimeout: Duration = .seconds(60), tls: ClientTLS? = nil) throws -> QazAPIClient {
         try QazAPIClient(configuration: QazClientConfiguration(
-            baseURL: baseURL, token: tokens[who] ?? who, requestTimeout: requestTimeout, maxBatchItems: maxBatchItems,
+            baseURL: baseURL, token: tokens[who] ?? who, requestTimeout: requestTimeout, tls: tls, maxBatchItems: maxBatchItems,
             requestsPerSecond: rps, burst: burst, maxAttempts: maxAttempts, initialBackoff: .milliseconds(20)))
     }
 
@@ -90,16 +93,30 @@ struct Registrar: Sendable {
 }
 
 /// Starts a registrar, runs `body`, stops it gracefully.
-func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguration(), file: Bool = false,
-                                _ body: (Registrar) async throws -> T) async throws -> T {
+/// The storage backends every HTTP test can run against. Issue 6 adds `postgres` here (a server started by the test
+/// scripts), and the tests that take `arguments: TestBackend.allCases` then run against it too.
+enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
+    case sqliteMemory = "sqlite-memory"
+    case sqliteFile = "sqlite-file"
+    var description: String { rawValue }
+
+    func makeStore(in directory: URL) throws -> any RegistrarStore {
+        switch self {
+        case .sqliteMemory: try SQLiteRegistrarStore()
+        case .sqliteFile: try SQLiteRegistrarStore(path: directory.appendingPathComponent("registrar.sqlite").path)
+        }
+    }
+}
+
+func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguration(), backend: TestBackend = .sqliteMemory,
+                                tls: ServerTLSFiles? = nil, _ body: (Registrar) async throws -> T) async throws -> T {
     var limits = limits
     if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
         limits.requestsPerSecond = 100_000
         limits.burst = 100_000
     }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
-    let store: SQLiteRegistrarStore = file ? try SQLiteRegistrarStore(path: directory.appendingPathComponent("r.sqlite").path)
-                                           : try SQLiteRegistrarStore()
+    let store = try backend.makeStore(in: directory)
     try await store.migrate()
     defer { try? FileManager.default.removeItem(at: directory) }
     let server = RegistrarServer(store: store, limits: limits)
@@ -115,13 +132,14 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
     var logger = Logger(label: "qazserver-test")
     logger.logLevel = .warning
     let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
+    let app = try server.application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
     let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
     return try await withThrowingTaskGroup(of: Void.self) { tasks in
         tasks.addTask { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
-        let registrar = Registrar(port: port, store: store, server: server, tokens: tokens)
+        let registrar = Registrar(port: port, store: store, server: server, tokens: tokens, scheme: tls == nil ? "http" : "https",
+                                  group: group)
         do {
             let value = try await body(registrar)
             await group.triggerGracefulShutdown()
