@@ -52,13 +52,16 @@ public struct CalibrationConfiguration: Codable, Sendable, ValidatableConfig {
         v.nested("codeSize") { v in codeSize.validate(&v, scale: scale) }
         v.each("preprocess", preprocess) { v, step in step.validate(&v) }
         v.check(!decoders.isEmpty, at: "decoders", "at least one decoder is needed (zxing reads most on caps; add zbar as a fallback)")
-        v.each("decoders", decoders) { v, step in step.validate(&v) }
+        v.each("decoders", decoders) { v, step in
+            step.validate(&v)
+            if step.region == .cap, roi.minRadius == nil || roi.maxRadius == nil {
+                v.error(at: "region", "region cap needs roi.minRadius and roi.maxRadius (the cap locator's radius range in pixels)")
+            }
+        }
         v.check(totalBudget.duration >= .milliseconds(1) && totalBudget.duration <= .milliseconds(1_000), at: "totalBudget",
                 "expected 1ms to 1000ms (60,000 bottles/h leaves 60 ms per bottle for everything)")
-        let sum = decoders.reduce(Duration.zero) { $0 + $1.budget.duration }
         v.check(decoders.isEmpty || decoders.contains { $0.budget.duration <= totalBudget.duration }, at: "totalBudget",
                 "no decoder fits in totalBudget \(totalBudget.duration); raise totalBudget or lower the decoders' budgets")
-        _ = sum
         v.checkRange(maxCodesPerFrame, 1...64, at: "maxCodesPerFrame", what: "a count")
     }
 }
@@ -120,7 +123,8 @@ public enum ROIMode: String, ConfigEnum, Codable {
     case full
     /// A fixed rectangle (`x`, `y`, `width`, `height`).
     case fixed
-    /// Found in each frame by the cap locator (a bright disc of `minRadius`–`maxRadius` pixels), plus `margin`.
+    /// Found in each frame by the cap locator (a bright disc of `minRadius`–`maxRadius` pixels), plus `margin`:
+    /// every decoder step looks only at the located caps.
     case cap
 }
 
@@ -131,7 +135,7 @@ public struct RegionOfInterest: Codable, Sendable, ValidatableConfig {
     public var y: Int?
     public var width: Int?
     public var height: Int?
-    /// Cap locator: the cap's radius range in pixels.
+    /// Cap locator: the cap's radius range in pixels (for mode cap, and for decoder steps with `region: cap`).
     public var minRadius: Int?
     public var maxRadius: Int?
     /// Pixels added around the located cap (or the fixed rectangle), clipped to the frame.
@@ -161,12 +165,11 @@ public struct RegionOfInterest: Codable, Sendable, ValidatableConfig {
         let radii = [("minRadius", minRadius), ("maxRadius", maxRadius)]
         switch mode {
         case .full:
-            for (key, value) in rectangle + radii where value != nil { v.error(at: key, "does not apply to mode full") }
+            for (key, value) in rectangle where value != nil { v.error(at: key, "does not apply to mode full") }
         case .fixed:
             for (key, value) in rectangle where value == nil {
                 v.error(at: key, "mode fixed needs x, y, width and height (run `lineagent calibrate` for a suggestion)")
             }
-            for (key, value) in radii where value != nil { v.error(at: key, "applies to mode cap only") }
             if let x, let y, let width, let height {
                 v.check(x >= 0, at: "x", "expected 0 or more, got \(x)")
                 v.check(y >= 0, at: "y", "expected 0 or more, got \(y)")
@@ -182,10 +185,12 @@ public struct RegionOfInterest: Codable, Sendable, ValidatableConfig {
         case .cap:
             for (key, value) in rectangle where value != nil { v.error(at: key, "applies to mode fixed only") }
             for (key, value) in radii where value == nil { v.error(at: key, "mode cap needs minRadius and maxRadius (pixels)") }
-            if let minRadius, let maxRadius {
-                v.check(minRadius >= 8, at: "minRadius", "expected at least 8 pixels, got \(minRadius)")
-                v.check(maxRadius > minRadius, at: "maxRadius", "must be larger than minRadius (\(minRadius))")
-            }
+        }
+        if let minRadius, let maxRadius {
+            v.check(minRadius >= 8, at: "minRadius", "expected at least 8 pixels, got \(minRadius)")
+            v.check(maxRadius > minRadius, at: "maxRadius", "must be larger than minRadius (\(minRadius))")
+        } else if (minRadius == nil) != (maxRadius == nil) {
+            v.error(at: minRadius == nil ? "minRadius" : "maxRadius", "minRadius and maxRadius go together")
         }
         v.checkRange(margin, 0...1_000, at: "margin", what: "pixels")
     }
@@ -269,23 +274,42 @@ public enum DecoderName: String, ConfigEnum, Codable {
     case zbar
 }
 
+/// What a decoder step looks at.
+public enum DecoderRegion: String, ConfigEnum, Codable {
+    /// The region of interest (after rotation, scale and preprocessing). After a `cap` step this runs only on
+    /// frames where the locator found no cap (a fallback for a missed cap, not a slower re-read of the same pixels).
+    case roi
+    /// Each cap the locator finds in the region of interest, cropped tightly (ZBar reads more, and much faster,
+    /// on a crop of the cap than on a full frame). Caps whose code an earlier step already read are skipped.
+    case cap
+}
+
 /// One decoder in the chain.
 public struct DecoderStep: Codable, Sendable, ValidatableConfig {
     public var name: DecoderName
-    /// Time this step may take per frame; a step over budget is cut off and the next one runs.
+    /// Time this step may take per frame. A running decoder cannot be interrupted, so a step after the first starts
+    /// only if its budget fits in what is left of `totalBudget`; cap crops stop being tried once the step's budget is
+    /// spent; overruns are counted.
     public var budget: ConfigDuration
     /// zxing: also try rotated, downscaled and inverted images (doubles the time; bought nothing on caps).
     public var tryHarder: Bool
+    /// What the step decodes: the region of interest, or each located cap.
+    public var region: DecoderRegion
+    /// Extra upscaling for this step's image (small codes on cap crops read better at 1.5–2).
+    public var scale: Double
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
         name = try c.decode(DecoderName.self, forKey: .name)
         budget = try c.decodeIfPresent(ConfigDuration.self, forKey: .budget) ?? ConfigDuration(.milliseconds(15))
         tryHarder = try c.decodeIfPresent(Bool.self, forKey: .tryHarder) ?? false
+        region = try c.decodeIfPresent(DecoderRegion.self, forKey: .region) ?? .roi
+        scale = try c.decodeIfPresent(Double.self, forKey: .scale) ?? 1
     }
 
     public func validate(_ v: inout ConfigValidator) {
         v.check(budget.duration >= .microseconds(100) && budget.duration <= .seconds(1), at: "budget", "expected 100us to 1s")
         if tryHarder { v.check(name == .zxing, at: "tryHarder", "applies to zxing only") }
+        v.checkRange(scale, 1...4, at: "scale", what: "a factor")
     }
 }

@@ -1,1 +1,0 @@
-// The Vision module (under construction in this session).
