@@ -29,6 +29,7 @@ let package = Package(
         .executable(name: "qazserver", targets: ["QazServerApp"]),
         .executable(name: "linesim", targets: ["LineSimApp"]),
         .executable(name: "vision-bench", targets: ["VisionBench"]),
+        .executable(name: "plc-bench", targets: ["PLCBench"]),
         .executable(name: "api-bench", targets: ["APIBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
@@ -167,6 +168,14 @@ let package = Package(
             path: "Benchmarks/VisionBench",
             swiftSettings: swiftSettings),
         .executableTarget(
+            name: "PLCBench",
+            dependencies: [
+                "PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit",
+                .product(name: "Logging", package: "swift-log"),
+            ],
+            path: "Benchmarks/PLCBench",
+            swiftSettings: swiftSettings),
+        .executableTarget(
             name: "APIBench",
             dependencies: [
                 "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
@@ -199,6 +208,7 @@ let package = Package(
         .testTarget(
             name: "PLCTests",
             dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit"],
+            exclude: ["Peers"],  // the Python test peer, started by the tests
             swiftSettings: swiftSettings),
         .testTarget(
             name: "QazServerTests",

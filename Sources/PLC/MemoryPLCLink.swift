@@ -107,3 +107,9 @@ public actor MemoryPLCLink: PLCLink {
         }
     }
 }
+
+extension MemoryPLCLink {
+    /// Turns the echo of `rejectCommand` into `rejectAck` on or off.
+    /// - Parameter echo: whether the simulated PLC takes reject commands.
+    public func setEcho(_ echo: Bool) { echoRejectCommand = echo }
+}

@@ -132,6 +132,14 @@ public struct WriteBlock: Sendable, Hashable {
     public var words: [UInt16]
     /// The register map keys written.
     public var keys: [String]
+
+    /// Creates a write block.
+    public init(table: RegisterTable, address: Int, words: [UInt16], keys: [String]) {
+        self.table = table
+        self.address = address
+        self.words = words
+        self.keys = keys
+    }
 }
 
 /// Plans reads and writes for a register map: which signals go together into one request.

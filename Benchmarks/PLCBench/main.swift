@@ -1,0 +1,1 @@
+print("plc-bench: under construction")
