@@ -179,7 +179,7 @@ final class PythonPeer: @unchecked Sendable {
         }
         self.port = port
         output = FileManager.default.temporaryDirectory.appendingPathComponent("modbus-peer-\(port)-\(UUID().uuidString).log")
-        FileManager.default.createFile(atPath: output.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: output.path, contents: nil)
         let handle = try FileHandle(forWritingTo: output)
         process.executableURL = Self.python
         process.arguments = [PLCTestSupport.repositoryRoot.appendingPathComponent("Tests/PLCTests/Peers/modbus_peer.py").path,
@@ -203,14 +203,15 @@ final class PythonPeer: @unchecked Sendable {
         process.waitUntilExit()
     }
 
-    /// Stops the peer and removes its log.
+    /// Stops the peer and removes its log. SIGKILL: the peer keeps no state, and a test process may have left
+    /// SIGTERM ignored, which the child inherits.
     func stop() {
-        if process.isRunning { process.terminate() }
+        if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) }
         process.waitUntilExit()
         try? FileManager.default.removeItem(at: output)
     }
 
-    deinit { if process.isRunning { process.terminate() } }
+    deinit { if process.isRunning { Glibc.kill(process.processIdentifier, SIGKILL) } }
 }
 
 /// A test peer could not be started.

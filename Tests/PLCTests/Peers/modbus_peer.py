@@ -16,6 +16,7 @@ Prints "READY <port>" on stdout once listening.
 """
 import argparse
 import asyncio
+import signal
 import socket
 import sys
 import time
@@ -110,6 +111,8 @@ async def plc_server(args):
 
 
 def main():
+    # The test process may ignore SIGTERM, and an ignored signal is inherited: restore the default.
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
     args = parse()
     try:
         if args.mode == "plc":
