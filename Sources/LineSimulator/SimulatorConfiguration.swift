@@ -32,6 +32,9 @@ public struct SimulatorConfiguration: Sendable {
     public var bottleLimit: Int?
     /// Whether the line runs from the start.
     public var startRunning: Bool
+    /// Random variation of each bottle's spacing, as a fraction of the period (0.2: ±20 %). Real lines are not
+    /// metronomes, and a period that is an exact multiple of the agent's poll interval would hide the polling delay.
+    public var periodJitter: Double
     /// Whether the PLC echoes `rejectCommand` into `rejectAck` (false simulates a PLC program that ignores commands).
     public var acknowledgeCommands: Bool
     /// Whether the station pushes off commanded bottles and counts them (false simulates a jammed pusher).
@@ -55,6 +58,7 @@ public struct SimulatorConfiguration: Sendable {
         counterStart = 0
         bottleLimit = nil
         startRunning = true
+        periodJitter = 0
         acknowledgeCommands = true
         stationWorks = true
     }

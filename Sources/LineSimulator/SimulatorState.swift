@@ -298,7 +298,9 @@ struct SimulatorState {
             setRunning(true, at: resume)
         }
         while running, now >= nextBottleAt {
-            nextBottleAt += configuration.bottlePeriod
+            let jitter = configuration.periodJitter > 0
+                ? Double.random(in: -configuration.periodJitter...configuration.periodJitter) : 0
+            nextBottleAt += configuration.bottlePeriod * (1 + jitter)
             bottle(at: now)
         }
         while now >= nextHeartbeatAt {
