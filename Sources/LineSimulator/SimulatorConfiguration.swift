@@ -8,6 +8,8 @@ public struct SimulatorConfiguration: Sendable {
     public var unitID: Int
     /// Loopback port to listen on; 0 picks a free one (see ``LineSimulator/port``).
     public var port: Int
+    /// Serve Modbus RTU on this serial device (e.g. one end of a `socat` pseudo-terminal pair) instead of TCP.
+    public var serialDevice: String?
     /// Line speed.
     public var bottlesPerHour: Double
     /// The reject station is this many bottles downstream of the camera's photo-eye.
@@ -46,6 +48,7 @@ public struct SimulatorConfiguration: Sendable {
         self.registers = registers
         unitID = 1
         port = 0
+        serialDevice = nil
         bottlesPerHour = 36_000
         stationOffset = 3
         recipes = [1]

@@ -100,6 +100,10 @@ struct SimulatorState {
     // MARK: - Server
 
     mutating func listen() throws(LineSimulatorError) {
+        if let device = configuration.serialDevice {
+            try openSerial(device)
+            return
+        }
         if context == nil {
             guard let created = modbus_new_tcp("127.0.0.1", Int32(port)) else {
                 let e = cmodbus_errno()
@@ -107,17 +111,7 @@ struct SimulatorState {
             }
             context = created
         }
-        if mapping == nil {
-            var size: [RegisterTable: Int] = [:]
-            for signal in configuration.registers.signals {
-                size[signal.register.table] = max(size[signal.register.table] ?? 0, signal.register.addresses.upperBound + 1)
-            }
-            mapping = modbus_mapping_new(Int32(size[.coil] ?? 0), Int32(size[.discrete] ?? 0), Int32(size[.holding] ?? 0),
-                                         Int32(size[.input] ?? 0))
-            guard mapping != nil else {
-                throw .listenFailed(port: port, errno: ENOMEM, message: "cannot allocate the register image")
-            }
-        }
+        try makeMapping()
         guard listenFD < 0 else { return }
         let fd = modbus_tcp_listen(context, 16)
         guard fd >= 0 else {
@@ -138,6 +132,42 @@ struct SimulatorState {
         }
     }
 
+    private mutating func makeMapping() throws(LineSimulatorError) {
+        if mapping == nil {
+            var size: [RegisterTable: Int] = [:]
+            for signal in configuration.registers.signals {
+                size[signal.register.table] = max(size[signal.register.table] ?? 0, signal.register.addresses.upperBound + 1)
+            }
+            mapping = modbus_mapping_new(Int32(size[.coil] ?? 0), Int32(size[.discrete] ?? 0), Int32(size[.holding] ?? 0),
+                                         Int32(size[.input] ?? 0))
+            guard mapping != nil else {
+                throw .listenFailed(port: port, errno: ENOMEM, message: "cannot allocate the register image")
+            }
+        }
+    }
+
+    /// RTU: the serial device is the one "client"; there is nothing to accept.
+    private mutating func openSerial(_ device: String) throws(LineSimulatorError) {
+        try makeMapping()
+        guard clients.isEmpty else { return }
+        if context == nil {
+            guard let created = modbus_new_rtu(device, 19_200, CChar(UInt8(ascii: "E")), 8, 1) else {
+                let e = cmodbus_errno()
+                throw .listenFailed(port: 0, errno: e, message: "\(device): \(String(cString: modbus_strerror(e)))")
+            }
+            modbus_set_slave(created, Int32(configuration.unitID))
+            context = created
+        }
+        guard modbus_connect(context) == 0 else {
+            let e = cmodbus_errno()
+            throw .listenFailed(port: 0, errno: e, message: "\(device): \(String(cString: modbus_strerror(e)))")
+        }
+        clients = [modbus_get_socket(context)]
+        report.connections += 1
+    }
+
+    var isSerial: Bool { configuration.serialDevice != nil }
+
     mutating func accept() {
         guard let context, listenFD >= 0 else { return }
         var listening = listenFD
@@ -149,12 +179,22 @@ struct SimulatorState {
     }
 
     mutating func closeClient(_ fd: Int32) {
+        if isSerial {
+            // A bad frame on the line (noise, another unit's CRC): drop what is buffered and keep serving.
+            if let context { modbus_flush(context) }
+            return
+        }
         guard let index = clients.firstIndex(of: fd) else { return }
         clients.remove(at: index)
         close(fd)
     }
 
     mutating func suspend() {
+        if isSerial {
+            if let context, !clients.isEmpty { modbus_close(context) }
+            clients = []
+            return
+        }
         for fd in clients { close(fd) }
         clients = []
         if listenFD >= 0 { close(listenFD) }
@@ -195,6 +235,7 @@ struct SimulatorState {
         report.requests += 1
         if Int(query[header - 1]) != configuration.unitID {
             report.wrongUnitRequests += 1
+            if isSerial { return }  // an RTU slave stays silent for another unit's frame
             _ = query.withUnsafeBufferPointer { modbus_reply_exception(context, $0.baseAddress, 11) }  // gateway target failed
             return
         }

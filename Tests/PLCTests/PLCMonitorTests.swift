@@ -93,6 +93,7 @@ struct PLCMonitorTests {
         await monitor.reject(sequence: 101, reason: .noRead)
         await monitor.reject(sequence: 102, reason: .duplicate)
         #expect(await PLCTestSupport.eventually { await link.output(.rejectCommand) == 43 })
+        #expect(await PLCTestSupport.eventually { await link.output(.rejectCounter) == 2 }, "written with the next poll")
         await recorder.stop()
         let log = await link.writeLog.filter { $0.contains { $0.0 == .rejectSequence || $0.0 == .rejectCommand } }
         let flattened = log.map { $0.map { "\($0.0.rawValue)=\($0.1)" } }
@@ -100,7 +101,6 @@ struct PLCMonitorTests {
             ["rejectSequence=101", "rejectReason=1"], ["rejectCommand=42"],
             ["rejectSequence=102", "rejectReason=3"], ["rejectCommand=43"],
         ])
-        #expect(await link.output(.rejectCounter) == 2)
     }
 
     @Test("Confirmed rejects and a missed one: alarm and line-stop request")
