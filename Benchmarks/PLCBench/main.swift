@@ -187,7 +187,8 @@ for speed in [36_000.0, 72_000.0] {
         guard let atStation = simulator.triggerInstant(of: command.sequence + 3) else { return nil }
         return atStation - command.receivedAt
     }
-    print("  rejects: \(report.rejectCommands.count) commanded, \(report.rejected.count) pushed off, too late \(report.tooLate.count), "
+    let upstream = report.rejectCommands.count - report.rejected.count - report.tooLate.count
+    print("  rejects: \(report.rejectCommands.count) commanded, \(report.rejected.count) pushed off (\(upstream) still upstream at the end), too late \(report.tooLate.count), "
           + "never sent \(report.neverCommanded.count), without reason \(report.withoutReason.count), skipped handshakes "
           + "\(report.skippedCommands); least margin before the station (3 bottles downstream): "
           + "\(report.rejectCommands.map(\.bottlesToSpare).min().map { "\($0) bottles" } ?? "-"), \(margins.min().map(ms) ?? "-")")

@@ -22,6 +22,9 @@ public actor MemoryPLCLink: PLCLink {
     /// How many reads were served.
     public private(set) var readCount = 0
 
+    /// With a register map, writes are checked like the real link checks them (values that do not fit).
+    private let codec: RegisterMapCodec?
+
     /// Creates an in-memory PLC.
     /// - Parameters:
     ///   - endpoint: a name for messages.
@@ -29,6 +32,18 @@ public actor MemoryPLCLink: PLCLink {
     public init(endpoint: String = "memory", counterBits: Int = 32) {
         self.endpoint = endpoint
         self.counterBits = counterBits
+        codec = nil
+    }
+
+    /// Creates an in-memory PLC with a register map: the counter width comes from it, and writes are checked
+    /// against it as ``ModbusPLCLink`` checks them.
+    /// - Parameters:
+    ///   - registers: the register map.
+    ///   - endpoint: a name for messages.
+    public init(registers: RegisterMap, endpoint: String = "memory") {
+        self.endpoint = endpoint
+        counterBits = registers.bottleCounter.bits
+        codec = RegisterMapCodec(map: registers)
     }
 
     /// Whether a connection is open.
@@ -55,6 +70,7 @@ public actor MemoryPLCLink: PLCLink {
     /// Records the outputs (and echoes the reject handshake).
     public func write(_ values: [(PLCOutput, Int64)]) throws(PLCError) {
         try checkConnected()
+        if let codec { _ = try codec.writeBlocks(values) }
         writes.append(values)
         for (output, value) in values {
             outputs[output] = value
