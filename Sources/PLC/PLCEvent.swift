@@ -3,7 +3,12 @@ import LineCore
 
 /// The line state as the PLC reports it.
 public enum LineState: Sendable, Hashable, CustomStringConvertible {
-    case stopped, running, fault
+    /// The line stands (`lineStateValues.stopped`).
+    case stopped
+    /// The line runs (`lineStateValues.running`).
+    case running
+    /// The line stands in fault (`lineStateValues.fault`).
+    case fault
     /// A value the configuration's `lineStateValues` does not name.
     case unknown(Int)
 

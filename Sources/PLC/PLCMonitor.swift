@@ -6,7 +6,14 @@ import Logging
 
 /// The agent's status as written to the PLC's `agentStatus` register.
 public enum AgentStatus: Int, Sendable {
-    case starting = 0, ready = 1, degraded = 2, failed = 3
+    /// Starting up: not yet deciding bottles.
+    case starting = 0
+    /// Deciding every bottle.
+    case ready = 1
+    /// Running with a problem (e.g. a camera down: its bottles are rejected).
+    case degraded = 2
+    /// Not able to decide: the PLC should stop the line or divert everything.
+    case failed = 3
 }
 
 /// Follows a line through its PLC: polls the inputs, turns their changes into ``events``, writes the agent's
@@ -27,15 +34,23 @@ public enum AgentStatus: Int, Sendable {
 public actor PLCMonitor {
     /// Timing and verification settings, from the PLC configuration and the reject policy.
     public struct Options: Sendable {
+        /// Time between two polls (`pollInterval`).
         public var pollInterval: Duration
+        /// The PLC heartbeat must change within this time (`heartbeatTimeout`).
         public var heartbeatTimeout: Duration
+        /// A larger counter jump between two polls is an alarm, not bottles (`maxCounterJump`).
         public var maxCounterJump: Int
+        /// First reconnect delay, doubled after each failure (`reconnectBackoff`).
         public var reconnectBackoff: Duration
+        /// Longest reconnect delay (`maxReconnectBackoff`).
         public var maxReconnectBackoff: Duration
+        /// A commanded reject must be confirmed within this many bottles (`reject.confirmWithin`).
         public var confirmWithin: Int
+        /// Request a line stop when a reject is missed (`reject.stopLineOnMiss`).
         public var stopLineOnMiss: Bool
         /// A reject command not echoed in `rejectAck` within this time is reported and dropped.
         public var ackTimeout: Duration
+        /// The PLC's numbers for stopped, running and fault.
         public var lineStateValues: LineStateValues
         /// Write the agent's outputs (heartbeat, status, counters) every poll. Off for a read-only watcher that must
         /// not fight a running agent over the same registers; reject commands and line-stop requests still write.

@@ -25,11 +25,17 @@ public enum PLCOutput: String, CaseIterable, Sendable, Hashable {
 /// The values of the input signals from one poll. Counters are raw register values (already masked to their
 /// width); `lineState` and `recipe` are scaled and rounded.
 public struct PLCInputs: Sendable, Hashable {
+    /// Bottles past the photo-eye under the camera (wraps at the register's width).
     public var bottleCounter: UInt32
+    /// The line state number (see `lineStateValues`).
     public var lineState: Int
+    /// The recipe being filled.
     public var recipe: Int
+    /// Changes while the PLC program runs.
     public var plcHeartbeat: UInt32
+    /// Bottles the reject station pushed off.
     public var rejectConfirmCounter: UInt32
+    /// The PLC's echo of the last `rejectCommand` it took.
     public var rejectAck: UInt32
 
     /// Creates a set of input values.
@@ -113,8 +119,11 @@ public struct ReadBlock: Sendable, Hashable {
 
     /// A signal inside a block.
     public struct Member: Sendable, Hashable {
+        /// The register map key.
         public var key: String
+        /// Its register.
         public var register: RegisterConfiguration
+        /// Its offset from the block's first address.
         public var offset: Int
     }
 
