@@ -92,6 +92,10 @@ public actor PLCMonitor {
         var sentAt: ContinuousClock.Instant
     }
 
+    /// The monitor shares its link's executor: for ``ModbusPLCLink`` that is the link's own dispatch queue, so a
+    /// poll (read, process, write) runs without a thread hop between monitor and link.
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { link.unownedExecutor }
+
     /// The events, in order. One consumer; unbounded (the consumer is expected to keep up with a filling line).
     public nonisolated let events: AsyncStream<PLCEvent>
     private let continuation: AsyncStream<PLCEvent>.Continuation
