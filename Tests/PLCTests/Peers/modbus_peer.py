@@ -3,7 +3,7 @@
 
 Modes:
   plc      a pymodbus server (SimDevice, shared register block) acting as a filling-line PLC: the bottle counter
-           advances every --tick-ms from --counter-start (16 or 32 bits, word order ABCD or CDAB), the heartbeat
+           advances every --tick-ms from --counter-start (counting from the first request) (16 or 32 bits, word order ABCD or CDAB), the heartbeat
            every 100 ms, and rejectCommand (holding 103) is echoed into rejectAck (6). Unit id --unit only.
   garbage  a plain TCP socket server that answers every request with junk bytes.
   silent   a plain TCP socket server that accepts and never answers.
@@ -65,13 +65,19 @@ async def plc_server(args):
     from pymodbus.simulator import DataType, SimData, SimDevice
 
     pymodbus_apply_logging_config(logging.CRITICAL)
-    start = time.monotonic()
+    # The line starts with the first request, so a slow start-up on a busy machine does not move the counter.
+    clock = {"start": None}
     mask = (1 << args.bits) - 1
+
+    def elapsed():
+        if clock["start"] is None:
+            clock["start"] = time.monotonic()
+        return time.monotonic() - clock["start"]
 
     def counter_now():
         if args.tick_ms <= 0:
             return args.counter_start & mask
-        return (args.counter_start + int((time.monotonic() - start) * 1000 / args.tick_ms)) & mask
+        return (args.counter_start + int(elapsed() * 1000 / args.tick_ms)) & mask
 
     def put_counter(regs, offset, value):
         if args.bits == 16:
@@ -88,7 +94,7 @@ async def plc_server(args):
             put_counter(current_registers, at(0), counter_now())
             current_registers[at(2)] = args.line_state
             current_registers[at(3)] = args.recipe
-            current_registers[at(4)] = int((time.monotonic() - start) * 10) & 0xFFFF
+            current_registers[at(4)] = int(elapsed() * 10) & 0xFFFF
         # Echo the reject handshake: a write that covers rejectCommand (103).
         if set_values is not None and function_code in (6, 16) and address <= 103 < address + len(set_values):
             if 0 <= at(6) < len(current_registers):
