@@ -16,6 +16,7 @@ import Logging
 import QazAPI
 import QazClient
 import QazServer
+import ServiceLifecycle
 
 struct Options {
     var codes = 2_000_000
@@ -89,7 +90,6 @@ for client in 0..<options.clients {
 }
 do {
     let copy = try DatabaseQueue(path: httpPath)
-    try copy.write { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
     try copy.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [barePath]) }
     try copy.close()
 }
@@ -110,9 +110,10 @@ var logger = Logger(label: "api-bench")
 logger.logLevel = .warning
 let (ports, continuation) = AsyncStream<Int>.makeStream()
 let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
+let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
 
 let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { try await app.run() }
+    group.addTask { try await serviceGroup.run() }
     var iterator = ports.makeAsyncIterator()
     let port = await iterator.next()!
     let start = ContinuousClock.now
@@ -148,7 +149,8 @@ let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of
         return (all, total)
     }
     let elapsed = seconds(start.duration(to: .now))
-    group.cancelAll()
+    await serviceGroup.triggerGracefulShutdown()
+    try await group.waitForAll()
     return (elapsed, results.0.sorted(), results.1)
 }
 let httpRate = Double(httpActivated) / httpElapsed
@@ -156,9 +158,7 @@ print(String(format: "HTTP:  %d activated in %.2f s = %.0f activations/s; batch 
              httpActivated, httpElapsed, httpRate, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
 
 // MARK: Bare loop
-var configuration = Configuration()
-configuration.prepareDatabase { db in try db.execute(sql: "PRAGMA synchronous = FULL") }
-let bare = try DatabasePool(path: barePath, configuration: configuration)
+let bare = try DatabasePool(path: barePath, configuration: SQLiteRegistrarStore.configuration())
 var bareActivated = 0
 clock = ContinuousClock.now
 for client in 0..<options.clients {

@@ -122,6 +122,12 @@ struct Validator: Sendable {
         return .success(StampCode(trusted: text))
     }
 
+    /// `Product.isValidDSNCode` on bytes: 1-32 ASCII letters, digits or `-`.
+    static func isDSNCode(_ text: String) -> Bool {
+        let utf8 = text.utf8
+        return (1...32).contains(utf8.count) && utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || $0 == 45 }
+    }
+
     var usesDefaultPattern: Bool { rules.codePattern == PayloadRules.defaultCodePattern }
 
     func activation(_ batch: ActivationBatch, participant: TaxpayerID, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
@@ -131,7 +137,7 @@ struct Validator: Sendable {
         try identifier(batch.equipmentId, "equipmentId")
         let latest = now.milliseconds + 86_400_000
         for (index, item) in batch.items.enumerated() {
-            if !Product.isValidDSNCode(item.productCode) {
+            if !Self.isDSNCode(item.productCode) {
                 throw .invalidField("items[\(index)].productCode", "expected 1-32 letters, digits or '-'")
             }
             if item.activatedAt.milliseconds > latest {
@@ -140,21 +146,23 @@ struct Validator: Sendable {
         }
         let items = try classify(batch.items.map(\.code), field: { "items[\($0)].code" },
                                  time: { batch.items[$0].activatedAt }, product: { batch.items[$0].productCode })
-        var hasher = SHA256()
+        // The canonical form: fields separated by NUL, times as milliseconds; hashed once.
+        var canonical = [UInt8]()
+        canonical.reserveCapacity(64 + batch.items.count * 48)
         func feed(_ text: String) {
-            hasher.update(data: Data(text.utf8))
-            hasher.update(data: [0])
+            canonical.append(contentsOf: text.utf8)
+            canonical.append(0)
         }
         feed(participant.rawValue)
         feed(batch.lineId)
         feed(batch.equipmentId)
         for item in batch.items {
             feed(item.code)
-            feed(String(item.activatedAt.milliseconds))
+            withUnsafeBytes(of: item.activatedAt.milliseconds.littleEndian) { canonical.append(contentsOf: $0) }
             feed(item.productCode)
         }
         return ActivationCommand(batchId: batch.batchId, participant: participant, lineId: batch.lineId, equipmentId: batch.equipmentId,
-                                 bodyHash: Array(hasher.finalize()), receivedAt: now, items: items)
+                                 bodyHash: Array(SHA256.hash(data: canonical)), receivedAt: now, items: items)
     }
 
     func waybill(_ w: WaybillRequest, now: Timestamp) throws(RegistrarError) -> WaybillCommand {
@@ -202,7 +210,7 @@ struct Validator: Sendable {
             case .malformed(_, let reason): throw .invalidField("codes[\(index)].code", "not a stamp code (\(reason))")
             }
         }
-        let canonical = (try? WireCoding.encoder().encode(w)) ?? Data()
+        let canonical = (try? WireCoding.canonicalEncoder().encode(w)) ?? Data()
         return WaybillCommand(waybill: w, codes: codes, bodyHash: Array(SHA256.hash(data: canonical)), recordedAt: now)
     }
 }

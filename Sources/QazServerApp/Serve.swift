@@ -98,7 +98,7 @@ struct TokenCommand: AsyncParsableCommand {
         var expires: String?
 
         func validate() throws {
-            guard TaxpayerID(bin) != nil else { throw ValidationError("--bin \(bin): \(TaxpayerID.check(bin))") }
+            if case .failure(let problem) = TaxpayerID.check(bin) { throw ValidationError("--bin \(bin): \(problem)") }
             guard Role(rawValue: role) != nil else {
                 throw ValidationError("--role \(role): expected one of \(Role.allCases.map(\.rawValue).joined(separator: ", "))")
             }

@@ -1,3 +1,4 @@
+import ConfigKit
 import Foundation
 import LineCore
 import QazAPI
@@ -110,5 +111,41 @@ struct ClientTests {
         let first = await sink.deliver(submission)
         #expect(first.outcomes.map(\.isDelivered) == [true, false])
         #expect(await sink.deliver(submission) == first)
+    }
+
+    @Test("the client-side token bucket spaces requests out")
+    func clientRateLimit() async throws {
+        try await withRegistrar { registrar in
+            let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
+            let client = try registrar.client("producerA", rps: 10, burst: 1)
+            let start = ContinuousClock.now
+            for _ in 0..<4 { _ = try await client.code(codes[0]) }
+            let elapsed = start.duration(to: .now)
+            try await client.shutdown()
+            // One token at once, then one every 100 ms: four requests need at least 300 ms.
+            #expect(elapsed >= .milliseconds(290), "\(elapsed)")
+        }
+    }
+
+    @Test("a request over the server's time limit is 503 timeout (retryable); its batch is applied whole or not at all")
+    func requestTimeout() async throws {
+        var limits = LimitsConfiguration()
+        limits.requestTimeout = .init(.milliseconds(1))
+        try await withRegistrar(limits: limits, backend: .sqliteFile) { registrar in
+            let codes = try await registrar.issue(5_000, to: producerA, prefix: "QZA")
+            let client = try registrar.client("producerA")
+            let batch = ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "c", items: items(codes))
+            do {
+                _ = try await client.activate(batch)
+                Issue.record("answered within 1 ms")
+            } catch {
+                #expect(error.errorCode == .timeout)
+                #expect(error.isRetryable && error.retryAfter == .seconds(1))
+            }
+            try await client.shutdown()
+            try await Task.sleep(for: .milliseconds(500))
+            let activated = try await registrar.store.pool(owner: producerA, status: .activated, after: nil, limit: 10_000).count
+            #expect(activated == 0 || activated == 5_000)
+        }
     }
 }
