@@ -12,12 +12,13 @@ struct ActivationTests {
         try await withRegistrar(backend: backend) { registrar in
             let own = try await registrar.issue(4, to: producerA, prefix: "QZA")
             let other = try await registrar.issue(1, to: producerB, prefix: "QZB", series: "BB")
+            let batchId = UUID()
             try await registrar.with("producerA") { client in
                 // Given one code activated before and one written off
                 _ = try await client.activate(ActivationBatch(batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items([own[0]])))
                 _ = try await client.writeOff(WriteOffRequest(writtenOffAt: .now, reason: "damaged", codes: [own[1]]))
                 // When a batch mixes every case (the URL form of a code is accepted too)
-                let batch = ActivationBatch(batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items([
+                let batch = ActivationBatch(batchId: batchId, lineId: "line-1", equipmentId: "cam-1", items: items([
                     "https://qr.example.kz/c/\(own[2])", own[0], other[0], makeCode("QZX", 7), own[1], "not a code!",
                 ]))
                 let (receipt, replayed) = try await client.activate(batch)
@@ -39,10 +40,14 @@ struct ActivationTests {
                 // And the other producer's code is untouched
                 #expect(try await registrar.store.code(StampCode(trusted: other[0]))?.status == .issued)
             }
-            // Another producer cannot read that batch
+            // Another producer cannot read that batch (404, as if it did not exist); the revenue body can.
             try await registrar.with("producerB") { client in
-                await #expect(throws: QazClientError.self) { _ = try await client.activation(batchId: UUID()) }
+                do { _ = try await client.activation(batchId: batchId); Issue.record("another producer read the batch") } catch {
+                    #expect(error.errorCode == .notFound)
+                }
             }
+            let seen = try await registrar.with("revenue") { client in try await client.activation(batchId: batchId).participant }
+            #expect(seen == producerA)
         }
     }
 
