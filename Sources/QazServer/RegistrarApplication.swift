@@ -96,7 +96,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             switch error.status {
             case .notFound: return .notFound("route")
             case .methodNotAllowed: return RegistrarError(.methodNotAllowed, .methodNotAllowed, "method not allowed on this path")
-            case .contentTooLarge: return .bodyTooLarge(limit: 0)
+            case .contentTooLarge: return RegistrarError(.contentTooLarge, .bodyTooLarge, "the body is larger than the server accepts")
             case .badRequest: return .invalidJSON(error.body ?? "bad request")
             default:
                 logger.error("unexpected HTTP error", metadata: ["error": "\(error)"])

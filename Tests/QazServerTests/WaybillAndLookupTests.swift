@@ -145,6 +145,12 @@ struct WaybillAndLookupTests {
                 #expect(missing.status == 404 && errorBody(missing)?.code == .notFound)
                 let badID = try await client.raw(method: "GET", path: "/v1/activations/not-a-uuid", body: nil)
                 #expect(badID.status == 422 && errorBody(badID)?.code == .invalidField)
+                let wrongType = try await client.raw(method: "POST", path: "/v1/activations", body: Array("{}".utf8),
+                                                     headers: [("Content-Type", "text/plain")])
+                #expect(wrongType.status == 415 && errorBody(wrongType)?.code == .unsupportedMediaType)
+                let wrongMethod = try await client.raw(method: "DELETE", path: "/v1/activations", body: nil)
+                #expect(wrongMethod.status == 404 || wrongMethod.status == 405, "\(wrongMethod.status)")
+                #expect(errorBody(wrongMethod) != nil)
                 let unknown = try await client.raw(method: "GET", path: "/v1/codes/\(makeCode("QZX", 5))", body: nil)
                 #expect(unknown.status == 404 && errorBody(unknown)?.code == .notFound)
             }
