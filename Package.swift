@@ -204,7 +204,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VisionTests",
-            dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit"],
+            dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit", "COpenCVShim"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "PLCTests",

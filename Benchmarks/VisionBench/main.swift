@@ -65,6 +65,13 @@ struct Tally {
     }
 }
 
+/// The process's resident set size in MiB (from /proc/self/statm).
+func residentMiB() -> Double {
+    guard let text = try? String(contentsOfFile: "/proc/self/statm", encoding: .utf8) else { return 0 }
+    let fields = text.split(separator: " ")
+    return fields.count > 1 ? Double(Int(fields[1]) ?? 0) * 4096 / 1_048_576 : 0
+}
+
 func milliseconds(_ duration: Duration) -> Double {
     Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
@@ -124,6 +131,7 @@ do {
                           sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * 0.99))], sorted.count)
         }
         print("pipeline stages: " + stages.joined(separator: "; ") + "; budget overruns \(overruns)")
+        print(String(format: "RSS after the set: %.1f MiB (the pipeline reuses its buffers; it should not grow between sets)", residentMiB()))
     }
 } catch {
     FileHandle.standardError.write(Data("vision-bench: \(error)\n".utf8))
