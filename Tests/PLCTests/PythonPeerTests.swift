@@ -166,3 +166,20 @@ struct PythonPeerTests {
         #expect(elapsed >= .milliseconds(90) && elapsed < .seconds(2), "responseTimeout is 100ms, took \(elapsed)")
     }
 }
+
+extension PythonPeerTests {
+    @Test("A peer that stalls in the middle of an answer: a timeout after the byte timeout")
+    func partialAnswer() async throws {
+        let peer = try await PythonPeer(["--mode", "partial"])
+        defer { peer.stop() }
+        let (link, _, _) = try monitor(port: peer.port)
+        try await link.connect()
+        await #expect {
+            _ = try await link.readInputs()
+        } throws: { error in
+            guard let error = error as? PLCError, case .timeout(let request, let errno, _) = error else { return false }
+            return errno == ETIMEDOUT && request.keys.contains("bottleCounter")
+        }
+        #expect(await !link.isConnected)
+    }
+}

@@ -7,6 +7,7 @@ Modes:
            every 100 ms, and rejectCommand (holding 103) is echoed into rejectAck (6). Unit id --unit only.
   garbage  a plain TCP socket server that answers every request with junk bytes.
   silent   a plain TCP socket server that accepts and never answers.
+  partial  a plain TCP socket server that sends the first bytes of a valid answer, then stalls (byte timeout).
 
 Register layout (0-based, one shared block as pymodbus' SimDevice serves it; FC3 and FC4 see the same registers):
   0-1 bottleCounter (--bits 32) or 0 (--bits 16), 2 lineState, 3 recipe, 4 plcHeartbeat, 5 rejectConfirmCounter,
@@ -25,7 +26,7 @@ import time
 def parse():
     p = argparse.ArgumentParser()
     p.add_argument("--port", type=int, required=True)
-    p.add_argument("--mode", choices=["plc", "garbage", "silent"], default="plc")
+    p.add_argument("--mode", choices=["plc", "garbage", "silent", "partial"], default="plc")
     p.add_argument("--unit", type=int, default=1)
     p.add_argument("--bits", type=int, choices=[16, 32], default=32)
     p.add_argument("--word-order", choices=["ABCD", "CDAB"], default="ABCD")
@@ -45,6 +46,10 @@ async def raw_server(args):
                     break
                 if args.mode == "garbage":
                     writer.write(b"\x13\x37garbage, not modbus\xff\xfe\x00")
+                    await writer.drain()
+                elif args.mode == "partial" and len(data) >= 7:
+                    # The MBAP header of the right transaction, announcing more bytes than ever come.
+                    writer.write(data[0:4] + b"\x00\x11" + data[6:7])
                     await writer.drain()
         except ConnectionError:
             pass
