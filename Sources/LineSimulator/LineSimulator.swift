@@ -115,6 +115,12 @@ public final class LineSimulator: Sendable {
     /// Makes the station push off commanded bottles (true) or jam (false: rejects are not confirmed).
     public func setStationWorks(_ works: Bool) { state.withLock { $0.stationWorks = works } }
 
+    /// Makes the PLC echo reject commands in `rejectAck` (true) or ignore them (false: the agent must alarm).
+    public func setAcknowledgesCommands(_ acknowledges: Bool) { state.withLock { $0.acknowledgeCommands = acknowledges } }
+
+    /// Closes every client connection but keeps listening: the agent must reconnect at once.
+    public func dropClients() { state.withLock { $0.dropClients() } }
+
     /// Tells the simulator which bottles the agent is expected to reject (added to those given before).
     /// - Parameter sequences: wide bottle sequence numbers.
     public func expectRejects(_ sequences: some Sequence<UInt64>) {

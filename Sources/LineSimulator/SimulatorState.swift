@@ -32,6 +32,7 @@ struct SimulatorState {
     var heartbeatFrozen = false
     var confirmCounter: UInt64 = 0
     var stationWorks: Bool
+    var acknowledgeCommands: Bool
     var bottlesSinceStart = 0
     var triggerInstants: [UInt64: ContinuousClock.Instant] = [:]
 
@@ -53,6 +54,7 @@ struct SimulatorState {
         counter = configuration.counterStart
         recipe = configuration.recipes.first ?? 1
         stationWorks = configuration.stationWorks
+        acknowledgeCommands = configuration.acknowledgeCommands
     }
 
     // MARK: - Registers
@@ -189,6 +191,13 @@ struct SimulatorState {
         close(fd)
     }
 
+    /// Closes every client connection but keeps listening (a PLC dropping its connections).
+    mutating func dropClients() {
+        guard !isSerial else { return }
+        for fd in clients { close(fd) }
+        clients = []
+    }
+
     mutating func suspend() {
         if isSerial {
             if let context, !clients.isEmpty { modbus_close(context) }
@@ -252,7 +261,7 @@ struct SimulatorState {
             report.skippedCommands += max(0, skipped)
             lastCommand = command
             receiveRejectCommand(command, at: now)
-            if configuration.acknowledgeCommands { put(r.rejectAck, raw: UInt64(command)) }
+            if acknowledgeCommands { put(r.rejectAck, raw: UInt64(command)) }
         }
         let heartbeatValue = get(r.agentHeartbeat)
         if heartbeatValue != agentHeartbeat {

@@ -229,3 +229,22 @@ enum ConfigKitDecode {
         try ConfigLoader.decode(PLCConfiguration.self, yaml: yaml, file: "plc.yaml")
     }
 }
+
+extension ModbusLinkSimulatorTests {
+    @Test("A PLC that stops taking reject commands: not acknowledged; dropped connections are re-opened")
+    func unacknowledgedAndDroppedConnections() async throws {
+        let rig = try makeRig(speed: 36_000)
+        await rig.recorder.start(rig.monitor)
+        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        rig.simulator.setAcknowledgesCommands(false)
+        await rig.monitor.reject(sequence: 5, reason: .ambiguous)
+        #expect(await rig.recorder.wait { $0.contains { $0.kind == .rejectNotAcknowledged(sequence: 5, command: 1) } })
+        rig.simulator.dropClients()
+        #expect(await rig.recorder.wait { $0.filter { $0.type == "link-up" }.count == 2 })
+        await rig.recorder.stop()
+        let report = rig.simulator.stop()
+        #expect(report.rejectCommands.map(\.sequence) == [5])
+        #expect(report.withoutReason.isEmpty)
+        #expect(report.connections == 2)
+    }
+}
