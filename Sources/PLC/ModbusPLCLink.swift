@@ -152,15 +152,21 @@ public actor ModbusPLCLink: PLCLink {
             do {
                 try read(context, table: block.table, address: block.address, count: block.count, keys: block.keys, into: index)
             } catch {
+                var failure = error
                 // Illegal data address (2) in a read of several signals: find the signal whose address it is.
                 if case .exception(_, 2, _, _) = error, block.members.count > 1 {
                     for member in block.members {
-                        try read(context, table: block.table, address: member.register.address, count: member.register.width,
-                                 keys: [member.key], into: index)
+                        do {
+                            try read(context, table: block.table, address: member.register.address,
+                                     count: member.register.width, keys: [member.key], into: index)
+                        } catch {
+                            failure = error
+                            break
+                        }
                     }
                 }
-                if error.needsReconnect { self.context = nil }
-                throw error
+                if failure.needsReconnect { self.context = nil }
+                throw failure
             }
         }
         return codec.decodeInputs(blockWords)
