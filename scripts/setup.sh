@@ -12,6 +12,7 @@ APT_PACKAGES=(
   libaravis-dev         # GenICam cameras (GigE Vision / USB3 Vision)
   libusb-1.0-0-dev      # needed by aravis' pkg-config file
   aravis-tools          # arv-fake-gv-camera-0.8: a simulated GigE Vision camera for tests
+  gstreamer1.0-plugins-base  # videotestsrc/appsink for the GStreamer frame-source test
   libmodbus-dev         # Modbus TCP/RTU to the line PLC
   libsqlite3-dev        # SQLite (GRDB) for the outbox and the registrar
   postgresql            # PostgreSQL server for the registrar's second backend (tests start their own)

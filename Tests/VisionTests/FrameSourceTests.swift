@@ -125,6 +125,23 @@ struct FrameSourceTests {
         for _ in 0..<5 { #expect(try looping.next(into: image) != nil) }
     }
 
+    @Test("a GStreamer pipeline ending in appsink delivers gray frames, then ends")
+    func gstreamer() throws {
+        let source = try VideoFrameSource(
+            gstreamer: "videotestsrc num-buffers=5 ! video/x-raw,format=GRAY8,width=320,height=240 ! appsink")
+        let image = GrayImage()
+        var frames = 0
+        while try source.next(into: image) != nil {
+            #expect(image.width == 320 && image.height == 240 && image.channels == 1)
+            frames += 1
+        }
+        #expect(frames == 5)
+        #expect { try VideoFrameSource(gstreamer: "nosuchelement ! appsink") } throws: { error in
+            guard case .sourceUnavailable(let source, _) = error as? VisionError else { return false }
+            return source == "gstreamer:nosuchelement ! appsink"
+        }
+    }
+
     @Test("missing devices, files and unreachable streams are refused by name")
     func unavailableSources() {
         #expect { try VideoFrameSource(device: "/dev/video99") } throws: { error in
