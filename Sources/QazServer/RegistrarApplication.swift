@@ -221,6 +221,9 @@ public struct RegistrarServer: Sendable {
         v1.get("codes/:code") { request, context in try await lookUp(request, context) }
         v1.get("pools/:bin/codes") { request, context in try await pool(request, context) }
         v1.post("write-offs") { request, context in try await writeOff(request, context) }
+        v1.post("import-reports") { request, context in try await importReport(request, context) }
+        v1.get("reports/qr-usage") { request, context in try await usageReport(request, context) }
+        v1.get("reports/qr-activation") { request, context in try await activationReport(request, context) }
         return router
     }
 

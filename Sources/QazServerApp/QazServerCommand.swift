@@ -16,7 +16,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, CheckConfig.self])
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self])
 }
 
 /// `qazserver check-config FILE`.

@@ -73,6 +73,16 @@ struct ContractDocumentTests {
             "WriteOffRequest": [try json(WriteOffRequest(writtenOffAt: time, reason: "damaged", codes: ["C"]))],
             "WriteOffReceipt": [try json(WriteOffReceipt(participant: producerA, results: WriteOffOutcome.allCases.map { WriteOffResult(code: "C", result: $0) }))],
             "HealthStatus": [try json(HealthStatus(status: "ok"))],
+            "ImportReportRequest": [try json(ImportReportRequest(reportId: UUID(), rows: [
+                ImportReportRow(code: "QZA000000000000000001", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(1)!), affixedAt: time),
+                ImportReportRow(code: "QZA000000000000000002", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(2)!), affixedAt: time,
+                                productCode: "DSN-1"),
+            ]))],
+            "QRUsageReport": [try json(ReportCalculator.usage(participant: producerA, name: "N", month: ReportingMonth("2026-11")!, counters: [
+                MonthlyCounters(participant: producerA, month: ReportingMonth("2026-10")!, received: 5, activated: 1, writtenOff: 1)], generatedAt: time)),
+                              try json(ReportCalculator.usage(participant: producerA, name: nil, month: ReportingMonth("2026-11")!, counters: [], generatedAt: time))],
+            "QRActivationReport": [try json(ReportCalculator.activation(participant: producerA, name: "N", month: ReportingMonth("2026-11")!, counters: [
+                MonthlyCounters(participant: producerA, month: ReportingMonth("2026-11")!, received: 5, activated: 1, writtenOff: 1)], generatedAt: time))],
             "ErrorResponse": [],
         ]
         // Real error answers from the server.

@@ -22,6 +22,7 @@ let producerA = bin("97010112345")
 let producerB = bin("98020254321")
 let factoryBIN = bin("99030300001")
 let registrarBIN = bin("99040400002")
+let importerC = bin("97050567890")
 
 /// A code made of a prefix and a number: `QZA000000000000000001`.
 func makeCode(_ prefix: String, _ number: Int) -> String {
@@ -83,9 +84,10 @@ struct Registrar: Sendable {
 
     /// Issues `count` codes to `recipient` through the store directly (set-up, not under test).
     func issue(_ count: Int, to recipient: TaxpayerID, prefix: String, series: String = "AB", start: Int = 1, number: String? = nil,
-               issuedOn: String = "2026-11-02") async throws -> [String] {
-        let waybill = makeWaybill(number: number ?? "WB-\(prefix)-\(start)", to: recipient, prefix: prefix, series: series, start: start,
+               issuedOn: String = "2026-11-02", name: String = "Test Distillery LLP") async throws -> [String] {
+        var waybill = makeWaybill(number: number ?? "WB-\(prefix)-\(start)", to: recipient, prefix: prefix, series: series, start: start,
                                   count: count, issuedOn: issuedOn)
+        waybill.recipient.name = name
         let command = try server.validator.waybill(waybill, now: .now)
         _ = try await store.recordWaybill(command)
         return waybill.codes.map(\.code)
@@ -124,7 +126,8 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
     var tokens = [String: String]()
     for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
                               ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
-                              ("revenue", registrarBIN, .revenueBody)] {
+                              ("revenue", registrarBIN, .revenueBody),
+                              ("importerC", importerC, .importer)] {
         tokens[name] = try await service.issue(participant: who, role: role).token
     }
     tokens["expired"] = try await service.issue(participant: producerA, role: .producer,

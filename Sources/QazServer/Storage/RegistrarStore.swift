@@ -52,6 +52,9 @@ public protocol RegistrarStore: Sendable {
     /// The monthly counters of a participant, in month order (the input of the App. 9/10 reports).
     func monthlyCounters(participant: TaxpayerID) async throws(StoreError) -> [MonthlyCounters]
 
+    /// The participant's name as its latest waybill gives it (the reports' identity block), or nil.
+    func participantName(_ participant: TaxpayerID) async throws(StoreError) -> String?
+
     /// Saves a new API token (only its hash is stored).
     func saveToken(_ token: TokenRecord) async throws(StoreError)
 
@@ -63,6 +66,13 @@ public protocol RegistrarStore: Sendable {
 
     /// Every token, newest first (hashes included, secrets never stored).
     func tokens() async throws(StoreError) -> [TokenRecord]
+
+    /// Releases connections (a server backend's pool); the store is unusable afterwards. SQLite closes on deinit.
+    func close() async
+}
+
+extension RegistrarStore {
+    public func close() async {}
 }
 
 /// A value read back from storage, and whether it is the stored answer to an earlier identical request.
@@ -142,8 +152,12 @@ public struct ActivationCommand: Sendable {
     public var bodyHash: [UInt8]
     public var receivedAt: Timestamp
     public var items: [ClassifiedItem]
+    /// App. 8 import reports: the stamp each item says it was affixed with, by item index. A code issued on another
+    /// stamp is answered `malformed` with reason `stamp_mismatch` and not activated. Nil for line activations.
+    public var affixedStamps: [StampID]?
     public init(batchId: UUID, participant: TaxpayerID, lineId: String, equipmentId: String, bodyHash: [UInt8],
-                receivedAt: Timestamp, items: [ClassifiedItem]) {
+                receivedAt: Timestamp, items: [ClassifiedItem], affixedStamps: [StampID]? = nil) {
+        self.affixedStamps = affixedStamps
         self.batchId = batchId
         self.participant = participant
         self.lineId = lineId

@@ -114,6 +114,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 );
                 """)
         }
+        migrator.registerMigration("v2-reports") { db in
+            // The reports' identity block reads a participant's latest waybill.
+            try db.execute(sql: "CREATE INDEX waybill_recipient ON waybill(recipient_bin, id)")
+        }
         return migrator
     }
 
@@ -183,7 +187,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 """, arguments: [batchText, command.participant.rawValue, command.lineId, command.equipmentId, Data(command.bodyHash),
                                  command.items.count, command.receivedAt.milliseconds])
             let batchRow = db.lastInsertedRowID
-            let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status, activated_at FROM code WHERE code = ?")
+            let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status, activated_at, series, number FROM code WHERE code = ?")
             let update = try db.cachedStatement(sql: """
                 UPDATE code SET status = 'activated', product_code = ?, activated_at = ?, activation_batch = ? WHERE id = ?
                 """)
@@ -192,7 +196,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             results.reserveCapacity(command.items.count)
             var perMonth = [String: Int]()
             var months = MonthKeys()
-            for item in command.items {
+            for (index, item) in command.items.enumerated() {
                 switch item {
                 case .malformed(let text, let reason):
                     results.append(ActivationResult(code: text, result: .malformed, reason: reason))
@@ -206,6 +210,14 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                     guard owner == participant else {
                         results.append(ActivationResult(code: text, result: .foreign))
                         continue
+                    }
+                    if let stamps = command.affixedStamps {
+                        let series: String = row[4], number: Int = row[5]
+                        if stamps[index].series.rawValue != series || stamps[index].number.value != number {
+                            results.append(ActivationResult(code: text, result: .malformed,
+                                                            reason: Self.stampMismatch(affixed: stamps[index], series: series, number: number)))
+                            continue
+                        }
                     }
                     let status: String = row[2]
                     switch status {
@@ -233,6 +245,11 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                                                    equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
                           replayed: false)
         }
+    }
+
+    /// The per-code reason of an App. 8 row whose stamp is not the one its code was issued on.
+    static func stampMismatch(affixed: StampID, series: String, number: Int) -> String {
+        "stamp_mismatch: affixed stamp \(affixed) but the code was issued on \(series) \(StampNumber(number).map { "\($0)" } ?? String(number))"
     }
 
     public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
@@ -336,6 +353,13 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 MonthlyCounters(participant: participant, month: ReportingMonth(row[0] as String)!, received: row[1],
                                 activated: row[2], writtenOff: row[3])
             }
+        }
+    }
+
+    public func participantName(_ participant: TaxpayerID) async throws(StoreError) -> String? {
+        try await read { db in
+            try String.fetchOne(db, sql: "SELECT recipient_name FROM waybill WHERE recipient_bin = ? ORDER BY id DESC LIMIT 1",
+                                arguments: [participant.rawValue])
         }
     }
 

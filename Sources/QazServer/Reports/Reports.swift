@@ -1,0 +1,197 @@
+import Foundation
+import LineCore
+import QazAPI
+
+// MARK: Definitions
+//
+// The two reports producers and importers owe the state revenue body (clause 28), computed for one participant and
+// one Astana calendar month from the monthly counters kept at ingest (``MonthlyCounters``), never by scanning codes
+// or activations:
+//
+// - received  = codes issued to the participant by waybills whose issue date falls in the month;
+// - activated = codes whose activation time (Astana) falls in the month (line activations and App. 8 import reports);
+// - writtenOff = codes written off (damaged or unused stamps, App. 5) with a write-off time in the month;
+// - used      = activated + writtenOff in the month;
+// - opening   = received before the month − used before the month;
+// - closing   = opening + received − used.
+//
+// So the closing balance of a month always equals the opening balance of the next one.
+
+/// App. 10, «Алкоголь өнімдеріне алынған QR-кодтарды пайдалану туралы есеп»: one participant, one reporting month.
+public struct QRUsageReport: Codable, Sendable, Equatable {
+    /// The report form: always `app10-qr-usage`.
+    public var form: String
+    /// The producer or importer (IIN/BIN).
+    public var participant: TaxpayerID
+    /// The name on the participant's latest waybill, when there is one.
+    public var participantName: String?
+    /// The reporting month (Astana calendar), `YYYY-MM`.
+    public var month: ReportingMonth
+    /// Column 2: balance at the start of the month.
+    public var openingBalance: Int
+    /// Column 3: codes received in the month.
+    public var received: Int
+    /// Column 4: codes used in the month (activated + writtenOff).
+    public var used: Int
+    /// Of `used`: activated in the month.
+    public var activated: Int
+    /// Of `used`: written off in the month.
+    public var writtenOff: Int
+    /// Column 5: balance at the end of the month.
+    public var closingBalance: Int
+    /// When the report was produced.
+    public var generatedAt: Timestamp
+}
+
+/// App. 9, «QR-кодты белсендіру туралы мәліметтер»: received and activated codes of one participant in one month.
+public struct QRActivationReport: Codable, Sendable, Equatable {
+    /// The report form: always `app9-qr-activation`.
+    public var form: String
+    public var participant: TaxpayerID
+    public var participantName: String?
+    /// The month the figures cover (the form prints no period; the API always reports one month).
+    public var month: ReportingMonth
+    /// Column 2: codes received in the month.
+    public var received: Int
+    /// Column 3: codes activated ("put into operation") in the month.
+    public var activated: Int
+    /// Column 4: the note (written-off codes of the month, if any).
+    public var note: String
+    public var generatedAt: Timestamp
+}
+
+/// Builds the reports from a participant's monthly counters (pure: no storage, no clock).
+public enum ReportCalculator {
+    /// App. 10 for `month` from every counter row of the participant (rows of other months are summed for the
+    /// opening balance; rows after the month are ignored).
+    public static func usage(participant: TaxpayerID, name: String?, month: ReportingMonth, counters: [MonthlyCounters],
+                             generatedAt: Timestamp) -> QRUsageReport {
+        var receivedBefore = 0, usedBefore = 0
+        var received = 0, activated = 0, writtenOff = 0
+        for row in counters where row.participant == participant {
+            if row.month < month {
+                receivedBefore += row.received
+                usedBefore += row.activated + row.writtenOff
+            } else if row.month == month {
+                received += row.received
+                activated += row.activated
+                writtenOff += row.writtenOff
+            }
+        }
+        let opening = receivedBefore - usedBefore
+        let used = activated + writtenOff
+        return QRUsageReport(form: "app10-qr-usage", participant: participant, participantName: name, month: month,
+                             openingBalance: opening, received: received, used: used, activated: activated,
+                             writtenOff: writtenOff, closingBalance: opening + received - used, generatedAt: generatedAt)
+    }
+
+    /// App. 9 for `month`.
+    public static func activation(participant: TaxpayerID, name: String?, month: ReportingMonth, counters: [MonthlyCounters],
+                                  generatedAt: Timestamp) -> QRActivationReport {
+        let usage = usage(participant: participant, name: name, month: month, counters: counters, generatedAt: generatedAt)
+        let note = usage.writtenOff > 0
+            ? "Есептен шығарылды / списано: \(usage.writtenOff)"
+            : ""
+        return QRActivationReport(form: "app9-qr-activation", participant: participant, participantName: name, month: month,
+                                  received: usage.received, activated: usage.activated, note: note, generatedAt: generatedAt)
+    }
+}
+
+/// The report formats (`Accept` of the HTTP API, `--format` of the CLI).
+public enum ReportFormat: String, Sendable, CaseIterable {
+    case json, csv, html
+
+    /// The media type answered.
+    public var contentType: String {
+        switch self {
+        case .json: "application/json; charset=utf-8"
+        case .csv: "text/csv; charset=utf-8"
+        case .html: "text/html; charset=utf-8"
+        }
+    }
+
+    /// Content negotiation: the first acceptable type of the `Accept` header by quality, JSON when absent or `*/*`;
+    /// nil when nothing offered is acceptable (406).
+    public static func negotiate(_ accept: String?) -> ReportFormat? {
+        guard let accept, !accept.trimmingCharacters(in: .whitespaces).isEmpty else { return .json }
+        var best: (ReportFormat, Double, Int)?
+        for (index, part) in accept.split(separator: ",").enumerated() {
+            let fields = part.split(separator: ";").map { $0.trimmingCharacters(in: .whitespaces).lowercased() }
+            guard let type = fields.first else { continue }
+            var q = 1.0
+            for field in fields.dropFirst() where field.hasPrefix("q=") { q = Double(field.dropFirst(2)) ?? 0 }
+            guard q > 0 else { continue }
+            let format: ReportFormat? = switch type {
+            case "application/json", "application/*": .json
+            case "text/csv": .csv
+            case "text/html", "text/*", "application/xhtml+xml": .html
+            case "*/*": .json
+            default: nil
+            }
+            guard let format else { continue }
+            if best == nil || q > best!.1 { best = (format, q, index) }  // ties: the first listed wins
+        }
+        return best?.0
+    }
+}
+
+/// Renders reports as JSON, CSV and printable HTML.
+public enum ReportRenderer {
+    public static func render(_ report: QRUsageReport, as format: ReportFormat) throws -> [UInt8] {
+        switch format {
+        case .json: return Array(try jsonEncoder().encode(report))
+        case .csv:
+            let header = "participant,participantName,month,openingBalance,received,used,activated,writtenOff,closingBalance"
+            let row = [report.participant.rawValue, csv(report.participantName ?? ""), report.month.description,
+                       String(report.openingBalance), String(report.received), String(report.used), String(report.activated),
+                       String(report.writtenOff), String(report.closingBalance)].joined(separator: ",")
+            return Array("\(header)\r\n\(row)\r\n".utf8)
+        case .html: return Array(ReportHTML.usage(report).utf8)
+        }
+    }
+
+    public static func render(_ report: QRActivationReport, as format: ReportFormat) throws -> [UInt8] {
+        switch format {
+        case .json: return Array(try jsonEncoder().encode(report))
+        case .csv:
+            let header = "participant,participantName,month,received,activated,note"
+            let row = [report.participant.rawValue, csv(report.participantName ?? ""), report.month.description,
+                       String(report.received), String(report.activated), csv(report.note)].joined(separator: ",")
+            return Array("\(header)\r\n\(row)\r\n".utf8)
+        case .html: return Array(ReportHTML.activation(report).utf8)
+        }
+    }
+
+    static func jsonEncoder() -> JSONEncoder {
+        let encoder = WireCoding.encoder()
+        encoder.outputFormatting.formUnion([.prettyPrinted, .sortedKeys])
+        return encoder
+    }
+
+    /// RFC 4180 quoting when needed; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not
+    /// run it as a formula.
+    static func csv(_ text: String) -> String {
+        var text = text
+        if let first = text.first, "=+-@".contains(first) { text = "'" + text }
+        guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }
+        return "\"" + text.replacingOccurrences(of: "\"", with: "\"\"") + "\""
+    }
+}
+
+/// Reads what a report needs from a store: the participant's counters (a few rows) and name.
+public struct ReportService: Sendable {
+    public let store: any RegistrarStore
+    public init(store: any RegistrarStore) { self.store = store }
+
+    public func usage(participant: TaxpayerID, month: ReportingMonth, now: Timestamp = .now) async throws(StoreError) -> QRUsageReport {
+        let counters = try await store.monthlyCounters(participant: participant)
+        let name = try await store.participantName(participant)
+        return ReportCalculator.usage(participant: participant, name: name, month: month, counters: counters, generatedAt: now)
+    }
+
+    public func activation(participant: TaxpayerID, month: ReportingMonth, now: Timestamp = .now) async throws(StoreError) -> QRActivationReport {
+        let counters = try await store.monthlyCounters(participant: participant)
+        let name = try await store.participantName(participant)
+        return ReportCalculator.activation(participant: participant, name: name, month: month, counters: counters, generatedAt: now)
+    }
+}
