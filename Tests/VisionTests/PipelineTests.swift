@@ -6,9 +6,9 @@ import Testing
 
 @Suite("The calibrated decode chain")
 struct PipelineTests {
-    @Test("the shipped calibration reads generated nominal frames with no wrong reads")
+    @Test("the shipped chain reads generated nominal frames with no wrong reads")
     func nominalFrames() throws {
-        let pipeline = try DecodePipeline(calibration: try shippedCalibration())
+        let pipeline = try DecodePipeline(calibration: try unhurriedCalibration())
         let synthesizer = FrameSynthesizer(profile: .nominal, seed: 11)
         let image = GrayImage()
         var expected = 0, read = 0, wrong = 0
@@ -25,7 +25,7 @@ struct PipelineTests {
 
     @Test("a frame with no cap gives nothing, within budget bookkeeping")
     func emptyFrame() throws {
-        let pipeline = try DecodePipeline(calibration: try shippedCalibration())
+        let pipeline = try DecodePipeline(calibration: try unhurriedCalibration())
         var spec = cleanSpec()
         spec.caps = []
         spec.noiseSigma = 6

@@ -38,3 +38,12 @@ func calibration(_ yaml: String) throws -> CalibrationConfiguration {
 func shippedCalibration() throws -> CalibrationConfiguration {
     try ConfigLoader.load(CalibrationConfiguration.self, contentsOf: repositoryRoot.appendingPathComponent("Calibration/line1-top.yaml"))
 }
+
+/// The shipped chain with budgets so large that no step is ever skipped for time: reads in tests must not depend on
+/// how busy the machine is (budgets are measured by vision-bench, not by unit tests).
+func unhurriedCalibration() throws -> CalibrationConfiguration {
+    var chain = try shippedCalibration()
+    chain.totalBudget = ConfigDuration(.seconds(10))
+    for index in chain.decoders.indices { chain.decoders[index].budget = ConfigDuration(.seconds(2)) }
+    return chain
+}
