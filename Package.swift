@@ -31,6 +31,7 @@ let package = Package(
         .executable(name: "vision-bench", targets: ["VisionBench"]),
         .executable(name: "plc-bench", targets: ["PLCBench"]),
         .executable(name: "api-bench", targets: ["APIBench"]),
+        .executable(name: "outbox-bench", targets: ["OutboxBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -161,6 +162,22 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // MARK: Agent core: durable outbox + drainer, pure per-bottle decisions, in-memory fakes for tests
+        .target(
+            name: "Outbox",
+            dependencies: [
+                "LineCore", "QazClient", "QazAPI",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .target(name: "LineDecisions", dependencies: ["LineCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "LineAgentTesting",
+            dependencies: ["LineCore", "QazClient", "QazAPI"],
+            swiftSettings: swiftSettings),
+
         // MARK: Benchmarks (run in release: `swift run -c release NAME`)
         .executableTarget(
             name: "VisionBench",
@@ -185,6 +202,15 @@ let package = Package(
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/APIBench",
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "OutboxBench",
+            dependencies: [
+                "Outbox", "LineCore",
+                .product(name: "GRDB", package: "GRDB.swift"),
+            ],
+            path: "Benchmarks/OutboxBench",
             swiftSettings: swiftSettings),
 
         // MARK: Tests
@@ -218,5 +244,17 @@ let package = Package(
                 .product(name: "HummingbirdTesting", package: "hummingbird"),
             ],
             swiftSettings: swiftSettings),
+            .testTarget(
+            name: "OutboxTests",
+            dependencies: [
+                "Outbox", "LineAgentTesting", "LineCore", "QazClient", "QazAPI", "QazServer",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
     ]
 )
