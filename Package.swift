@@ -226,7 +226,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",
-            dependencies: ["LineAgent"],
+            dependencies: ["LineAgent", "LineSimulator"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VisionTests",
