@@ -37,7 +37,13 @@ struct ConfigOptions: ParsableArguments {
             try await store.migrate()
             return store
         case .postgres:
-            throw ValidationError("storage.backend postgres is not available yet (it comes with the reports issue); use sqlite")
+            let store = try PostgresRegistrarStore(url: configuration.storage.url ?? "", poolSize: configuration.storage.poolSize ?? 8)
+            store.start()
+            do { try await store.migrate() } catch {
+                await store.close()
+                throw error
+            }
+            return store
         }
     }
 }
@@ -79,6 +85,7 @@ struct Serve: AsyncParsableCommand {
         groupConfiguration.maximumGracefulShutdownDuration = configuration.limits.shutdownGracePeriod.duration
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
+        await store.close()
         logger.info("registrar stopped")
     }
 }

@@ -100,12 +100,18 @@ struct Registrar: Sendable {
 enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqliteMemory = "sqlite-memory"
     case sqliteFile = "sqlite-file"
+    /// A fresh database on a PostgreSQL server the tests start themselves (``PostgresTestServer``).
+    case postgres
     var description: String { rawValue }
 
-    func makeStore(in directory: URL) throws -> any RegistrarStore {
+    func makeStore(in directory: URL) async throws -> any RegistrarStore {
         switch self {
-        case .sqliteMemory: try SQLiteRegistrarStore()
-        case .sqliteFile: try SQLiteRegistrarStore(path: directory.appendingPathComponent("registrar.sqlite").path)
+        case .sqliteMemory: return try SQLiteRegistrarStore()
+        case .sqliteFile: return try SQLiteRegistrarStore(path: directory.appendingPathComponent("registrar.sqlite").path)
+        case .postgres:
+            let store = try PostgresRegistrarStore(url: try await PostgresTestServer.shared.makeDatabase(), poolSize: 6)
+            store.start()
+            return store
         }
     }
 }
@@ -118,8 +124,11 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
         limits.burst = 100_000
     }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
-    let store = try backend.makeStore(in: directory)
-    try await store.migrate()
+    let store = try await backend.makeStore(in: directory)
+    do { try await store.migrate() } catch {
+        await store.close()
+        throw error
+    }
     defer { try? FileManager.default.removeItem(at: directory) }
     let server = RegistrarServer(store: store, limits: limits)
     let service = TokenService(store: store)
@@ -147,10 +156,12 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
             let value = try await body(registrar)
             await group.triggerGracefulShutdown()
             try await tasks.waitForAll()
+            await store.close()
             return value
         } catch {
             await group.triggerGracefulShutdown()
             try? await tasks.waitForAll()
+            await store.close()
             throw error
         }
     }

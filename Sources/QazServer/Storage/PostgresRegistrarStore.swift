@@ -1,0 +1,535 @@
+import Foundation
+import LineCore
+import Logging
+import NIOCore
+import PostgresNIO
+import QazAPI
+
+/// The PostgreSQL backend (PostgresNIO), for the registrar that outgrows one SQLite file. Same schema and same
+/// contract as ``SQLiteRegistrarStore``; each operation is one transaction on a pooled connection.
+///
+/// Concurrent writers: the idempotency key is claimed with `INSERT … ON CONFLICT DO NOTHING RETURNING id` (a
+/// concurrent claimant waits for the winner to commit, then reads the winner's row and compares hashes), and the codes
+/// of a batch are read `FOR UPDATE` in id order (no deadlock between overlapping batches; a code activated by a
+/// concurrent batch is seen as activated). Counters are bumped with `INSERT … ON CONFLICT DO UPDATE`.
+///
+/// The client's connection pool runs in ``run()``: run the store as a `Service` (or call ``start()``, which runs it in
+/// a task until ``close()``).
+public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
+    // @unchecked: `runner` is set once in start() before use and read in close(), both from the owner's task.
+    /// The PostgresNIO client (tools such as the benchmarks run their own statements on it).
+    public let client: PostgresClient
+    let logger: Logger
+    private var runner: Task<Void, Never>?
+
+    /// - Parameters:
+    ///   - url: `postgres://user:password@host:port/database`.
+    ///   - poolSize: the most connections the pool opens.
+    public init(url: String, poolSize: Int = 8, logger: Logger = Logger(label: "qazserver.postgres")) throws(StoreError) {
+        guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
+              let host = components.host else {
+            throw .failure("expected postgres://user:password@host:port/database")
+        }
+        var configuration = PostgresClient.Configuration(
+            host: host, port: components.port ?? 5432, username: components.user ?? "postgres", password: components.password,
+            database: components.path.isEmpty ? nil : String(components.path.dropFirst()), tls: .disable)
+        configuration.options.maximumConnections = poolSize
+        configuration.options.minimumConnections = 0
+        client = PostgresClient(configuration: configuration, backgroundLogger: logger)
+        self.logger = logger
+    }
+
+    /// Runs the connection pool until the task is cancelled.
+    public func run() async { await client.run() }
+
+    /// Starts the connection pool in a task (call once; ``close()`` stops it).
+    public func start() {
+        let client = client
+        runner = Task { await client.run() }
+    }
+
+    public func close() async {
+        runner?.cancel()
+        _ = await runner?.value
+    }
+
+    /// The named, append-only migrations (the PostgreSQL twin of the SQLite ones). Never edit one: add a new one.
+    static let migrations: [(String, String)] = [
+        ("v1-registrar", """
+            CREATE TABLE waybill (
+                id BIGSERIAL PRIMARY KEY,
+                number TEXT NOT NULL UNIQUE,
+                body_hash BYTEA NOT NULL,
+                date TEXT NOT NULL,
+                issued_on TEXT NOT NULL,
+                month TEXT NOT NULL,
+                application_number TEXT NOT NULL,
+                application_date TEXT NOT NULL,
+                recipient_bin TEXT NOT NULL,
+                recipient_name TEXT NOT NULL,
+                product_name TEXT NOT NULL,
+                product_type TEXT NOT NULL,
+                capacity_ml INTEGER NOT NULL,
+                quantity INTEGER NOT NULL CHECK (quantity > 0),
+                recorded_at BIGINT NOT NULL
+            );
+            CREATE TABLE waybill_range (
+                waybill_id BIGINT NOT NULL REFERENCES waybill(id),
+                series TEXT NOT NULL,
+                first BIGINT NOT NULL,
+                last BIGINT NOT NULL CHECK (last >= first)
+            );
+            CREATE TABLE activation_batch (
+                id BIGSERIAL PRIMARY KEY,
+                batch_id TEXT NOT NULL UNIQUE,
+                participant_bin TEXT NOT NULL,
+                line_id TEXT NOT NULL,
+                equipment_id TEXT NOT NULL,
+                body_hash BYTEA NOT NULL,
+                item_count INTEGER NOT NULL,
+                received_at BIGINT NOT NULL,
+                results BYTEA NOT NULL
+            );
+            CREATE TABLE code (
+                id BIGSERIAL PRIMARY KEY,
+                code TEXT NOT NULL UNIQUE,
+                series TEXT NOT NULL,
+                number BIGINT NOT NULL,
+                owner_bin TEXT NOT NULL,
+                waybill_id BIGINT NOT NULL REFERENCES waybill(id),
+                status TEXT NOT NULL CHECK (status IN ('issued', 'activated', 'writtenOff')),
+                product_code TEXT,
+                activated_at BIGINT,
+                activation_batch BIGINT REFERENCES activation_batch(id),
+                written_off_at BIGINT,
+                write_off_reason TEXT,
+                UNIQUE (series, number)
+            );
+            CREATE INDEX code_pool ON code(owner_bin, status, code COLLATE "C");
+            CREATE TABLE monthly_counter (
+                participant_bin TEXT NOT NULL,
+                month TEXT NOT NULL,
+                received BIGINT NOT NULL DEFAULT 0,
+                activated BIGINT NOT NULL DEFAULT 0,
+                written_off BIGINT NOT NULL DEFAULT 0,
+                PRIMARY KEY (participant_bin, month)
+            );
+            CREATE TABLE api_token (
+                id TEXT PRIMARY KEY,
+                hash BYTEA NOT NULL UNIQUE,
+                participant_bin TEXT NOT NULL,
+                role TEXT NOT NULL CHECK (role IN ('producer', 'importer', 'banknote-factory', 'revenue-body', 'registrar')),
+                created_at BIGINT NOT NULL,
+                expires_at BIGINT,
+                revoked_at BIGINT
+            )
+            """),
+        ("v2-reports", "CREATE INDEX waybill_recipient ON waybill(recipient_bin, id)"),
+    ]
+
+    public func migrate() async throws(StoreError) {
+        try await transaction { connection in
+            // One migrator at a time (several servers may start together).
+            try await connection.query("SELECT pg_advisory_xact_lock(7302620261121)", logger: self.logger)
+            try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
+                                       logger: self.logger)
+            var applied = Set<String>()
+            for try await name in try await connection.query("SELECT name FROM schema_migration", logger: self.logger).decode(String.self) {
+                applied.insert(name)
+            }
+            for (name, sql) in Self.migrations where !applied.contains(name) {
+                for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+                    try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
+                }
+                let now = Timestamp.now.milliseconds
+                try await connection.query("INSERT INTO schema_migration (name, applied_at) VALUES (\(name), \(now))", logger: self.logger)
+            }
+        }
+    }
+
+    public func ping() async throws(StoreError) {
+        try await run { client in _ = try await client.query("SELECT 1", logger: self.logger).collect() }
+    }
+
+    // MARK: Waybills
+
+    public func recordWaybill(_ command: WaybillCommand) async throws(StoreError) -> Stored<WaybillReceipt> {
+        try await transaction { c in
+            let w = command.waybill
+            let month = w.issuedOn.reportingMonth
+            let hash = ByteBuffer(bytes: command.bodyHash)
+            let inserted = try await (try await c.query("""
+                INSERT INTO waybill (number, body_hash, date, issued_on, month, application_number, application_date,
+                    recipient_bin, recipient_name, product_name, product_type, capacity_ml, quantity, recorded_at)
+                VALUES (\(w.number), \(hash), \(w.date.description), \(w.issuedOn.description), \(month.description),
+                    \(w.application.number), \(w.application.date.description), \(w.recipient.bin.rawValue), \(w.recipient.name),
+                    \(w.product.name), \(w.product.type), \(w.product.capacityMl), \(w.quantity), \(command.recordedAt.milliseconds))
+                ON CONFLICT (number) DO NOTHING RETURNING id
+                """, logger: self.logger)).collect().map { try $0.decode(Int64.self) }
+            guard let waybillID = inserted.first else {
+                let rows = try await (try await c.query("""
+                    SELECT body_hash, recipient_bin, quantity, month, recorded_at FROM waybill WHERE number = \(w.number)
+                    """, logger: self.logger)).collect().map { try $0.decode((Data, String, Int, String, Int64).self) }
+                guard let row = rows.first else { throw StoreError.failure("waybill \(w.number) vanished") }
+                guard Array(row.0) == command.bodyHash else { throw StoreError.idempotencyConflict("waybill \(w.number)") }
+                return Stored(value: WaybillReceipt(number: w.number, recipient: TaxpayerID(trustedRow: row.1), issued: row.2,
+                                                    month: ReportingMonth(row.3)!, recordedAt: Timestamp(milliseconds: row.4)),
+                              replayed: true)
+            }
+            try await c.query("""
+                INSERT INTO waybill_range (waybill_id, series, first, last)
+                SELECT \(waybillID), * FROM unnest(\(w.ranges.map(\.series.rawValue))::text[], \(w.ranges.map { Int64($0.first.value) })::int8[],
+                                                  \(w.ranges.map { Int64($0.last.value) })::int8[])
+                """, logger: self.logger)
+            let codes = command.codes.map(\.rawValue)
+            let created = try await (try await c.query("""
+                INSERT INTO code (code, series, number, owner_bin, waybill_id, status)
+                SELECT u.code, u.series, u.number, \(w.recipient.bin.rawValue), \(waybillID), 'issued'
+                FROM unnest(\(codes)::text[], \(w.codes.map(\.series.rawValue))::text[], \(w.codes.map { Int64($0.number.value) })::int8[])
+                    AS u(code, series, number)
+                ON CONFLICT DO NOTHING RETURNING code
+                """, logger: self.logger)).collect().map { try $0.decode(String.self) }
+            if created.count != codes.count {
+                let made = Set(created)
+                throw StoreError.alreadyIssued(codes.filter { !made.contains($0) })
+            }
+            try await Self.bump(c, participant: w.recipient.bin.rawValue, months: [month.description], column: .received,
+                                counts: [Int64(codes.count)], logger: self.logger)
+            return Stored(value: WaybillReceipt(number: w.number, recipient: w.recipient.bin, issued: codes.count, month: month,
+                                                recordedAt: command.recordedAt), replayed: false)
+        }
+    }
+
+    // MARK: Activations
+
+    public func activate(_ command: ActivationCommand) async throws(StoreError) -> Stored<ActivationReceipt> {
+        try await transaction { c in
+            let batchText = command.batchId.uuidString.lowercased()
+            let participant = command.participant.rawValue
+            let claimed = try await (try await c.query("""
+                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results)
+                VALUES (\(batchText), \(participant), \(command.lineId), \(command.equipmentId), \(ByteBuffer(bytes: command.bodyHash)),
+                        \(command.items.count), \(command.receivedAt.milliseconds), ''::bytea)
+                ON CONFLICT (batch_id) DO NOTHING RETURNING id
+                """, logger: self.logger)).collect().map { try $0.decode(Int64.self) }
+            guard let batchRow = claimed.first else {
+                guard let stored = try await Self.storedBatch(c, batchText: batchText, batchId: command.batchId, logger: self.logger) else {
+                    throw StoreError.failure("batch \(batchText) vanished")
+                }
+                guard stored.hash == command.bodyHash else { throw StoreError.idempotencyConflict("batch \(batchText)") }
+                return Stored(value: stored.receipt, replayed: true)
+            }
+            var texts = [String]()
+            texts.reserveCapacity(command.items.count)
+            for item in command.items { if case .code(_, let code, _, _) = item { texts.append(code.rawValue) } }
+            struct Row { var id: Int64; var owner: String; var status: String; var activatedAt: Int64?; var series: String; var number: Int64 }
+            var found = [String: Row](minimumCapacity: texts.count)
+            let rows = try await c.query("""
+                SELECT code, id, owner_bin, status, activated_at, series, number FROM code WHERE code = ANY(\(texts)::text[])
+                ORDER BY id FOR UPDATE
+                """, logger: self.logger)
+            for try await (code, id, owner, status, activatedAt, series, number) in rows.decode((String, Int64, String, String, Int64?, String, Int64).self) {
+                found[code] = Row(id: id, owner: owner, status: status, activatedAt: activatedAt, series: series, number: number)
+            }
+            var results = [ActivationResult]()
+            results.reserveCapacity(command.items.count)
+            var ids = [Int64](), products = [String](), times = [Int64]()
+            var perMonth = [String: Int64]()
+            var months = MonthKeys()
+            for (index, item) in command.items.enumerated() {
+                switch item {
+                case .malformed(let text, let reason):
+                    results.append(ActivationResult(code: text, result: .malformed, reason: reason))
+                case .code(let text, let code, let activatedAt, let productCode):
+                    guard let row = found[code.rawValue] else {
+                        results.append(ActivationResult(code: text, result: .unknown))
+                        continue
+                    }
+                    guard row.owner == participant else {
+                        results.append(ActivationResult(code: text, result: .foreign))
+                        continue
+                    }
+                    if let stamps = command.affixedStamps,
+                       stamps[index].series.rawValue != row.series || Int64(stamps[index].number.value) != row.number {
+                        results.append(ActivationResult(code: text, result: .malformed, reason: SQLiteRegistrarStore.stampMismatch(
+                            affixed: stamps[index], series: row.series, number: Int(row.number))))
+                        continue
+                    }
+                    switch row.status {
+                    case "issued":
+                        ids.append(row.id)
+                        products.append(productCode)
+                        times.append(activatedAt.milliseconds)
+                        results.append(ActivationResult(code: text, result: .activated, activatedAt: activatedAt))
+                        perMonth[months.key(for: activatedAt), default: 0] += 1
+                    case "activated":
+                        results.append(ActivationResult(code: text, result: .alreadyActivated,
+                                                        activatedAt: row.activatedAt.map(Timestamp.init(milliseconds:))))
+                    default:
+                        results.append(ActivationResult(code: text, result: .writtenOff))
+                    }
+                }
+            }
+            if !ids.isEmpty {
+                try await c.query("""
+                    UPDATE code SET status = 'activated', product_code = u.p, activated_at = u.t, activation_batch = \(batchRow)
+                    FROM unnest(\(ids)::int8[], \(products)::text[], \(times)::int8[]) AS u(id, p, t) WHERE code.id = u.id
+                    """, logger: self.logger)
+                try await Self.bump(c, participant: participant, months: Array(perMonth.keys), column: .activated,
+                                    counts: Array(perMonth.values), logger: self.logger)
+            }
+            var encoded = ByteBuffer()
+            encoded.writeBytes(ReceiptCodec.encode(results))
+            try await c.query("UPDATE activation_batch SET results = \(encoded) WHERE id = \(batchRow)", logger: self.logger)
+            return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
+                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
+                          replayed: false)
+        }
+    }
+
+    static func storedBatch(_ c: PostgresConnection, batchText: String, batchId: UUID, logger: Logger) async throws
+        -> (hash: [UInt8], receipt: ActivationReceipt)?
+    {
+        let rows = try await (try await c.query("""
+            SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = \(batchText)
+            """, logger: logger)).collect().map { try $0.decode((Data, String, String, String, Int64, Data).self) }
+        guard let row = rows.first else { return nil }
+        guard let results = ReceiptCodec.decode(Array(row.5)) else { throw StoreError.failure("stored results of batch \(batchId) are unreadable") }
+        return (Array(row.0), ActivationReceipt(batchId: batchId, participant: TaxpayerID(trustedRow: row.1), lineId: row.2, equipmentId: row.3,
+                                                receivedAt: Timestamp(milliseconds: row.4), results: results))
+    }
+
+    public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
+        try await connection { c in
+            try await Self.storedBatch(c, batchText: batchId.uuidString.lowercased(), batchId: batchId, logger: self.logger)?.receipt
+        }
+    }
+
+    // MARK: Look-ups
+
+    public func code(_ code: StampCode) async throws(StoreError) -> CodeInfo? {
+        try await connection { c in
+            let rows = try await c.query("""
+                SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason
+                FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
+                WHERE c.code = \(code.rawValue)
+                """, logger: self.logger)
+            for try await row in rows {
+                let r = try row.decode((String, String, String, String, Int, String, String, String, String?, Int64?, String?, String?,
+                                        String?, Int64?, String?).self)
+                return CodeInfo(code: r.0, status: CodeStatus(rawValue: r.1) ?? .issued, owner: TaxpayerID(trustedRow: r.2),
+                                series: StampSeries(r.3)!, number: StampNumber(r.4)!, waybillNumber: r.5, issuedOn: CalendarDate(r.6)!,
+                                productName: r.7, productCode: r.8, activatedAt: r.9.map(Timestamp.init(milliseconds:)), lineId: r.10,
+                                equipmentId: r.11, batchId: r.12.flatMap(UUID.init(uuidString:)),
+                                writtenOffAt: r.13.map(Timestamp.init(milliseconds:)), writeOffReason: r.14)
+            }
+            return nil
+        }
+    }
+
+    public func pool(owner: TaxpayerID, status: CodeStatus, after: String?, limit: Int) async throws(StoreError) -> [PoolCode] {
+        try await connection { c in
+            var page = [PoolCode]()
+            let rows = try await c.query("""
+                SELECT code, series, number FROM code WHERE owner_bin = \(owner.rawValue) AND status = \(status.rawValue)
+                AND code COLLATE "C" > \(after ?? "") ORDER BY code COLLATE "C" LIMIT \(limit)
+                """, logger: self.logger)
+            for try await (code, series, number) in rows.decode((String, String, Int).self) {
+                page.append(PoolCode(code: code, series: StampSeries(series)!, number: StampNumber(number)!))
+            }
+            return page
+        }
+    }
+
+    // MARK: Write-offs
+
+    public func writeOff(_ command: WriteOffCommand) async throws(StoreError) -> WriteOffReceipt {
+        try await transaction { c in
+            var texts = [String]()
+            for item in command.items { if case .code(_, let code, _, _) = item { texts.append(code.rawValue) } }
+            var found = [String: (Int64, String, String)]()
+            let rows = try await c.query("""
+                SELECT code, id, owner_bin, status FROM code WHERE code = ANY(\(texts)::text[]) ORDER BY id FOR UPDATE
+                """, logger: self.logger)
+            for try await (code, id, owner, status) in rows.decode((String, Int64, String, String).self) { found[code] = (id, owner, status) }
+            var results = [WriteOffResult](), notOwned = [String](), ids = [Int64]()
+            var perOwner = [String: Int64]()
+            for item in command.items {
+                switch item {
+                case .malformed(let text, _):
+                    results.append(WriteOffResult(code: text, result: .malformed))
+                case .code(let text, let code, _, _):
+                    guard let (id, owner, status) = found[code.rawValue] else {
+                        results.append(WriteOffResult(code: text, result: .unknown))
+                        continue
+                    }
+                    if let participant = command.participant, participant.rawValue != owner {
+                        notOwned.append(text)
+                        continue
+                    }
+                    switch status {
+                    case "issued":
+                        ids.append(id)
+                        perOwner[owner, default: 0] += 1
+                        results.append(WriteOffResult(code: text, result: .writtenOff))
+                    case "activated": results.append(WriteOffResult(code: text, result: .activated))
+                    default: results.append(WriteOffResult(code: text, result: .alreadyWrittenOff))
+                    }
+                }
+            }
+            if !notOwned.isEmpty { throw StoreError.notOwner(notOwned) }
+            if !ids.isEmpty {
+                try await c.query("""
+                    UPDATE code SET status = 'writtenOff', written_off_at = \(command.writtenOffAt.milliseconds),
+                        write_off_reason = \(command.reason) WHERE id = ANY(\(ids)::int8[])
+                    """, logger: self.logger)
+                let month = command.writtenOffAt.reportingMonth.description
+                for (owner, count) in perOwner {
+                    try await Self.bump(c, participant: owner, months: [month], column: .writtenOff, counts: [count], logger: self.logger)
+                }
+            }
+            return WriteOffReceipt(participant: command.requester, results: results)
+        }
+    }
+
+    // MARK: Counters
+
+    public func monthlyCounters(participant: TaxpayerID) async throws(StoreError) -> [MonthlyCounters] {
+        try await connection { c in
+            var counters = [MonthlyCounters]()
+            let rows = try await c.query("""
+                SELECT month, received, activated, written_off FROM monthly_counter WHERE participant_bin = \(participant.rawValue) ORDER BY month
+                """, logger: self.logger)
+            for try await (month, received, activated, writtenOff) in rows.decode((String, Int64, Int64, Int64).self) {
+                counters.append(MonthlyCounters(participant: participant, month: ReportingMonth(month)!, received: Int(received),
+                                                activated: Int(activated), writtenOff: Int(writtenOff)))
+            }
+            return counters
+        }
+    }
+
+    public func participantName(_ participant: TaxpayerID) async throws(StoreError) -> String? {
+        try await connection { c in
+            try await (try await c.query("""
+                SELECT recipient_name FROM waybill WHERE recipient_bin = \(participant.rawValue) ORDER BY id DESC LIMIT 1
+                """, logger: self.logger)).collect().map { try $0.decode(String.self) }.first
+        }
+    }
+
+    enum CounterColumn: String { case received, activated, writtenOff = "written_off" }
+
+    /// Adds to one counter of a participant's months (creating the rows).
+    static func bump(_ c: PostgresConnection, participant: String, months: [String], column: CounterColumn, counts: [Int64],
+                     logger: Logger) async throws {
+        let name = column.rawValue
+        try await c.query(PostgresQuery(unsafeSQL: """
+            INSERT INTO monthly_counter (participant_bin, month, \(name))
+            SELECT $1, m, n FROM unnest($2::text[], $3::int8[]) AS u(m, n)
+            ON CONFLICT (participant_bin, month) DO UPDATE SET \(name) = monthly_counter.\(name) + excluded.\(name)
+            """, binds: try Self.binds(participant, months, counts)), logger: logger)
+    }
+
+    static func binds(_ participant: String, _ months: [String], _ counts: [Int64]) throws -> PostgresBindings {
+        var binds = PostgresBindings()
+        binds.append(participant)
+        binds.append(months)
+        binds.append(counts)
+        return binds
+    }
+
+    // MARK: Tokens
+
+    public func saveToken(_ token: TokenRecord) async throws(StoreError) {
+        try await connection { c in
+            _ = try await c.query("""
+                INSERT INTO api_token (id, hash, participant_bin, role, created_at, expires_at, revoked_at)
+                VALUES (\(token.id), \(ByteBuffer(bytes: token.hash)), \(token.participant.rawValue), \(token.role.rawValue), \(token.createdAt.milliseconds),
+                        \(token.expiresAt?.milliseconds), \(token.revokedAt?.milliseconds))
+                """, logger: self.logger)
+        }
+    }
+
+    public func token(hash: [UInt8]) async throws(StoreError) -> TokenRecord? {
+        try await connection { c in
+            try await Self.tokens(c.query("""
+                SELECT id, hash, participant_bin, role, created_at, expires_at, revoked_at FROM api_token WHERE hash = \(ByteBuffer(bytes: hash))
+                """, logger: self.logger)).first
+        }
+    }
+
+    public func revokeToken(id: String, at time: Timestamp) async throws(StoreError) -> Bool {
+        try await connection { c in
+            let rows = try await c.query("""
+                UPDATE api_token SET revoked_at = \(time.milliseconds) WHERE id = \(id) AND revoked_at IS NULL RETURNING id
+                """, logger: self.logger)
+            return try await !rows.collect().isEmpty
+        }
+    }
+
+    public func tokens() async throws(StoreError) -> [TokenRecord] {
+        try await connection { c in
+            try await Self.tokens(c.query("""
+                SELECT id, hash, participant_bin, role, created_at, expires_at, revoked_at FROM api_token ORDER BY created_at DESC, id
+                """, logger: self.logger))
+        }
+    }
+
+    static func tokens(_ rows: PostgresRowSequence) async throws -> [TokenRecord] {
+        var tokens = [TokenRecord]()
+        for try await (id, hash, bin, role, created, expires, revoked) in rows.decode((String, Data, String, String, Int64, Int64?, Int64?).self) {
+            tokens.append(TokenRecord(id: id, hash: Array(hash), participant: TaxpayerID(trustedRow: bin), role: Role(rawValue: role) ?? .producer,
+                                      createdAt: Timestamp(milliseconds: created), expiresAt: expires.map(Timestamp.init(milliseconds:)),
+                                      revokedAt: revoked.map(Timestamp.init(milliseconds:))))
+        }
+        return tokens
+    }
+
+    // MARK: Plumbing
+
+    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        do {
+            return try await client.withConnection { connection in
+                try await connection.query("BEGIN", logger: self.logger)
+                do {
+                    let value = try await body(connection)
+                    try await connection.query("COMMIT", logger: self.logger)
+                    return value
+                } catch {
+                    _ = try? await connection.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
+            }
+        } catch {
+            throw Self.map(error)
+        }
+    }
+
+    private func connection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+        do { return try await client.withConnection { try await body($0) } } catch { throw Self.map(error) }
+    }
+
+    private func run<T: Sendable>(_ body: (PostgresClient) async throws -> T) async throws(StoreError) -> T {
+        do { return try await body(client) } catch { throw Self.map(error) }
+    }
+
+    static func map(_ error: any Error) -> StoreError {
+        if let error = error as? StoreError { return error }
+        if error is CancellationError { return .unavailable("cancelled") }
+        if let error = error as? PSQLError {
+            switch error.code {
+            case .server:
+                let state = error.serverInfo?[.sqlState] ?? ""
+                let message = error.serverInfo?[.message] ?? ""
+                // 40001 serialization failure, 40P01 deadlock, 53xxx resources, 57Pxx shutdown: retrying may succeed.
+                if state.hasPrefix("40") || state.hasPrefix("53") || state.hasPrefix("57") { return .unavailable("\(state): \(message)") }
+                return .failure("\(state): \(message)")
+            case .connectionError, .serverClosedConnection, .clientClosedConnection, .poolClosed:
+                return .unavailable(String(reflecting: error.code))
+            default:
+                return .failure(String(reflecting: error))
+            }
+        }
+        return .failure(String(reflecting: error))
+    }
+}
