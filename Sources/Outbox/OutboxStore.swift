@@ -100,9 +100,8 @@ public final class OutboxStore: Sendable {
     public let database: AgentDatabase
     /// Appends are refused below this many free bytes (nil: no check).
     public let minimumFreeBytes: Int64?
-    private let queue = Mutex<[Slot]>([])
+    private let queue = Mutex<(slots: [Slot], flushing: Bool)>(([], false))
     private let counters = Mutex<CommitStatistics>(CommitStatistics())
-
     /// Group-commit counters since the store was opened.
     public struct CommitStatistics: Sendable, Equatable {
         /// Transactions that recorded decisions.
@@ -116,10 +115,14 @@ public final class OutboxStore: Sendable {
     /// Group-commit counters since the store was opened.
     public var statistics: CommitStatistics { counters.withLock { $0 } }
 
+    /// Decisions waiting for the next group commit, with the caller waiting for them.
     private final class Slot: Sendable {
-        let decision: BottleDecision
-        let result = Mutex<Result<RecordedDecision, OutboxError>?>(nil)
-        init(_ decision: BottleDecision) { self.decision = decision }
+        let decisions: [BottleDecision]
+        let continuation: CheckedContinuation<Result<[RecordedDecision], OutboxError>, Never>
+        init(_ decisions: [BottleDecision], _ continuation: CheckedContinuation<Result<[RecordedDecision], OutboxError>, Never>) {
+            self.decisions = decisions
+            self.continuation = continuation
+        }
     }
 
     /// - Parameters:
@@ -140,63 +143,64 @@ public final class OutboxStore: Sendable {
     /// returned) as `duplicate` instead.
     /// - Throws: ``OutboxError`` (disk full, low disk space, corrupt file…): the bottle must not be acknowledged.
     public func append(_ decision: BottleDecision) async throws(OutboxError) -> RecordedDecision {
-        let slot = Slot(decision)
-        queue.withLock { $0.append(slot) }
-        do {
-            try await writer.writeWithoutTransaction { db in self.commitQueued(db) }
-        } catch {
-            // The write closure never throws; this is a failure to reach the writer (e.g. cancellation).
-            if slot.result.withLock({ $0 }) == nil {
-                queue.withLock { slots in slots.removeAll { $0 === slot } }
-            }
-        }
-        if let result = slot.result.withLock({ $0 }) { return try result.get() }
-        // Cancelled before the slot was taken: it was removed above and never written.
-        throw .storage(path: path, code: -1, message: "append cancelled before it was written")
+        try await append(contentsOf: [decision])[0]
     }
 
-    /// Records several decisions in one transaction (tests, imports, benchmarks).
+    /// Records several decisions in the same group commit (tests, imports, benchmarks).
     public func append(contentsOf decisions: [BottleDecision]) async throws(OutboxError) -> [RecordedDecision] {
-        let slots = decisions.map(Slot.init)
-        queue.withLock { $0.append(contentsOf: slots) }
-        do { try await writer.writeWithoutTransaction { db in self.commitQueued(db) } } catch {}
-        var out = [RecordedDecision]()
-        for slot in slots {
-            guard let result = slot.result.withLock({ $0 }) else {
-                throw .storage(path: path, code: -1, message: "append cancelled before it was written")
+        guard !decisions.isEmpty else { return [] }
+        let result = await withCheckedContinuation { continuation in
+            let startFlush = queue.withLock { queue -> Bool in
+                queue.slots.append(Slot(decisions, continuation))
+                if queue.flushing { return false }
+                queue.flushing = true
+                return true
             }
-            out.append(try result.get())
+            // One flush at a time runs on GRDB's writer queue (its own thread, never a cooperative one): it commits
+            // everything queued in one transaction, then everything that queued meanwhile, until the queue is empty.
+            if startFlush { writer.asyncWriteWithoutTransaction { db in self.flushQueued(db) } }
         }
-        return out
+        return try result.get()
     }
 
-    /// Runs on the writer: takes every queued decision and commits them in one transaction.
-    private func commitQueued(_ db: Database) {
-        let slots = queue.withLock { slots -> [Slot] in
-            let taken = slots
-            slots.removeAll(keepingCapacity: true)
-            return taken
+    /// Runs on the writer: commits queued decisions, one transaction per round, until none are left.
+    private func flushQueued(_ db: Database) {
+        while true {
+            let slots = queue.withLock { queue -> [Slot] in
+                if queue.slots.isEmpty { queue.flushing = false; return [] }
+                let taken = queue.slots
+                queue.slots.removeAll(keepingCapacity: true)
+                return taken
+            }
+            if slots.isEmpty { return }
+            commit(slots, db)
         }
-        guard !slots.isEmpty else { return }
-        var results = [RecordedDecision]()
+    }
+
+    private func commit(_ slots: [Slot], _ db: Database) {
+        var results = [[RecordedDecision]]()
         results.reserveCapacity(slots.count)
+        var count = 0
         do {
             if let minimum = minimumFreeBytes, let free = database.freeBytes(), free < minimum {
                 throw OutboxError.lowDiskSpace(path: path, freeBytes: free, minimumBytes: minimum)
             }
             try db.inTransaction {
-                for slot in slots { results.append(try self.insert(slot.decision, db)) }
+                for slot in slots {
+                    results.append(try slot.decisions.map { try self.insert($0, db) })
+                    count += slot.decisions.count
+                }
                 return .commit
             }
             counters.withLock {
                 $0.transactions += 1
-                $0.decisions += slots.count
-                $0.largestGroup = max($0.largestGroup, slots.count)
+                $0.decisions += count
+                $0.largestGroup = max($0.largestGroup, count)
             }
-            for (slot, result) in zip(slots, results) { slot.result.withLock { $0 = .success(result) } }
+            for (slot, result) in zip(slots, results) { slot.continuation.resume(returning: .success(result)) }
         } catch {
             let mapped = AgentDatabase.map(error, path: path)
-            for slot in slots { slot.result.withLock { $0 = .failure(mapped) } }
+            for slot in slots { slot.continuation.resume(returning: .failure(mapped)) }
         }
     }
 
