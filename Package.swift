@@ -218,10 +218,13 @@ let package = Package(
         .executableTarget(
             name: "ReportBench",
             dependencies: [
-                "QazServer", "QazAPI", "LineCore",
+                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "PostgresNIO", package: "postgres-nio"),
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             path: "Benchmarks/ReportBench",
             swiftSettings: swiftSettings),

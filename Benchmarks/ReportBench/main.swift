@@ -4,6 +4,7 @@
 // 10,000,000 activations by itself — and times the report through `ReportService` (what the HTTP handler calls).
 //
 //   swift run -c release --scratch-path .build-api ReportBench [--postgres-url postgres://…] [--reports N]
+//   swift run -c release --scratch-path .build-api ReportBench --ingest --postgres-url postgres://… [--codes N]  (Ingest.swift)
 import Foundation
 import GRDB
 import LineCore
@@ -18,14 +19,24 @@ func argument(_ name: String) -> String? {
 }
 
 func bin(_ n: Int) -> TaxpayerID {
-    var digits = String(format: "%011d", n).utf8.map { Int($0) - 48 }
+    var digits = String(format: "%011ld", n).utf8.map { Int($0) - 48 }
     while TaxpayerID.checkDigit(digits) == nil { digits[10] = (digits[10] + 1) % 10 }
     return TaxpayerID(digits.map(String.init).joined() + String(TaxpayerID.checkDigit(digits)!))!
 }
 
+if CommandLine.arguments.contains("--ingest") {
+    guard let url = argument("--postgres-url") else {
+        print("usage: ReportBench --ingest --postgres-url postgres://… [--codes N] [--clients N] [--batch N]")
+        exit(2)
+    }
+    try await ingest(url: url, codes: Int(argument("--codes") ?? "2000000")!, clients: Int(argument("--clients") ?? "4")!,
+                     batch: Int(argument("--batch") ?? "5000")!)
+    exit(0)
+}
+
 let participants = 2_000
 let months = (0..<24).map { i in ReportingMonth(year: 2025 + i / 12, month: i % 12 + 1)! }
-let big = bin(97010100000)
+let big = bin(97010120000)
 let reports = Int(argument("--reports") ?? "1000")!
 
 /// The counter rows: the big participant's 10,000,000 activations spread over 24 months, and everyone else's.
@@ -36,7 +47,7 @@ func counterRows() -> [(String, String, Int64, Int64, Int64)] {
         rows.append((big.rawValue, month.description, 450_000, activated, 1_000))
     }
     for p in 1..<participants {
-        let who = bin(97010100000 + p * 7).rawValue
+        let who = bin(97010120000 + p * 10).rawValue
         for month in months { rows.append((who, month.description, 5_000, 4_500, 20)) }
     }
     return rows
@@ -49,7 +60,7 @@ func time(_ label: String, store: any RegistrarStore) async throws {
     var last: QRUsageReport?
     for i in 0..<reports {
         let start = ContinuousClock.now
-        last = try await service.usage(participant: i % 10 == 0 ? bin(97010100000 + (i % participants) * 7) : big, month: month)
+        last = try await service.usage(participant: i % 10 == 0 ? bin(97010120000 + (i % participants) * 10) : big, month: month)
         let d = start.duration(to: .now)
         samples.append(Double(d.components.seconds) * 1000 + Double(d.components.attoseconds) / 1e15)
     }
