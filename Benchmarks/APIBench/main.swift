@@ -49,11 +49,7 @@ func producerBIN(_ index: Int) -> TaxpayerID {
 
 func code(_ client: Int, _ n: Int) -> String { "QZ\(client)" + String(format: "%017d", n) }
 
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
 
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-}
 
 let options = Options(CommandLine.arguments)
 let perClient = options.codes / options.clients
@@ -93,7 +89,7 @@ do {
     try copy.writeWithoutTransaction { db in try db.execute(sql: "VACUUM INTO ?", arguments: [barePath]) }
     try copy.close()
 }
-print(String(format: "seed:  %.1f s (two identical databases)", seconds(clock.duration(to: .now))))
+print(String(format: "seed:  %.1f s (two identical databases)", clock.duration(to: .now).inSeconds))
 
 // MARK: HTTP run
 var limits = LimitsConfiguration()
@@ -132,7 +128,7 @@ let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of
                     let batch = ActivationBatch(batchId: UUID(), lineId: "line-\(client)", equipmentId: "cam-\(client)", items: items)
                     let sent = ContinuousClock.now
                     let (receipt, _) = try await api.activate(batch)
-                    latencies.append(seconds(sent.duration(to: .now)) * 1000)
+                    latencies.append(sent.duration(to: .now).inSeconds * 1000)
                     activated += receipt.summary.activated
                     next += count
                 }
@@ -148,14 +144,14 @@ let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of
         }
         return (all, total)
     }
-    let elapsed = seconds(start.duration(to: .now))
+    let elapsed = start.duration(to: .now).inSeconds
     await serviceGroup.triggerGracefulShutdown()
     try await group.waitForAll()
     return (elapsed, results.0.sorted(), results.1)
 }
 let httpRate = Double(httpActivated) / httpElapsed
 print(String(format: "HTTP:  %d activated in %.2f s = %.0f activations/s; batch latency p50 %.1f ms, p99 %.1f ms (%d batches)",
-             httpActivated, httpElapsed, httpRate, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+             httpActivated, httpElapsed, httpRate, percentile(ofSorted: latencies, 0.5), percentile(ofSorted: latencies, 0.99), latencies.count))
 
 // MARK: Bare loop
 let bare = try DatabasePool(path: barePath, configuration: SQLiteRegistrarStore.configuration())
@@ -197,7 +193,7 @@ for client in 0..<options.clients {
         next += count
     }
 }
-let bareElapsed = seconds(clock.duration(to: .now))
+let bareElapsed = clock.duration(to: .now).inSeconds
 let bareRate = Double(bareActivated) / bareElapsed
 print(String(format: "bare:  %d activated in %.2f s = %.0f activations/s (same statements in one loop, no HTTP, no JSON)",
              bareActivated, bareElapsed, bareRate))

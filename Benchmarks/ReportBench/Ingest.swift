@@ -17,10 +17,6 @@ import ServiceLifecycle
 
 func producerBIN(_ index: Int) -> TaxpayerID { bin(97010110000 + index) }
 func code(_ client: Int, _ n: Int) -> String { "QZ\(client)" + String(format: "%017d", n) }
-func seconds(_ d: Duration) -> Double { Double(d.components.seconds) + Double(d.components.attoseconds) / 1e18 }
-func percentile(_ sorted: [Double], _ p: Double) -> Double {
-    sorted.isEmpty ? 0 : sorted[min(sorted.count - 1, Int((Double(sorted.count) * p).rounded(.up)) - 1)]
-}
 
 func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throws {
     var logger = Logger(label: "report-bench")
@@ -65,7 +61,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
         try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(bareDatabase) TEMPLATE \(database)"), logger: logger)
         await admin.close()
     }
-    print(String(format: "seed:  %.1f s (two identical databases)", seconds(clock.duration(to: .now))))
+    print(String(format: "seed:  %.1f s (two identical databases)", clock.duration(to: .now).inSeconds))
 
     // HTTP run
     let store = try PostgresRegistrarStore(url: url, poolSize: clients * 2, logger: logger)
@@ -98,7 +94,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
                         let items = (next..<next + count).map { ActivationItem(code: code(client, $0), activatedAt: activatedAt, productCode: "DSN-1") }
                         let sent = ContinuousClock.now
                         let (receipt, _) = try await api.activate(ActivationBatch(batchId: UUID(), lineId: "line-\(client)", equipmentId: "cam", items: items))
-                        latencies.append(seconds(sent.duration(to: .now)) * 1000)
+                        latencies.append(sent.duration(to: .now).inSeconds * 1000)
                         activated += receipt.summary.activated
                         next += count
                     }
@@ -110,7 +106,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             for try await (l, a) in group { all += l; total += a }
             return (all, total)
         }
-        let elapsed = seconds(start.duration(to: .now))
+        let elapsed = start.duration(to: .now).inSeconds
         await serviceGroup.triggerGracefulShutdown()
         try await group.waitForAll()
         return (elapsed, results.0.sorted(), results.1)
@@ -118,7 +114,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
     await store.close()
     let httpRate = Double(httpActivated) / httpElapsed
     print(String(format: "HTTP:  %d activated in %.2f s = %.0f activations/s; batch latency p50 %.1f ms, p99 %.1f ms (%d batches)",
-                 httpActivated, httpElapsed, httpRate, percentile(latencies, 0.5), percentile(latencies, 0.99), latencies.count))
+                 httpActivated, httpElapsed, httpRate, percentile(ofSorted: latencies, 0.5), percentile(ofSorted: latencies, 0.99), latencies.count))
 
     // Bare loop: the store's statements, one connection, no HTTP, no JSON.
     components.path = "/" + bareDatabase
@@ -167,7 +163,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             next += count
         }
     }
-    let bareElapsed = seconds(clock.duration(to: .now))
+    let bareElapsed = clock.duration(to: .now).inSeconds
     await bare.close()
     let bareRate = Double(bareActivated) / bareElapsed
     print(String(format: "bare:  %d activated in %.2f s = %.0f activations/s (same statements in one loop on one connection, no HTTP, no JSON)",

@@ -51,11 +51,7 @@ struct Tally {
         times.append(ms)
     }
 
-    func percentile(_ p: Double) -> Double {
-        let sorted = times.sorted()
-        guard !sorted.isEmpty else { return 0 }
-        return sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))]
-    }
+    func percentile(_ p: Double) -> Double { LineCore.percentile(ofSorted: times.sorted(), p) }
 
     var row: String {
         let rate = expected == 0 ? 0 : Double(read) / Double(expected) * 100
@@ -72,9 +68,6 @@ func residentMiB() -> Double {
     return fields.count > 1 ? Double(Int(fields[1]) ?? 0) * 4096 / 1_048_576 : 0
 }
 
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
-}
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
 let calibration: CalibrationConfiguration
@@ -110,13 +103,13 @@ do {
             }
             var start = clock.now
             let byZBar = try zbar.decode(frame)
-            tallies["zbar (full frame)"]!.add(found: byZBar, truth: spec, ms: milliseconds(start.duration(to: clock.now)))
+            tallies["zbar (full frame)"]!.add(found: byZBar, truth: spec, ms: start.duration(to: clock.now).inMilliseconds)
             start = clock.now
             let byZXing = try zxing.decode(frame)
-            tallies["zxing (full frame)"]!.add(found: byZXing, truth: spec, ms: milliseconds(start.duration(to: clock.now)))
+            tallies["zxing (full frame)"]!.add(found: byZXing, truth: spec, ms: start.duration(to: clock.now).inMilliseconds)
             let analysis = try pipeline.analyze(frame)
-            tallies["pipeline"]!.add(found: analysis.codes, truth: spec, ms: milliseconds(analysis.total))
-            for (stage, duration) in analysis.stages { stageTimes[stage, default: []].append(milliseconds(duration)) }
+            tallies["pipeline"]!.add(found: analysis.codes, truth: spec, ms: analysis.total.inMilliseconds)
+            for (stage, duration) in analysis.stages { stageTimes[stage, default: []].append(duration.inMilliseconds) }
             overruns += analysis.overruns.count
         }
         print("")
@@ -127,8 +120,8 @@ do {
         }
         let stages = stageTimes.keys.sorted().map { stage -> String in
             let sorted = stageTimes[stage]!.sorted()
-            return String(format: "%@ p50 %.2f p99 %.2f ms (%d runs)", stage, sorted[sorted.count / 2],
-                          sorted[min(sorted.count - 1, Int(Double(sorted.count - 1) * 0.99))], sorted.count)
+            return String(format: "%@ p50 %.2f p99 %.2f ms (%d runs)", stage, percentile(ofSorted: sorted, 0.5),
+                          percentile(ofSorted: sorted, 0.99), sorted.count)
         }
         print("pipeline stages: " + stages.joined(separator: "; ") + "; budget overruns \(overruns)")
         print(String(format: "RSS after the set: %.1f MiB (the pipeline reuses its buffers; it should not grow between sets)", residentMiB()))

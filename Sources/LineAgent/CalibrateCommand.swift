@@ -2,6 +2,7 @@ import ArgumentParser
 import ConfigKit
 import Foundation
 import LineConfig
+import LineCore
 import Vision
 
 /// `lineagent calibrate --camera ID --source PATH|URL [--frames N]`: the line engineer's tool.
@@ -165,7 +166,7 @@ enum Annotator {
             try canvas.text("\(code.decoder.rawValue): \(text)", x: Int(code.corners.map(\.x).min() ?? 0),
                             y: Int(code.corners.map(\.y).min() ?? 20) - 8, scale: 0.6, color: (40, 220, 60))
         }
-        var status = "\(label): \(analysis.codes.count) code(s), \(String(format: "%.1f", milliseconds(analysis.total))) ms"
+        var status = "\(label): \(analysis.codes.count) code(s), \(String(format: "%.1f", analysis.total.inMilliseconds)) ms"
         if analysis.codes.isEmpty {
             status += "  NO READ"
             try canvas.rectangle(x: 2, y: 2, width: frame.width - 4, height: frame.height - 4, color: (255, 40, 40), thickness: 6)
@@ -230,8 +231,8 @@ struct CalibrationReport: Encodable {
             wrongReads = (wrongReads ?? 0) + Set(analysis.codes.map(\.text)).subtracting(truth).count
         }
         capsLocatedWithoutCode += analysis.caps.filter { cap in !analysis.codes.contains { cap.contains($0.center) } }.count
-        for (stage, duration) in analysis.stages { samples[stage, default: []].append(milliseconds(duration)) }
-        totals.append(milliseconds(analysis.total))
+        for (stage, duration) in analysis.stages { samples[stage, default: []].append(duration.inMilliseconds) }
+        totals.append(analysis.total.inMilliseconds)
         for code in analysis.codes {
             for point in code.corners {
                 minX = min(minX, point.x); minY = min(minY, point.y); maxX = max(maxX, point.x); maxY = max(maxY, point.y)
@@ -254,10 +255,7 @@ struct CalibrationReport: Encodable {
 
     static func percentiles(_ values: [Double]) -> Percentiles {
         let sorted = values.sorted()
-        func at(_ p: Double) -> Double {
-            guard !sorted.isEmpty else { return 0 }
-            return (sorted[min(sorted.count - 1, Int((Double(sorted.count - 1) * p).rounded()))] * 100).rounded() / 100
-        }
+        func at(_ p: Double) -> Double { (percentile(ofSorted: sorted, p) * 100).rounded() / 100 }
         return Percentiles(p50: at(0.5), p95: at(0.95), p99: at(0.99), runs: sorted.count)
     }
 
@@ -281,7 +279,7 @@ struct CalibrationReport: Encodable {
            side * 0.6 < Double(minR) || side * 1.6 > Double(maxR) {
             advice.append("roi.minRadius/maxRadius (\(minR)-\(maxR)) may not fit caps around codes of \(Int(side)) px: try minRadius: \(Int(side * 0.6)), maxRadius: \(Int(side * 1.6))")
         }
-        if let p99 = totalTime?.p99, p99 > milliseconds(chain.totalBudget.duration) {
+        if let p99 = totalTime?.p99, p99 > chain.totalBudget.duration.inMilliseconds {
             advice.append("p99 \(p99) ms exceeds totalBudget \(chain.totalBudget): narrow the roi (mode fixed, see suggestedROI) or lower the decoders' budgets")
         }
         if chain.roi.mode == .full, let roi = suggestedROI, frameSize.0 > 0,

@@ -3,6 +3,7 @@ import ArgumentParser
 import ConfigKit
 import Foundation
 import LineConfig
+import LineCore
 import Vision
 
 let visionCommands: [any ParsableCommand.Type] = [DecodeCommand.self, CalibrateCommand.self, GenerateFramesCommand.self]
@@ -14,11 +15,6 @@ func loadCalibration(_ path: String) throws -> CalibrationConfiguration {
     } catch {
         throw ValidationError(error.description)
     }
-}
-
-/// Milliseconds of a duration.
-func milliseconds(_ duration: Duration) -> Double {
-    Double(duration.components.seconds) * 1000 + Double(duration.components.attoseconds) / 1e15
 }
 
 /// One JSON line of `lineagent decode`.
@@ -77,7 +73,7 @@ struct DecodeCommand: ParsableCommand {
                                     corners: code.corners.map { [($0.x * 10).rounded() / 10, ($0.y * 10).rounded() / 10] })
                 }
                 line.texts = line.codes.map(\.text)
-                line.ms = (milliseconds(analysis.total) * 100).rounded() / 100
+                line.ms = (analysis.total.inMilliseconds * 100).rounded() / 100
             } catch {
                 failures += 1
                 line.error = "\(error)"
