@@ -158,9 +158,23 @@ let package = Package(
         .executableTarget(
             name: "LineAgent",
             dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient",
+                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
+                "LineSimulator", "QazServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        // The agent's composition root: cameras + PLC + decisions + outbox + HTTP as one ServiceGroup.
+        .target(
+            name: "AgentRuntime",
+            dependencies: [
+                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "LineDecisions", "Outbox", "QazClient", "QazAPI",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "Metrics", package: "swift-metrics"),
+                .product(name: "Prometheus", package: "swift-prometheus"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
             swiftSettings: swiftSettings),
 
@@ -272,5 +286,14 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AgentRuntimeTests",
+            dependencies: [
+                "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", "Vision",
+                "PLC", "LineDecisions", "QazClient", "QazAPI", "QazServer",
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
     ]
 )
