@@ -60,6 +60,7 @@ extension RegistrarServer {
         let report = try await BodyReader.decode(ImportReportRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
         let command = try validator.importReport(report, participant: identity.participant, now: .now)
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
+        if !stored.replayed, stored.value.summary.activated > 0 { activationFeed.activationsCommitted() }
         context.logger.info("import report", metadata: [
             "report.id": "\(report.reportId)", "report.rows": "\(report.rows.count)", "report.replayed": "\(stored.replayed)",
             "report.activated": "\(stored.value.summary.activated)",

@@ -5,6 +5,7 @@ import Hummingbird
 import LineCore
 import Logging
 import Metrics
+import NIOCore
 import Prometheus
 import QazAPI
 import ServiceLifecycle
@@ -15,10 +16,13 @@ public struct RegistrarContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
     /// Set by the authentication middleware on `/v1` routes.
     public var identity: Identity?
+    /// The connection (the activation stream closes it to end a write a stalled client holds at shutdown).
+    public let channel: any Channel
 
     public init(source: ApplicationRequestContextSource) {
         coreContext = .init(source: source)
         identity = nil
+        channel = source.channel
     }
 }
 
@@ -166,6 +170,9 @@ public struct RegistrarServer: Sendable {
     public let limits: LimitsConfiguration
     public let rules: PayloadRules
     public let readiness: Readiness
+    /// Wakes the live activation streams after ingest commits.
+    public let activationFeed: ActivationFeed
+    let streamConfiguration: StreamConfiguration
     let metrics: RegistrarMetrics
     let registry: PrometheusCollectorRegistry
     let validator: Validator
@@ -176,9 +183,12 @@ public struct RegistrarServer: Sendable {
     ///   - limits: body size, batch size, rate limit and timeout.
     ///   - rules: what a stamp code looks like (anything else is `malformed`).
     ///   - registry: the Prometheus registry `/metrics` renders; the registrar's metrics are created in it.
+    ///   - stream: the live activation stream's heartbeat and page size.
     public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
-                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration()) {
         self.store = store
+        self.activationFeed = ActivationFeed()
+        self.streamConfiguration = stream
         self.limits = limits
         self.rules = rules
         self.registry = registry
@@ -224,6 +234,7 @@ public struct RegistrarServer: Sendable {
         v1.post("import-reports") { request, context in try await importReport(request, context) }
         v1.get("reports/qr-usage") { request, context in try await usageReport(request, context) }
         v1.get("reports/qr-activation") { request, context in try await activationReport(request, context) }
+        v1.get("stream/activations") { request, context in try await activationStream(request, context) }
         return router
     }
 
@@ -248,6 +259,7 @@ public struct RegistrarServer: Sendable {
         let command = try validator.activation(batch, participant: identity.participant, now: .now)
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
         metrics.batches.increment()
+        if !stored.replayed, stored.value.summary.activated > 0 { activationFeed.activationsCommitted() }
         if stored.replayed {
             metrics.replays.increment()
         } else {

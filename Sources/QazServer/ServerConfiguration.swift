@@ -11,6 +11,8 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
     public var tls: TLSConfiguration?
     /// Request and rate limits.
     public var limits: LimitsConfiguration
+    /// The live activation stream (`GET /v1/stream/activations`).
+    public var stream: StreamConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -18,6 +20,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         storage = try c.decode(StorageConfiguration.self, forKey: .storage)
         tls = try c.decodeIfPresent(TLSConfiguration.self, forKey: .tls)
         limits = try c.decodeIfPresent(LimitsConfiguration.self, forKey: .limits) ?? LimitsConfiguration()
+        stream = try c.decodeIfPresent(StreamConfiguration.self, forKey: .stream) ?? StreamConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -25,6 +28,36 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("storage", storage)
         if let tls { v.validate("tls", tls) }
         v.validate("limits", limits)
+        v.validate("stream", stream)
+    }
+}
+
+/// The live activation stream (Server-Sent Events).
+public struct StreamConfiguration: Codable, Sendable, ValidatableConfig {
+    /// A `: keep-alive` comment is sent this often, so that proxies keep an idle stream open. Each heartbeat also
+    /// re-reads storage, which picks up activations committed by other server processes on a shared PostgreSQL.
+    public var heartbeat: ConfigDuration
+    /// Events read from storage per query (a subscriber holds at most one page in memory).
+    public var pageSize: Int
+
+    /// - Parameters:
+    ///   - heartbeat: how often a `: keep-alive` comment is sent (default 15 s).
+    ///   - pageSize: events read from storage per query (default 500).
+    public init(heartbeat: Duration = .seconds(15), pageSize: Int = 500) {
+        self.heartbeat = ConfigDuration(heartbeat)
+        self.pageSize = pageSize
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = StreamConfiguration()
+        heartbeat = try c.decodeIfPresent(ConfigDuration.self, forKey: .heartbeat) ?? d.heartbeat
+        pageSize = try c.decodeIfPresent(Int.self, forKey: .pageSize) ?? d.pageSize
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(heartbeat.duration >= .milliseconds(10) && heartbeat.duration <= .seconds(300), at: "heartbeat", "expected 10ms to 300s")
+        v.checkRange(pageSize, 1...10_000, at: "pageSize", what: "an event count")
     }
 }
 

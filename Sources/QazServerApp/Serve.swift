@@ -66,7 +66,7 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "qazserver")
         let store = try await options.openStore(configuration, file: file)
-        let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry)
+        let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream)
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()
             return ServerTLSFiles(certificate: ConfigLoader.resolve(tls.certificate, relativeTo: base).path,

@@ -125,6 +125,18 @@ public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
             )
             """),
         ("v2-reports", "CREATE INDEX waybill_recipient ON waybill(recipient_bin, id)"),
+        // The live stream's event ids (see ``activate(_:)`` for why they increase in commit order). Codes activated
+        // before this migration are numbered in batch order.
+        ("v3-activation-stream", """
+            ALTER TABLE code ADD COLUMN activation_seq BIGINT;
+            CREATE TABLE activation_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last BIGINT NOT NULL);
+            UPDATE code SET activation_seq = s.seq
+                FROM (SELECT id, row_number() OVER (ORDER BY activation_batch, id) AS seq FROM code WHERE status = 'activated') AS s
+                WHERE code.id = s.id;
+            INSERT INTO activation_sequence (id, last) SELECT 1, COALESCE(MAX(activation_seq), 0) FROM code;
+            CREATE UNIQUE INDEX code_activation_seq ON code(activation_seq) WHERE activation_seq IS NOT NULL;
+            CREATE INDEX code_owner_activation_seq ON code(owner_bin, activation_seq) WHERE activation_seq IS NOT NULL
+            """),
     ]
 
     public func migrate() async throws(StoreError) {
@@ -271,16 +283,28 @@ public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
                 }
             }
             if !ids.isEmpty {
-                try await c.query("""
-                    UPDATE code SET status = 'activated', product_code = u.p, activated_at = u.t, activation_batch = \(batchRow)
-                    FROM unnest(\(ids)::int8[], \(products)::text[], \(times)::int8[]) AS u(id, p, t) WHERE code.id = u.id
-                    """, logger: self.logger)
                 try await Self.bump(c, participant: participant, months: Array(perMonth.keys), column: .activated,
                                     counts: Array(perMonth.values), logger: self.logger)
             }
             var encoded = ByteBuffer()
             encoded.writeBytes(ReceiptCodec.encode(results))
             try await c.query("UPDATE activation_batch SET results = \(encoded) WHERE id = \(batchRow)", logger: self.logger)
+            if !ids.isEmpty {
+                // Event ids for the live stream. A sequence would hand out ids in nextval order, and a transaction holding
+                // lower ids could commit after one holding higher ids: a reader that already moved past them would miss
+                // those events for good. The one-row counter is locked until commit instead, so ids become visible in
+                // increasing order without gaps. Taken last, so only this update and the commit run one at a time.
+                let returned = try await (try await c.query("""
+                    UPDATE activation_sequence SET last = last + \(Int64(ids.count)) WHERE id = 1 RETURNING last
+                    """, logger: self.logger)).collect().map { try $0.decode(Int64.self) }
+                guard let last = returned.first else { throw StoreError.failure("activation_sequence has no row (migration v3-activation-stream)") }
+                let base = last - Int64(ids.count)
+                try await c.query("""
+                    UPDATE code SET status = 'activated', product_code = u.p, activated_at = u.t, activation_batch = \(batchRow),
+                        activation_seq = \(base) + u.n
+                    FROM unnest(\(ids)::int8[], \(products)::text[], \(times)::int8[]) WITH ORDINALITY AS u(id, p, t, n) WHERE code.id = u.id
+                    """, logger: self.logger)
+            }
             return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
                                                    equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
                           replayed: false)
@@ -302,6 +326,45 @@ public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
     public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
         try await connection { c in
             try await Self.storedBatch(c, batchText: batchId.uuidString.lowercased(), batchId: batchId, logger: self.logger)?.receipt
+        }
+    }
+
+    // MARK: The activation stream
+
+    public func activations(after: Int64, participant: TaxpayerID?, limit: Int) async throws(StoreError) -> [ActivationEvent] {
+        try await connection { c in
+            let rows: PostgresRowSequence
+            if let participant {
+                rows = try await c.query("""
+                    SELECT c.activation_seq, c.code, c.owner_bin, b.line_id, b.equipment_id, c.product_code, c.activated_at, b.batch_id
+                    FROM code c JOIN activation_batch b ON b.id = c.activation_batch
+                    WHERE c.activation_seq IS NOT NULL AND c.activation_seq > \(after) AND c.owner_bin = \(participant.rawValue)
+                    ORDER BY c.activation_seq LIMIT \(limit)
+                    """, logger: self.logger)
+            } else {
+                rows = try await c.query("""
+                    SELECT c.activation_seq, c.code, c.owner_bin, b.line_id, b.equipment_id, c.product_code, c.activated_at, b.batch_id
+                    FROM code c JOIN activation_batch b ON b.id = c.activation_batch
+                    WHERE c.activation_seq IS NOT NULL AND c.activation_seq > \(after)
+                    ORDER BY c.activation_seq LIMIT \(limit)
+                    """, logger: self.logger)
+            }
+            var events = [ActivationEvent]()
+            for try await (id, code, owner, line, equipment, product, activatedAt, batch)
+                in rows.decode((Int64, String, String, String, String, String?, Int64, String).self) {
+                guard let batchId = UUID(uuidString: batch) else { throw StoreError.failure("stored batch id \(batch) is not a UUID") }
+                events.append(ActivationEvent(id: id, code: code, participant: TaxpayerID(trustedRow: owner), lineId: line,
+                                              equipmentId: equipment, productCode: product?.isEmpty == false ? product : nil,
+                                              activatedAt: Timestamp(milliseconds: activatedAt), batchId: batchId))
+            }
+            return events
+        }
+    }
+
+    public func latestActivationEventID() async throws(StoreError) -> Int64 {
+        try await connection { c in
+            try await (try await c.query("SELECT last FROM activation_sequence WHERE id = 1", logger: self.logger))
+                .collect().map { try $0.decode(Int64.self) }.first ?? 0
         }
     }
 

@@ -55,6 +55,19 @@ public protocol RegistrarStore: Sendable {
     /// The participant's name as its latest waybill gives it (the reports' identity block), or nil.
     func participantName(_ participant: TaxpayerID) async throws(StoreError) -> String?
 
+    /// One page of accepted activations (the live stream's events) with an event id greater than `after`, in event-id
+    /// order. Event ids are assigned when an activation commits, increase in commit order and have no gaps, so a reader
+    /// that saw every event up to `after` misses nothing by asking for what follows it.
+    /// - Parameters:
+    ///   - after: the last event id the reader has (0: from the first activation).
+    ///   - participant: only this producer's or importer's activations; nil for everyone's.
+    ///   - limit: the most events to answer.
+    func activations(after: Int64, participant: TaxpayerID?, limit: Int) async throws(StoreError) -> [ActivationEvent]
+
+    /// The highest event id assigned so far (0 when nothing was activated): where a new stream without
+    /// `Last-Event-ID` starts.
+    func latestActivationEventID() async throws(StoreError) -> Int64
+
     /// Saves a new API token (only its hash is stored).
     func saveToken(_ token: TokenRecord) async throws(StoreError)
 

@@ -118,6 +118,21 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             // The reports' identity block reads a participant's latest waybill.
             try db.execute(sql: "CREATE INDEX waybill_recipient ON waybill(recipient_bin, id)")
         }
+        migrator.registerMigration("v3-activation-stream") { db in
+            // The live stream's event ids: one per activated code, assigned at commit from a one-row counter (SQLite has
+            // one writer, so ids increase in commit order without gaps). Codes activated before this migration are
+            // numbered in batch order. Partial indexes: issued codes (most rows) pay nothing.
+            try db.execute(sql: """
+                ALTER TABLE code ADD COLUMN activation_seq INTEGER;
+                CREATE TABLE activation_sequence (id INTEGER PRIMARY KEY CHECK (id = 1), last INTEGER NOT NULL);
+                UPDATE code SET activation_seq = s.seq
+                    FROM (SELECT id, ROW_NUMBER() OVER (ORDER BY activation_batch, id) AS seq FROM code WHERE status = 'activated') AS s
+                    WHERE code.id = s.id;
+                INSERT INTO activation_sequence (id, last) SELECT 1, COALESCE(MAX(activation_seq), 0) FROM code;
+                CREATE UNIQUE INDEX code_activation_seq ON code(activation_seq) WHERE activation_seq IS NOT NULL;
+                CREATE INDEX code_owner_activation_seq ON code(owner_bin, activation_seq) WHERE activation_seq IS NOT NULL;
+                """)
+        }
         return migrator
     }
 
@@ -189,8 +204,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             let batchRow = db.lastInsertedRowID
             let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status, activated_at, series, number FROM code WHERE code = ?")
             let update = try db.cachedStatement(sql: """
-                UPDATE code SET status = 'activated', product_code = ?, activated_at = ?, activation_batch = ? WHERE id = ?
+                UPDATE code SET status = 'activated', product_code = ?, activated_at = ?, activation_batch = ?, activation_seq = ? WHERE id = ?
                 """)
+            let firstSeq = try Int64.fetchOne(db, sql: "SELECT last FROM activation_sequence WHERE id = 1") ?? 0
+            var seq = firstSeq
             let participant = command.participant.rawValue
             var results = [ActivationResult]()
             results.reserveCapacity(command.items.count)
@@ -223,7 +240,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                     switch status {
                     case "issued":
                         let id: Int64 = row[0]
-                        update.setUncheckedArguments([productCode, activatedAt.milliseconds, batchRow, id])
+                        seq += 1
+                        update.setUncheckedArguments([productCode, activatedAt.milliseconds, batchRow, seq, id])
                         try update.execute()
                         results.append(ActivationResult(code: text, result: .activated, activatedAt: activatedAt))
                         perMonth[months.key(for: activatedAt), default: 0] += 1
@@ -239,6 +257,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             for (month, count) in perMonth {
                 try Self.bump(db, participant: participant, month: month, column: "activated", by: count)
             }
+            if seq != firstSeq { try db.execute(sql: "UPDATE activation_sequence SET last = ? WHERE id = 1", arguments: [seq]) }
             try db.execute(sql: "UPDATE activation_batch SET results = ? WHERE id = ?",
                            arguments: [Data(ReceiptCodec.encode(results)), batchRow])
             return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
@@ -265,6 +284,33 @@ public final class SQLiteRegistrarStore: RegistrarStore {
         guard let results = ReceiptCodec.decode(Array(blob)) else { throw StoreError.failure("stored results of batch \(batchId) are unreadable") }
         return ActivationReceipt(batchId: batchId, participant: TaxpayerID(trustedRow: row[1]), lineId: row[2], equipmentId: row[3],
                                  receivedAt: Timestamp(milliseconds: row[4]), results: results)
+    }
+
+    // MARK: The activation stream
+
+    public func activations(after: Int64, participant: TaxpayerID?, limit: Int) async throws(StoreError) -> [ActivationEvent] {
+        try await read { db in
+            let filter = participant == nil ? "" : "AND c.owner_bin = ?"
+            var arguments: StatementArguments = [after]
+            if let participant { arguments += [participant.rawValue] }
+            arguments += [limit]
+            return try Row.fetchAll(db, sql: """
+                SELECT c.activation_seq, c.code, c.owner_bin, b.line_id, b.equipment_id, c.product_code, c.activated_at, b.batch_id
+                FROM code c JOIN activation_batch b ON b.id = c.activation_batch
+                WHERE c.activation_seq IS NOT NULL AND c.activation_seq > ? \(filter)
+                ORDER BY c.activation_seq LIMIT ?
+                """, arguments: arguments).map { row in
+                let product: String? = row[5], batch: String = row[7]
+                guard let batchId = UUID(uuidString: batch) else { throw StoreError.failure("stored batch id \(batch) is not a UUID") }
+                return ActivationEvent(id: row[0], code: row[1], participant: TaxpayerID(trustedRow: row[2]), lineId: row[3],
+                                       equipmentId: row[4], productCode: product?.isEmpty == false ? product : nil,
+                                       activatedAt: Timestamp(milliseconds: row[6]), batchId: batchId)
+            }
+        }
+    }
+
+    public func latestActivationEventID() async throws(StoreError) -> Int64 {
+        try await read { db in try Int64.fetchOne(db, sql: "SELECT last FROM activation_sequence WHERE id = 1") ?? 0 }
     }
 
     // MARK: Look-ups
