@@ -43,8 +43,9 @@ public struct DrainerConfiguration: Sendable {
 
 /// What the drainer reports (for metrics and alarms in the composition root).
 public enum DrainerEvent: Sendable, Equatable {
-    /// One send of a batch was answered.
-    case sent(batchId: UUID, records: Int, completion: BatchCompletion)
+    /// One send of a batch was answered (`oldestActivation`: the decision time of its oldest record, for delivery
+    /// latency).
+    case sent(batchId: UUID, records: Int, completion: BatchCompletion, oldestActivation: Date?)
     /// Records were refused for good (an alarm: the dead-letter table holds the reasons).
     case deadLettered(batchId: UUID, count: Int)
     /// The outbox could not be read or written.
@@ -206,7 +207,8 @@ public final class OutboxDrainer: Service, Sendable {
         let delivery = await sink.deliver(batch.submission)
         do throws(OutboxError) {
             let completion = try await store.complete(batch, outcomes: delivery.outcomes)
-            onEvent(.sent(batchId: batch.batchId, records: batch.records.count, completion: completion))
+            onEvent(.sent(batchId: batch.batchId, records: batch.records.count, completion: completion,
+                          oldestActivation: batch.records.map(\.activatedAt).min()))
             if completion.deadLettered > 0 {
                 logger.warning("Activations refused for good (dead letters)", metadata: [
                     "outbox.batch": "\(batch.batchId)", "outbox.dead_letters": "\(completion.deadLettered)"])

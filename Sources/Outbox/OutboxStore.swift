@@ -371,6 +371,34 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// What ``withdraw(decisionID:at:)`` did.
+    public enum Withdrawal: Sendable, Equatable {
+        /// The activation was still unbatched: removed; the decision now reads `timeout` and the code is unused.
+        case withdrawn
+        /// The activation is already in a batch (its body must not change): it stays; the operator must write the
+        /// code off.
+        case alreadyBatched(StampCode)
+        /// Nothing to withdraw (not a good decision, or unknown id).
+        case nothing
+    }
+
+    /// Takes back a good decision whose bottle was rejected anyway (its commit came after the reject deadline):
+    /// the bottle left the line, so its code must not be activated.
+    public func withdraw(decisionID: Int64, at now: Date = Date()) async throws(OutboxError) -> Withdrawal {
+        try await write { db in
+            guard let row = try Row.fetchOne(db, sql: "SELECT code, batch FROM activation WHERE decision_id = ?",
+                                             arguments: [decisionID]) else { return .nothing }
+            let code = StampCode(trusted: row["code"])
+            if (row["batch"] as Int64?) != nil { return .alreadyBatched(code) }
+            try db.execute(sql: "DELETE FROM activation WHERE decision_id = ?", arguments: [decisionID])
+            try db.execute(sql: "DELETE FROM seen_code WHERE decision_id = ?", arguments: [decisionID])
+            let verdict = String(decoding: try Self.encoder.encode(Verdict.timeout), as: UTF8.self)
+            try db.execute(sql: "UPDATE decision SET kind = 'timeout', verdict = ? WHERE id = ?",
+                           arguments: [verdict, decisionID])
+            return .withdrawn
+        }
+    }
+
     // MARK: Queries
 
     /// Queue counts and the age of the oldest pending activation.

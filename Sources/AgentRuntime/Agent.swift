@@ -1,0 +1,232 @@
+import ConfigKit
+import Foundation
+import Hummingbird
+import LineConfig
+import LineCore
+import LineDecisions
+import Logging
+import NIOCore
+import Outbox
+import PLC
+import QazClient
+import ServiceLifecycle
+import Synchronization
+import UnixSignals
+import Vision
+
+/// The line agent, composed: per line a PLC monitor, the cameras' pipelines and the decisions; one outbox, its
+/// drainer to the registrar, and the HTTP endpoint (`/health`, `/ready`, `/metrics`, `/status`). Run it with
+/// ``run(signals:)`` or put ``services`` in your own `ServiceGroup`.
+///
+/// Shutdown order (the group's reverse order): cameras → decisions in flight → PLC links → HTTP → the drainer's one
+/// time-limited flush. Whatever is unsent stays in the outbox for the next start.
+public final class LineAgentRuntime: Sendable {
+    /// What the composition root can be given instead of what the configuration describes (the demo, tests,
+    /// benchmarks).
+    public struct Overrides: Sendable {
+        /// Opens a camera's frame source (default: `openFrameSource` for the camera's `source` block).
+        public var frameSource: (@Sendable (_ line: LineConfiguration, _ camera: CameraConfiguration,
+                                            _ calibration: CalibrationConfiguration) -> any FrameSource)?
+        /// The PLC link of a line (default: Modbus as configured).
+        public var plcLink: (@Sendable (LineConfiguration) -> any PLCLink)?
+        /// Where activations go (default: the registrar client for `server`).
+        public var sink: (any ActivationSink)?
+        /// Listen on this port instead of `http.port` (0: any free port; see ``httpPort``).
+        public var httpPort: Int?
+        /// Called once per bottle with its final outcome.
+        public var onBottle: @Sendable (BottleReport) -> Void = { _ in }
+        /// The drainer's shutdown flush limit.
+        public var shutdownFlushTimeout: Duration = .seconds(5)
+        public init() {}
+    }
+
+    public let plan: AgentPlan
+    public let store: OutboxStore
+    public let lines: [LineRuntime]
+    public let monitors: [PLCMonitor]
+    public let drainer: OutboxDrainer
+    public let metrics: AgentMetrics
+    public let events: AgentEventLog
+    /// Every service in start order (the group stops them in reverse).
+    public let services: [any Service]
+    let outboxWatch: OutboxWatch
+    private let startedAt = Date()
+    private let boundPort = BoundPort()
+    private let client: QazAPIClient?
+    private let logger: Logger
+
+    /// Builds the agent. Opens the outbox (refusing a corrupt one), checks the pool requirement; connects nothing
+    /// yet (links and cameras connect when the services run, and retry).
+    public init(plan: AgentPlan, overrides: Overrides = Overrides(), logger: Logger) throws(AgentSetupError) {
+        self.plan = plan
+        self.logger = logger
+        let configuration = plan.configuration
+        let store = try plan.openOutbox()
+        self.store = store
+        let rules: PayloadRules
+        do { rules = try configuration.payload.rules() } catch { throw AgentSetupError("payload: \(error)") }
+        let poolCount: Int
+        do { poolCount = try store.poolCount() } catch { throw AgentSetupError("outbox: \(error)") }
+        if configuration.pool.required, poolCount == 0 {
+            throw AgentSetupError("pool.required is true but the local pool is empty: run `lineagent pool sync --config \(plan.configurationFile.path)` or `lineagent pool import FILE` first")
+        }
+        let metrics = AgentMetrics()
+        let events = AgentEventLog()
+        self.metrics = metrics
+        self.events = events
+        let watch = OutboxWatch(metrics: metrics, events: events)
+        outboxWatch = watch
+
+        let sink: any ActivationSink
+        if let given = overrides.sink {
+            sink = given
+            client = nil
+        } else {
+            let made = try plan.makeClient(logger: logger)
+            sink = made
+            client = made
+        }
+        let drainer = OutboxDrainer(
+            store: store, sink: sink,
+            configuration: DrainerConfiguration(
+                maxItems: configuration.batching.maxItems, maxAge: configuration.batching.maxAge.duration,
+                initialBackoff: configuration.batching.initialBackoff.duration,
+                maxBackoff: configuration.batching.maxBackoff.duration,
+                shutdownFlushTimeout: overrides.shutdownFlushTimeout,
+                equipmentId: "qazline-agent@\(ProcessInfo.processInfo.hostName)"),
+            clock: ContinuousClock(), logger: logger, onEvent: { watch.handle($0) })
+        self.drainer = drainer
+
+        let products = Dictionary(configuration.products.map { ($0.recipe, $0.product) }, uniquingKeysWith: { a, _ in a })
+        let seen = ClosureCodeLookup { (try? store.hasSeen($0)) ?? false }
+        let pool: (any CodeLookup)? = poolCount > 0 ? ClosureCodeLookup { (try? store.poolContains($0)) ?? false } : nil
+        var lines: [LineRuntime] = []
+        var monitors: [PLCMonitor] = []
+        var lineServices: [any Service] = []
+        var plcServices: [any Service] = []
+        var cameraServices: [any Service] = []
+        for line in configuration.lines {
+            var lineLogger = logger
+            lineLogger[metadataKey: "line.id"] = "\(line.id)"
+            let link = overrides.plcLink?(line) ?? ModbusPLCLink(configuration: line.plc, logger: lineLogger)
+            let monitor = PLCMonitor(link: link, options: PLCMonitor.Options(plc: line.plc, reject: line.reject), logger: lineLogger)
+            let mode: WindowMode = line.cameras.contains { $0.mode == .continuous } ? .continuous : .triggered
+            let decider = LineDecider(lineID: line.id, mode: mode, rules: rules, products: products, seen: seen, pool: pool,
+                                      consecutiveFailureAlarm: line.reject.consecutiveFailureAlarm,
+                                      stopLineOnConsecutiveFailures: line.reject.stopLineOnConsecutiveFailures)
+            let runtime = LineRuntime(configuration: line, decider: decider, monitor: monitor, store: store, metrics: metrics,
+                                      events: events, options: LineRuntime.Options(pollInterval: line.plc.pollInterval.duration),
+                                      logger: lineLogger, notifyAppended: { drainer.notifyAppended() },
+                                      onBottle: overrides.onBottle)
+            lines.append(runtime)
+            monitors.append(monitor)
+            lineServices.append(LineService(line: runtime, monitor: monitor))
+            plcServices.append(PLCService(monitor: monitor))
+            for camera in line.cameras {
+                guard let calibration = plan.calibrations[camera.id] else {
+                    throw AgentSetupError("camera \(camera.id): no calibration loaded")
+                }
+                let open: @Sendable () throws(VisionError) -> any FrameSource
+                if let custom = overrides.frameSource {
+                    open = { custom(line, camera, calibration) }
+                } else {
+                    let source = camera.source
+                    let resolve: @Sendable (String) -> URL = { plan.resolve($0) }
+                    open = { () throws(VisionError) -> any FrameSource in
+                        try openFrameSource(source, acquisition: calibration.acquisition, resolve: resolve)
+                    }
+                }
+                let pipeline = CameraPipeline(camera: camera.id, calibration: calibration, open: open)
+                cameraServices.append(CameraService(pipeline: pipeline, line: runtime))
+            }
+        }
+        self.lines = lines
+        self.monitors = monitors
+
+        let http = configuration.http
+        let port = overrides.httpPort ?? http.port.value
+        let router = Router()
+        let app = Application(
+            router: router,
+            configuration: .init(address: .hostname(http.host, port: port), serverName: "qazline-agent"),
+            onServerRunning: { [boundPort] channel in boundPort.set(channel.localAddress?.port ?? port) },
+            logger: logger)
+        services = [drainer, app, OutboxWatchService(state: watch, store: store, interval: .seconds(1))]
+            + plcServices + lineServices + cameraServices
+        registerRoutes(router)
+    }
+
+    /// The port the HTTP endpoint listens on, once it does.
+    public var httpPort: Int? { boundPort.value }
+
+    /// Runs every service until SIGTERM/SIGINT (or the given signals), then shuts down in order.
+    public func run(signals: [UnixSignal] = [.sigterm, .sigint]) async throws {
+        let group = makeServiceGroup(signals: signals)
+        try await group.run()
+    }
+
+    /// The service group (for callers that trigger graceful shutdown themselves).
+    public func makeServiceGroup(signals: [UnixSignal] = []) -> ServiceGroup {
+        ServiceGroup(configuration: ServiceGroupConfiguration(
+            services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
+            gracefulShutdownSignals: signals, logger: logger))
+    }
+
+    /// Closes the registrar client (after the group returned).
+    public func close() async {
+        try? await client?.shutdown()
+    }
+
+    /// The status served at `/status`.
+    public func snapshot() async -> AgentStatusSnapshot {
+        var lineStatus: [LineStatus] = []
+        var reasons: [String] = []
+        for line in lines {
+            lineStatus.append(await line.status())
+            reasons += await line.notReadyReasons()
+        }
+        let writable = !reasons.contains { $0.hasSuffix("outbox cannot record decisions") }
+        return AgentStatusSnapshot(
+            version: AgentRuntimeVersion.string, producer: plan.configuration.producer.bin.rawValue, startedAt: startedAt,
+            takenAt: Date(), ready: reasons.isEmpty, notReadyReasons: reasons, lines: lineStatus,
+            outbox: outboxWatch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors)
+    }
+
+    private func registerRoutes(_ router: Router<BasicRequestContext>) {
+        router.get("health") { _, _ in
+            Self.json(#"{"status":"ok"}"#)
+        }
+        router.get("ready") { [self] _, _ in
+            let snapshot = await snapshot()
+            let body = try String(decoding: JSONEncoder().encode(["ready": snapshot.ready ? "yes" : "no",
+                                                                   "reasons": snapshot.notReadyReasons.joined(separator: "; ")]),
+                                  as: UTF8.self)
+            return Self.json(body, status: snapshot.ready ? .ok : .serviceUnavailable)
+        }
+        router.get("metrics") { [self] _, _ in
+            for line in lines { _ = await line.status() }  // refreshes the read-rate gauges
+            return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
+                            body: ResponseBody(byteBuffer: ByteBuffer(bytes: metrics.render())))
+        }
+        router.get("status") { [self] _, _ in
+            let data = try AgentStatusSnapshot.encoder().encode(await snapshot())
+            return Self.json(String(decoding: data, as: UTF8.self))
+        }
+    }
+
+    private static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
+        Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// The agent's version, as `/status` reports it.
+public enum AgentRuntimeVersion {
+    public static let string = "0.1.0"
+}
+
+/// The HTTP port once bound.
+final class BoundPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+    func set(_ value: Int) { port.withLock { $0 = value } }
+    var value: Int? { port.withLock { $0 } }
+}

@@ -1,0 +1,67 @@
+import Foundation
+import Synchronization
+
+/// Alarms and errors of the whole agent, newest first, for `/status` and `lineagent status`. Thread-safe.
+public final class AgentEventLog: Sendable {
+    private struct State {
+        var alarms: [StatusEvent] = []
+        var errors: [StatusEvent] = []
+        var alarmCount = 0
+    }
+    private let state = Mutex(State())
+    private let maxAlarms = 50, maxErrors = 20
+
+    public init() {}
+
+    /// Records an alarm (an operator must see it).
+    public func alarm(line: String?, kind: String, _ message: String, at time: Date = Date()) {
+        state.withLock {
+            $0.alarms.insert(StatusEvent(time: time, line: line, kind: kind, message: message), at: 0)
+            if $0.alarms.count > maxAlarms { $0.alarms.removeLast() }
+            $0.alarmCount += 1
+        }
+    }
+
+    /// Records an error (something failed and was handled).
+    public func error(line: String?, kind: String, _ message: String, at time: Date = Date()) {
+        state.withLock {
+            $0.errors.insert(StatusEvent(time: time, line: line, kind: kind, message: message), at: 0)
+            if $0.errors.count > maxErrors { $0.errors.removeLast() }
+        }
+    }
+
+    /// The alarms kept (at most 50), newest first.
+    public var alarms: [StatusEvent] { state.withLock { $0.alarms } }
+    /// The errors kept (at most 20), newest first.
+    public var errors: [StatusEvent] { state.withLock { $0.errors } }
+    /// Alarms raised since start.
+    public var alarmCount: Int { state.withLock { $0.alarmCount } }
+}
+
+/// Values over a sliding time window (rates, percentiles over the last minute).
+struct SlidingWindow: Sendable {
+    private var entries: [(instant: ContinuousClock.Instant, value: Double)] = []
+    private var head = 0
+    let span: Duration
+
+    init(span: Duration = .seconds(60)) { self.span = span }
+
+    mutating func add(_ value: Double, at instant: ContinuousClock.Instant) {
+        entries.append((instant, value))
+        trim(now: instant)
+    }
+
+    mutating func trim(now: ContinuousClock.Instant) {
+        while head < entries.count, now - entries[head].instant > span { head += 1 }
+        if head > 4096, head * 2 > entries.count {
+            entries.removeFirst(head)
+            head = 0
+        }
+    }
+
+    func values(now: ContinuousClock.Instant) -> [Double] {
+        entries[head...].filter { now - $0.instant <= span }.map(\.value)
+    }
+
+    func count(now: ContinuousClock.Instant) -> Int { entries[head...].filter { now - $0.instant <= span }.count }
+}

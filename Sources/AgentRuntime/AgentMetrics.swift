@@ -1,0 +1,113 @@
+import CoreMetrics
+import Foundation
+import LineCore
+import Metrics
+import Prometheus
+
+/// The agent's Prometheus metrics (`/metrics`), created in one registry.
+public struct AgentMetrics: Sendable {
+    public let registry: PrometheusCollectorRegistry
+    let factory: PrometheusMetricsFactory
+
+    public init(registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry()) {
+        self.registry = registry
+        var factory = PrometheusMetricsFactory(registry: registry)
+        // Decode and decision latencies live in milliseconds; delivery in seconds to minutes.
+        factory.defaultDurationHistogramBuckets = [
+            .milliseconds(1), .milliseconds(2), .milliseconds(5), .milliseconds(10), .milliseconds(20), .milliseconds(50),
+            .milliseconds(100), .milliseconds(200), .milliseconds(500), .seconds(1), .seconds(2), .seconds(5),
+            .seconds(10), .seconds(30), .seconds(60), .seconds(300), .seconds(3600),
+        ]
+        self.factory = factory
+    }
+
+    func counter(_ label: String, _ dimensions: [(String, String)] = []) -> Metrics.Counter {
+        Metrics.Counter(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    func gauge(_ label: String, _ dimensions: [(String, String)] = []) -> Metrics.Gauge {
+        Metrics.Gauge(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    func timer(_ label: String, _ dimensions: [(String, String)] = []) -> Metrics.Timer {
+        Metrics.Timer(label: label, dimensions: dimensions, factory: factory)
+    }
+
+    /// The Prometheus text exposition.
+    public func render() -> [UInt8] {
+        var buffer = [UInt8]()
+        registry.emit(into: &buffer)
+        return buffer
+    }
+}
+
+/// One line's metric handles (created once, so the hot path only increments).
+struct LineMetrics: Sendable {
+    let bottles: Metrics.Counter
+    let decisions: [DecisionKind: Metrics.Counter]
+    let rejectsCommanded: Metrics.Counter
+    let rejectsConfirmed: Metrics.Counter
+    let rejectsMissed: Metrics.Counter
+    let lateCommits: Metrics.Counter
+    let decisionLatency: Metrics.Timer
+    let readRate: Metrics.Gauge
+    let plcLinkUp: Metrics.Gauge
+    let strayFrames: Metrics.Gauge
+    let alarms: Metrics.Counter
+
+    init(_ metrics: AgentMetrics, line: String) {
+        let l = [("line", line)]
+        bottles = metrics.counter("qazline_bottles_total", l)
+        var decisions: [DecisionKind: Metrics.Counter] = [:]
+        for kind in DecisionKind.allCases {
+            decisions[kind] = metrics.counter("qazline_decisions_total", l + [("kind", kind.rawValue)])
+        }
+        self.decisions = decisions
+        rejectsCommanded = metrics.counter("qazline_rejects_commanded_total", l)
+        rejectsConfirmed = metrics.counter("qazline_reject_confirmations_total", l)
+        rejectsMissed = metrics.counter("qazline_reject_misses_total", l)
+        lateCommits = metrics.counter("qazline_late_commits_total", l)
+        decisionLatency = metrics.timer("qazline_decision_latency_seconds", l)
+        readRate = metrics.gauge("qazline_read_rate", l)
+        plcLinkUp = metrics.gauge("qazline_plc_link_up", l)
+        strayFrames = metrics.gauge("qazline_stray_frames", l)
+        alarms = metrics.counter("qazline_alarms_total", l)
+    }
+}
+
+/// One camera's metric handles.
+struct CameraMetrics: Sendable {
+    let frames: Metrics.Counter
+    let decode: Metrics.Timer
+    let problems: Metrics.Counter
+    let up: Metrics.Gauge
+
+    init(_ metrics: AgentMetrics, line: String, camera: String) {
+        let d = [("line", line), ("camera", camera)]
+        frames = metrics.counter("qazline_camera_frames_total", d)
+        decode = metrics.timer("qazline_decode_duration_seconds", d)
+        problems = metrics.counter("qazline_camera_problems_total", d)
+        up = metrics.gauge("qazline_camera_up", d)
+    }
+}
+
+/// The outbox's metric handles.
+struct OutboxMetrics: Sendable {
+    let depth: Metrics.Gauge
+    let unbatched: Metrics.Gauge
+    let oldestAge: Metrics.Gauge
+    let deadLetters: Metrics.Gauge
+    let delivered: Metrics.Counter
+    let deliveryLatency: Metrics.Timer
+    let writable: Metrics.Gauge
+
+    init(_ metrics: AgentMetrics) {
+        depth = metrics.gauge("qazline_outbox_pending")
+        unbatched = metrics.gauge("qazline_outbox_unbatched")
+        oldestAge = metrics.gauge("qazline_outbox_oldest_pending_age_seconds")
+        deadLetters = metrics.gauge("qazline_outbox_dead_letters")
+        delivered = metrics.counter("qazline_activations_delivered_total")
+        deliveryLatency = metrics.timer("qazline_delivery_latency_seconds")
+        writable = metrics.gauge("qazline_outbox_writable")
+    }
+}

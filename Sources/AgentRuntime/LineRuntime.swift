@@ -1,0 +1,479 @@
+import CoreMetrics
+import ConfigKit
+import Foundation
+import LineConfig
+import LineCore
+import LineDecisions
+import Logging
+import Outbox
+import PLC
+import Vision
+
+/// What happened to one bottle, for observers (the demo's summary, benchmarks, tests).
+public struct BottleReport: Sendable, Hashable {
+    public var lineID: String
+    public var sequence: UInt64
+    /// The kind the bottle finally got (after the outbox's duplicate check or a late commit).
+    public var kind: DecisionKind
+    /// The code read, if any.
+    public var code: StampCode?
+    /// Whether a reject was commanded.
+    public var rejected: Bool
+    /// Trigger observed → reject commanded or good acknowledged.
+    public var latency: Duration
+    /// When the PLC trigger was observed (monotonic).
+    public var triggerInstant: ContinuousClock.Instant
+    /// Frames the window held.
+    public var frames: Int
+}
+
+/// One filling line at run time: takes the PLC's events and the cameras' decoded frames, matches frames to bottles
+/// (``BottleCorrelator``), decides each bottle (``LineDecider``), commands rejects through the ``PLCMonitor``,
+/// records every decision in the outbox before a good bottle is acknowledged, and keeps the line's status and
+/// metrics.
+///
+/// Safety rules:
+/// - A non-good bottle's reject is commanded at once, before its decision is written.
+/// - A good bottle is acknowledged (`goodCounter`) only after its decision is committed; if the commit fails
+///   (disk full, low space) the bottle is rejected, an alarm is raised and a line stop requested; if it has not
+///   committed by the bottle's deadline the bottle is rejected as `timeout` and its activation withdrawn when the
+///   commit lands.
+/// - A bottle with no decision by its deadline (no frame, camera silent) is decided with what it has: no frame is
+///   a no-read, and rejected.
+public actor LineRuntime {
+    /// Timing of frame matching.
+    public struct Options: Sendable {
+        /// See ``BottleCorrelator``.
+        public var matchTolerance: Duration
+        public var maxFrameWait: Duration
+        /// How often deadlines and camera silence are checked.
+        public var tickInterval: Duration
+
+        /// Defaults from the PLC's poll interval: a trigger is observed within about two polls of the photo-eye.
+        public init(pollInterval: Duration) {
+            matchTolerance = .milliseconds(10)
+            maxFrameWait = pollInterval * 2 + .milliseconds(15)
+            tickInterval = .milliseconds(2)
+        }
+    }
+
+    private enum CameraState: String { case starting, delivering, silent, failed, ended }
+    private struct Camera {
+        var id: String
+        var frameTimeout: Duration
+        var state: CameraState = .starting
+        var frames = 0
+        var lastFrame: ContinuousClock.Instant?
+        var decode = SlidingWindow()
+        var metrics: CameraMetrics
+    }
+    private struct PendingGood {
+        var deadline: ContinuousClock.Instant
+        var triggerInstant: ContinuousClock.Instant
+        var frames: Int
+        var code: StampCode?
+    }
+
+    public nonisolated let lineID: String
+    private let configuration: LineConfiguration
+    private var decider: LineDecider
+    private var correlator: BottleCorrelator
+    private let monitor: PLCMonitor
+    private let store: OutboxStore
+    private let notifyAppended: @Sendable () -> Void
+    private let onBottle: @Sendable (BottleReport) -> Void
+    private let events: AgentEventLog
+    private let metrics: LineMetrics
+    private let options: Options
+    private var logger: Logger
+    private let clock = ContinuousClock()
+
+    private var cameras: [String: Camera] = [:]
+    private var recipe: Int?
+    private var lineState: LineState?
+    private var linkUp = false
+    private var lastSequence: UInt64?
+    private var lastTrigger: ContinuousClock.Instant?
+    private var pendingGood: [UInt64: PendingGood] = [:]
+    /// Good bottles rejected as timeout before their commit landed: withdraw when it does.
+    private var timedOut: Set<UInt64> = []
+    private var inFlight = 0
+    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    private var outboxWritable = true
+
+    private var bottles = 0, good = 0, confirmed = 0, missed = 0, timeouts = 0
+    private var byKind: [DecisionKind: Int] = [:]
+    private var decided = SlidingWindow()  // value: 1 when a code was read, else 0
+    private var latencies = SlidingWindow()
+
+    /// - Parameters:
+    ///   - configuration: the line.
+    ///   - decider: the line's per-bottle rules (with the outbox's seen set and the pool).
+    ///   - monitor: the line's PLC monitor (its events are fed to ``handle(_:)-PLCEvent``).
+    ///   - store: the outbox.
+    ///   - notifyAppended: wakes the outbox drainer after a good decision is committed.
+    ///   - onBottle: called once per bottle with its final outcome.
+    public init(configuration: LineConfiguration, decider: LineDecider, monitor: PLCMonitor, store: OutboxStore,
+                metrics: AgentMetrics, events: AgentEventLog, options: Options, logger: Logger,
+                notifyAppended: @escaping @Sendable () -> Void, onBottle: @escaping @Sendable (BottleReport) -> Void = { _ in }) {
+        lineID = configuration.id
+        self.configuration = configuration
+        self.decider = decider
+        self.monitor = monitor
+        self.store = store
+        self.notifyAppended = notifyAppended
+        self.onBottle = onBottle
+        self.events = events
+        self.metrics = LineMetrics(metrics, line: configuration.id)
+        self.options = options
+        var logger = logger
+        logger[metadataKey: "line.id"] = "\(configuration.id)"
+        self.logger = logger
+        correlator = BottleCorrelator(mode: decider.mode, tolerance: options.matchTolerance, maxFrameWait: options.maxFrameWait,
+                                      deadline: configuration.reject.decisionDeadline.duration)
+        for camera in configuration.cameras {
+            cameras[camera.id] = Camera(id: camera.id, frameTimeout: camera.frameTimeout.duration,
+                                        metrics: CameraMetrics(metrics, line: configuration.id, camera: camera.id))
+        }
+        self.metrics.plcLinkUp.record(0)
+    }
+
+    // MARK: Inputs
+
+    /// A PLC event.
+    public func handle(_ event: PLCEvent) {
+        switch event.kind {
+        case .bottle(let sequence):
+            bottles += 1
+            metrics.bottles.increment()
+            lastSequence = sequence
+            lastTrigger = event.instant
+            let complete = correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
+                                              liveCameras: liveCameras(at: event.instant))
+            for bottle in complete { decide(bottle, now: clock.now) }
+        case .recipe(let value, _):
+            recipe = value
+        case .lineState(let state, _):
+            lineState = state
+            if state == .fault { alarm("line-fault", "the PLC reports the line in fault") }
+        case .linkUp(let endpoint):
+            linkUp = true
+            metrics.plcLinkUp.record(1)
+            logger.info("PLC link up", metadata: ["plc.endpoint": "\(endpoint)"])
+            Task { await monitor.setStatus(outboxWritable ? .ready : .degraded) }
+        case .linkDown(let error):
+            linkUp = false
+            metrics.plcLinkUp.record(0)
+            alarm("plc-link-down", "PLC link down: \(error)")
+        case .counterJump(let from, let to, let jump):
+            alarm("counter-jump", "bottle counter jumped from \(from) to \(to) (\(jump) bottles): no bottles made up")
+        case .heartbeatLost:
+            alarm("plc-heartbeat-lost", "the PLC heartbeat stopped changing")
+        case .heartbeatRestored:
+            logger.info("PLC heartbeat restored")
+        case .rejectConfirmed:
+            confirmed += 1
+            metrics.rejectsConfirmed.increment()
+        case .rejectMissed(let sequence, let reason):
+            missed += 1
+            metrics.rejectsMissed.increment()
+            alarm("reject-missed", "bottle \(sequence) (\(reason.rawValue)) was not confirmed rejected by the station")
+        case .rejectNotAcknowledged(let sequence, let command):
+            alarm("reject-not-acknowledged", "the PLC did not echo reject command \(command) for bottle \(sequence)")
+        case .unexpectedReject(let count):
+            alarm("unexpected-reject", "the station confirmed \(count) reject(s) the agent never commanded")
+        case .lineStopRequested(let reason):
+            events.alarm(line: lineID, kind: "line-stop-requested", "line stop requested: \(reason)")
+        }
+    }
+
+    /// A camera event.
+    public func handle(_ event: CameraEvent) {
+        let now = clock.now
+        switch event {
+        case .frame(let result):
+            guard var camera = cameras[result.camera] else { return }
+            camera.frames += 1
+            camera.lastFrame = result.info.capturedInstant
+            if camera.state != .delivering {
+                if camera.state != .starting { logger.info("camera delivers again", metadata: ["camera": "\(camera.id)"]) }
+                camera.state = .delivering
+                camera.metrics.up.record(1)
+            }
+            camera.decode.add(Double(result.total.inMilliseconds), at: now)
+            camera.metrics.frames.increment()
+            camera.metrics.decode.recordNanoseconds(Int64(result.total.inMilliseconds * 1_000_000))
+            cameras[result.camera] = camera
+            let complete = correlator.frame(camera: result.camera, capturedAt: result.info.capturedInstant,
+                                            payloads: result.codes.map(\.bytes), liveCameras: liveCameras(at: now))
+            for bottle in complete { decide(bottle, now: now) }
+        case .problem(let cameraID, let error):
+            cameras[cameraID]?.metrics.problems.increment()
+            events.error(line: lineID, kind: "camera", "\(cameraID): \(error)")
+            switch error {
+            case .sourceUnavailable, .sourceClosed:
+                if cameras[cameraID]?.state != .failed {
+                    cameras[cameraID]?.state = .failed
+                    cameras[cameraID]?.metrics.up.record(0)
+                    alarm("camera-failed", "camera \(cameraID): \(error)")
+                }
+            default:
+                logger.warning("frame skipped", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
+            }
+        case .ended(let cameraID):
+            cameras[cameraID]?.state = .ended
+            cameras[cameraID]?.metrics.up.record(0)
+            alarm("camera-ended", "camera \(cameraID): its source has no more frames")
+        }
+    }
+
+    /// Checks deadlines and camera silence; call every ``Options/tickInterval``.
+    public func tick() {
+        let now = clock.now
+        for id in cameras.keys.sorted() {
+            guard var camera = cameras[id], camera.state == .delivering, let last = camera.lastFrame else { continue }
+            // Silent: bottles keep coming but no frame for frameTimeout (a stopped line is not a silent camera).
+            if now - last > camera.frameTimeout, let trigger = lastTrigger, trigger - last > camera.frameTimeout {
+                camera.state = .silent
+                camera.metrics.up.record(0)
+                cameras[id] = camera
+                alarm("camera-silent", "camera \(id) delivered no frame for \(camera.frameTimeout) while bottles pass: its bottles are no-reads")
+            }
+        }
+        for bottle in correlator.expired(at: now) { decide(bottle, now: now) }
+        metrics.strayFrames.record(correlator.strayFrames)
+        for (sequence, pending) in pendingGood where pending.deadline <= now {
+            // The commit did not land in time: never let the bottle pass undecided.
+            pendingGood[sequence] = nil
+            timedOut.insert(sequence)
+            timeouts += 1
+            metrics.lateCommits.increment()
+            alarm("decision-late", "bottle \(sequence): its decision was not on disk by the deadline; rejected as timeout")
+            commandReject(sequence, .timeout)
+            finishReport(sequence: sequence, kind: .timeout, code: pending.code, rejected: true,
+                         trigger: pending.triggerInstant, frames: pending.frames, now: now)
+        }
+    }
+
+    /// Runs the tick loop until cancelled.
+    public func runTicks() async {
+        while !Task.isCancelled {
+            tick()
+            try? await Task.sleep(for: options.tickInterval, tolerance: .milliseconds(1))
+        }
+    }
+
+    /// Graceful shutdown, after the cameras stopped: decides every open bottle now, then waits for the decisions
+    /// being written.
+    public func finishInFlight() async {
+        let now = clock.now
+        for bottle in correlator.drainAll() { decide(bottle, now: now) }
+        while inFlight > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
+    }
+
+    // MARK: Deciding
+
+    private func liveCameras(at now: ContinuousClock.Instant) -> Set<String> {
+        Set(cameras.values.filter { $0.state == .delivering }.map(\.id))
+    }
+
+    private func decide(_ bottle: BottleCorrelator.Bottle, now: ContinuousClock.Instant) {
+        let window = bottle.window(lineID: lineID, mode: decider.mode)
+        let outcome = decider.decide(window, at: Date())
+        for alarm in outcome.alarms { raise(alarm) }
+        let decision = outcome.decision
+        let kind = decision.verdict.kind
+        let frames = bottle.frameCount
+        var log = logger
+        log[metadataKey: "bottle.sequence"] = "\(bottle.sequence)"
+        if let code = decision.verdict.code { log[metadataKey: "code"] = "\(code.rawValue)" }
+        log.debug("bottle decided", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
+        inFlight += 1
+        if kind.passes {
+            pendingGood[bottle.sequence] = PendingGood(deadline: bottle.deadline, triggerInstant: bottle.triggerInstant,
+                                                       frames: frames, code: decision.verdict.code)
+            Task { await self.commitGood(decision, trigger: bottle.triggerInstant, frames: frames) }
+        } else {
+            // Reject first (fail safe), then write the decision.
+            commandReject(bottle.sequence, kind)
+            finishReport(sequence: bottle.sequence, kind: kind, code: decision.verdict.code, rejected: true,
+                         trigger: bottle.triggerInstant, frames: frames, now: now)
+            Task { await self.record(decision) }
+        }
+    }
+
+    private func commitGood(_ decision: BottleDecision, trigger: ContinuousClock.Instant, frames: Int) async {
+        defer { leave() }
+        let sequence = decision.bottleSequence
+        do {
+            let recorded = try await store.append(decision)
+            writable(true)
+            let kind = recorded.decision.verdict.kind
+            if timedOut.remove(sequence) != nil {
+                await withdraw(recorded)
+                return
+            }
+            guard pendingGood.removeValue(forKey: sequence) != nil else { return }
+            if kind.passes {
+                notifyAppended()
+                await monitor.countGood()
+                finishReport(sequence: sequence, kind: .good, code: recorded.decision.verdict.code, rejected: false,
+                             trigger: trigger, frames: frames, now: clock.now)
+            } else {
+                // The store saw the code before (another line, or a commit racing this one): reject.
+                for alarm in decider.correct(from: .good, to: kind) { raise(alarm) }
+                commandReject(sequence, kind)
+                finishReport(sequence: sequence, kind: kind, code: recorded.decision.verdict.code, rejected: true,
+                             trigger: trigger, frames: frames, now: clock.now)
+            }
+        } catch {
+            writable(false, error: error)
+            guard pendingGood.removeValue(forKey: sequence) != nil else { timedOut.remove(sequence); return }
+            commandReject(sequence, .timeout)
+            finishReport(sequence: sequence, kind: .timeout, code: decision.verdict.code, rejected: true,
+                         trigger: trigger, frames: frames, now: clock.now)
+        }
+    }
+
+    private func withdraw(_ recorded: RecordedDecision) async {
+        do {
+            switch try await store.withdraw(decisionID: recorded.id) {
+            case .withdrawn, .nothing:
+                logger.warning("activation withdrawn: the bottle was rejected as timeout",
+                               metadata: ["bottle.sequence": "\(recorded.decision.bottleSequence)"])
+            case .alreadyBatched(let code):
+                alarm("activation-of-rejected-bottle",
+                      "code \(code.rawValue) of rejected bottle \(recorded.decision.bottleSequence) is already in a batch: write it off (lineagent write-off \(code.rawValue) --reason damaged)")
+            }
+        } catch {
+            alarm("outbox-withdraw-failed", "could not withdraw the activation of rejected bottle \(recorded.decision.bottleSequence): \(error)")
+        }
+    }
+
+    private func record(_ decision: BottleDecision) async {
+        defer { leave() }
+        do {
+            _ = try await store.append(decision)
+            writable(true)
+        } catch {
+            writable(false, error: error)  // the bottle is already rejected; the record of it is lost with an alarm
+            events.error(line: lineID, kind: "outbox", "bottle \(decision.bottleSequence) (\(decision.verdict.kind.rawValue)) rejected but not recorded: \(error)")
+        }
+    }
+
+    private func leave() {
+        inFlight -= 1
+        if inFlight == 0 {
+            let waiters = idleWaiters
+            idleWaiters.removeAll()
+            for waiter in waiters { waiter.resume() }
+        }
+    }
+
+    private func writable(_ isWritable: Bool, error: (any Error)? = nil) {
+        guard isWritable != outboxWritable else { return }
+        outboxWritable = isWritable
+        if isWritable {
+            logger.notice("outbox writable again: bottles are acknowledged again")
+            events.alarm(line: lineID, kind: "outbox-recovered", "the outbox accepts writes again; the line may be restarted")
+            Task {
+                await monitor.clearLineStopRequest()
+                await monitor.setStatus(.ready)
+                await monitor.setAlarm(0)
+            }
+        } else {
+            alarm("outbox-unwritable", "the outbox cannot record decisions (\(error.map { "\($0)" } ?? "?")): bottles are rejected, line stop requested")
+            Task {
+                await monitor.setStatus(.degraded)
+                await monitor.setAlarm(AlarmCode.outbox)
+                await monitor.requestLineStop(reason: "outbox cannot record decisions")
+            }
+        }
+    }
+
+    private func commandReject(_ sequence: UInt64, _ kind: DecisionKind) {
+        metrics.rejectsCommanded.increment()
+        Task { await monitor.reject(sequence: sequence, reason: kind) }
+    }
+
+    private func finishReport(sequence: UInt64, kind: DecisionKind, code: StampCode?, rejected: Bool,
+                              trigger: ContinuousClock.Instant, frames: Int, now: ContinuousClock.Instant) {
+        let latency = now - trigger
+        byKind[kind, default: 0] += 1
+        if kind.passes { good += 1 }
+        metrics.decisions[kind]?.increment()
+        metrics.decisionLatency.recordNanoseconds(Int64(latency.inMilliseconds * 1_000_000))
+        decided.add(code == nil ? 0 : 1, at: now)
+        latencies.add(latency.inMilliseconds, at: now)
+        onBottle(BottleReport(lineID: lineID, sequence: sequence, kind: kind, code: code, rejected: rejected,
+                              latency: latency, triggerInstant: trigger, frames: frames))
+    }
+
+    private func raise(_ alarm: LineAlarm) {
+        switch alarm {
+        case .ambiguousRead(let sequence, let codes):
+            self.alarm("ambiguous-read", "bottle \(sequence): \(codes.count) different codes in one window (\(codes.map(\.rawValue).joined(separator: ", ")))")
+        case .consecutiveFailures(let count, let kinds, let stop):
+            self.alarm("consecutive-failures", "\(count) bad bottles in a row (\(kinds.map(\.rawValue).joined(separator: ", ")))")
+            Task {
+                await monitor.setAlarm(AlarmCode.consecutiveFailures)
+                if stop { await monitor.requestLineStop(reason: "\(count) bad bottles in a row") }
+            }
+        }
+    }
+
+    private func alarm(_ kind: String, _ message: String) {
+        metrics.alarms.increment()
+        events.alarm(line: lineID, kind: kind, message)
+        logger.warning("\(message)", metadata: ["alarm": "\(kind)"])
+    }
+
+    // MARK: Status
+
+    /// The line's status now.
+    public func status() -> LineStatus {
+        let now = clock.now
+        let reads = decided.values(now: now)
+        let lat = latencies.values(now: now).sorted()
+        let readRate = reads.isEmpty ? nil : reads.reduce(0, +) / Double(reads.count)
+        if let readRate { metrics.readRate.record(readRate) }
+        var rejected: [String: Int] = [:]
+        for (kind, count) in byKind where !kind.passes { rejected[kind.rawValue] = count }
+        let cameraStatus = configuration.cameras.compactMap { cameras[$0.id] }.map { camera in
+            let decodes = camera.decode.values(now: now).sorted()
+            return CameraStatus(id: camera.id, state: camera.state.rawValue, frames: camera.frames,
+                                lastFrameAgeSeconds: camera.lastFrame.map { (now - $0).inSeconds },
+                                decodeP99Ms: decodes.isEmpty ? nil : percentile(ofSorted: decodes, 99))
+        }
+        return LineStatus(id: lineID, plcLink: linkUp ? "up" : "down", lineState: lineState?.description ?? "-",
+                          recipe: recipe, lastSequence: lastSequence, bottles: byKind.values.reduce(0, +), good: good,
+                          rejectedByKind: rejected, bottlesPerHour: Double(reads.count) * 60,
+                          readRate: readRate, rejectsConfirmed: confirmed, rejectsMissed: missed, timeouts: timeouts,
+                          decisionLatencyP50Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 50),
+                          decisionLatencyP99Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 99), cameras: cameraStatus)
+    }
+
+    /// Why the line is not ready (empty when it is): PLC link down, a camera not delivering, the outbox unwritable.
+    public func notReadyReasons() -> [String] {
+        var reasons: [String] = []
+        if !linkUp { reasons.append("\(lineID): PLC link down") }
+        for camera in configuration.cameras {
+            if let state = cameras[camera.id]?.state, state == .failed || state == .silent || state == .ended {
+                reasons.append("\(lineID): camera \(camera.id) \(state.rawValue)")
+            }
+        }
+        if !outboxWritable { reasons.append("\(lineID): outbox cannot record decisions") }
+        return reasons
+    }
+
+    /// Bottles with a decision not yet written (for tests and shutdown).
+    public var decisionsInFlight: Int { inFlight }
+}
+
+/// Values the agent writes to the PLC's `agentAlarm` register.
+public enum AlarmCode {
+    /// The outbox cannot record decisions (disk full, low space).
+    public static let outbox = 1
+    /// Too many bad bottles in a row.
+    public static let consecutiveFailures = 2
+}
