@@ -40,6 +40,9 @@ public final class ActivationFeed: Sendable {
     /// How many streams are open.
     public var subscriberCount: Int { state.withLock { $0.subscribers.count } }
 
+    /// How many streams are writing to their client now (a client that stopped reading keeps its stream here).
+    public var subscribersInWrite: Int { state.withLock { $0.subscribers.values.filter(\.isWriting).count } }
+
     func subscribe() -> ActivationSubscription {
         state.withLock { state in
             state.nextKey += 1
@@ -118,6 +121,9 @@ final class ActivationSubscription: Sendable {
 
     /// Whether the stream was closed.
     var isClosed: Bool { state.withLock { $0.closed } }
+
+    /// Whether the loop is inside a write.
+    var isWriting: Bool { state.withLock { $0.writing } }
 
     /// Enters a write; false when the stream is closed (then the loop ends instead of writing).
     func beginWrite() -> Bool {

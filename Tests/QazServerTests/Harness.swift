@@ -60,6 +60,15 @@ struct Registrar: Sendable {
     let group: ServiceGroup
     var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
+    /// Opens `GET /v1/stream/activations…` as `who` (a name of ``tokens``, or a raw token, or nil for none) and reads
+    /// the response head.
+    func stream(_ who: String?, query: String = "", headers: [(String, String)] = [], receiveBuffer: Int32? = nil) async throws -> SSEConnection {
+        let connection = try SSEConnection(port: port, path: "/v1/stream/activations" + query, token: who.map { tokens[$0] ?? $0 },
+                                           headers: headers, receiveBuffer: receiveBuffer)
+        try await connection.readHead()
+        return connection
+    }
+
     /// A client speaking as one of `producerA`, `producerB`, `factory`, `registrar`, `revenue`, `expired`.
     func client(_ who: String, maxAttempts: Int = 1, maxBatchItems: Int = 10_000, rps: Double = 10_000, burst: Int = 10_000,
                 requestTimeout: Duration = .seconds(60), tls: ClientTLS? = nil) throws -> QazAPIClient {
@@ -117,7 +126,8 @@ enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 }
 
 func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguration(), backend: TestBackend = .sqliteMemory,
-                                tls: ServerTLSFiles? = nil, _ body: (Registrar) async throws -> T) async throws -> T {
+                                tls: ServerTLSFiles? = nil, stream: StreamConfiguration = StreamConfiguration(),
+                                _ body: (Registrar) async throws -> T) async throws -> T {
     var limits = limits
     if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
         limits.requestsPerSecond = 100_000
@@ -130,7 +140,7 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
         throw error
     }
     defer { try? FileManager.default.removeItem(at: directory) }
-    let server = RegistrarServer(store: store, limits: limits)
+    let server = RegistrarServer(store: store, limits: limits, stream: stream)
     let service = TokenService(store: store)
     var tokens = [String: String]()
     for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
