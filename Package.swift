@@ -58,7 +58,7 @@ let package = Package(
             providers: [.apt(["libmodbus-dev"])]),
         .target(
             name: "COpenCVShim",
-            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4"])],
+            cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],  // image loops optimised in debug builds too
             linkerSettings: openCVModules.map { .linkedLibrary($0) }),
         .systemLibrary(
             name: "CAravis", pkgConfig: "aravis-0.8",
@@ -66,7 +66,7 @@ let package = Package(
         .target(
             name: "CZXingShim",
             dependencies: ["CZBar"],
-            cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-I/usr/include/ZXing"])],
+            cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-I/usr/include/ZXing", "-O2"])],
             linkerSettings: [.linkedLibrary("ZXing")]),
 
         // MARK: Domain and configuration
@@ -159,8 +159,18 @@ let package = Package(
             name: "LineAgent",
             dependencies: [
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
-                "LineSimulator", "QazServer",
+                "LineSimulator", "QazServer", "LineDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        // `lineagent demo`: linesim + generated frames + the agent + the registrar on SQLite, reconciled.
+        .target(
+            name: "LineDemo",
+            dependencies: [
+                "AgentRuntime", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
+                "LineConfig", "ConfigKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -292,7 +302,7 @@ let package = Package(
             name: "AgentRuntimeTests",
             dependencies: [
                 "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", "Vision",
-                "PLC", "LineDecisions", "QazClient", "QazAPI", "QazServer",
+                "PLC", "LineDecisions", "QazClient", "QazAPI", "QazServer", "LineDemo",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],

@@ -49,7 +49,8 @@ public final class LineAgentRuntime: Sendable {
     public let events: AgentEventLog
     /// Every service in start order (the group stops them in reverse).
     public let services: [any Service]
-    let outboxWatch: OutboxWatch
+    /// The outbox figures and what the drainer reported.
+    public let outboxWatch: OutboxWatch
     private let startedAt = Date()
     private let boundPort = BoundPort()
     private let client: QazAPIClient?

@@ -443,14 +443,14 @@ public actor LineRuntime {
             let decodes = camera.decode.values(now: now).sorted()
             return CameraStatus(id: camera.id, state: camera.state.rawValue, frames: camera.frames,
                                 lastFrameAgeSeconds: camera.lastFrame.map { (now - $0).inSeconds },
-                                decodeP99Ms: decodes.isEmpty ? nil : percentile(ofSorted: decodes, 99))
+                                decodeP99Ms: decodes.isEmpty ? nil : percentile(ofSorted: decodes, 0.99))
         }
         return LineStatus(id: lineID, plcLink: linkUp ? "up" : "down", lineState: lineState?.description ?? "-",
                           recipe: recipe, lastSequence: lastSequence, bottles: byKind.values.reduce(0, +), good: good,
                           rejectedByKind: rejected, bottlesPerHour: Double(reads.count) * 60,
                           readRate: readRate, rejectsConfirmed: confirmed, rejectsMissed: missed, timeouts: timeouts,
-                          decisionLatencyP50Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 50),
-                          decisionLatencyP99Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 99), cameras: cameraStatus)
+                          decisionLatencyP50Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 0.5),
+                          decisionLatencyP99Ms: lat.isEmpty ? nil : percentile(ofSorted: lat, 0.99), cameras: cameraStatus)
     }
 
     /// Why the line is not ready (empty when it is): PLC link down, a camera not delivering, the outbox unwritable.

@@ -443,6 +443,13 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// Activations the registrar answered (delivered or refused for good).
+    public func sentActivations() async throws(OutboxError) -> Int {
+        try await read { db in
+            try Int.fetchOne(db, sql: "SELECT count(*) FROM activation WHERE state IN ('delivered', 'dead')") ?? 0
+        }
+    }
+
     /// Decisions recorded so far, by kind.
     public func decisionCounts() async throws(OutboxError) -> [DecisionKind: Int] {
         try await read { db in

@@ -85,6 +85,7 @@ public actor CameraPipeline {
                 await onEvent(.frame(CameraFrameResult(camera: camera, info: info, codes: analysis.codes, stages: analysis.stages,
                                                        total: analysis.total, overruns: analysis.overruns)))
             } catch {
+                if Task.isCancelled { break }  // a source interrupted by shutdown is not a problem
                 await onEvent(.problem(camera: camera, error: error))
                 switch error {
                 case .sourceUnavailable, .sourceClosed:

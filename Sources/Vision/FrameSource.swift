@@ -13,6 +13,14 @@ public struct FrameInfo: Sendable, Hashable {
     public var dropped: UInt64
     /// The file a folder source read the frame from.
     public var file: String?
+
+    public init(sequence: UInt64, capturedAt: Date, capturedInstant: ContinuousClock.Instant, dropped: UInt64, file: String? = nil) {
+        self.sequence = sequence
+        self.capturedAt = capturedAt
+        self.capturedInstant = capturedInstant
+        self.dropped = dropped
+        self.file = file
+    }
 }
 
 /// The frame source seam: a camera, a stream, a folder of images or generated frames. Fills a reusable gray image

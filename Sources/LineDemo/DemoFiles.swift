@@ -1,0 +1,134 @@
+import Foundation
+import LineConfig
+
+/// The demo's files, written into its working directory: the agent configuration (pointing at linesim and the
+/// demo registrar), the camera's calibration (the same as `Calibration/demo-top.yaml`, embedded so the demo runs
+/// from any directory) and the agent's token.
+enum DemoFiles {
+    /// `Calibration/demo-top.yaml`, embedded (a test checks they are the same).
+    static let calibration = """
+# Calibration of camera demo-top: the generated frames of the simulated line (lineagent demo).
+camera: demo-top               # must match the camera id in the agent configuration
+
+frame: { width: 640, height: 512 }    # the simulated camera's frame size (lineagent demo)
+
+acquisition:
+  trigger: software            # frames are produced on each PLC trigger
+
+roi:                           # where to look for the code
+  mode: full                   # full | fixed (x, y, width, height) | cap (only the located caps)
+  minRadius: 55                # cap locator: cap radius range in pixels (used by region: cap steps)
+  maxRadius: 170
+  margin: 30                   # pixels added around a located cap (the code may reach past a tilted cap's edge)
+
+rotation: 0                    # degrees
+scale: 1.0                     # generated codes are large enough
+
+codeSize:
+  modulePx: 4.0                # the generator's nominal pixels per module
+  sidePx: 100
+
+preprocess: []                 # none needed for generated frames
+
+decoders:                      # tried in order; later steps look only at caps without a code yet
+  - name: zxing                # zxing-cpp on each located cap, upscaled: fast, reads most
+    region: cap
+    scale: 1.5
+    budget: 6ms
+    tryHarder: false           # rotate/downscale/invert searches: twice the time, bought nothing on caps
+  - name: zbar                 # ZBar on each cap zxing could not read: reads much of what zxing misses
+    region: cap
+    budget: 8ms
+  - name: zxing                # the whole region, only when the locator found no cap at all
+    region: roi
+    budget: 10ms
+
+totalBudget: 20ms
+maxCodesPerFrame: 4
+"""
+
+    static func agentConfiguration(plcPort: Int, serverPort: Int) -> String {
+        """
+        # Written by `lineagent demo`: the simulated line's agent.
+        producer: { bin: "\(LineDemo.producerBIN)", name: "\(LineDemo.producerName)" }
+        payload:
+          hosts: [qr.example.kz]
+          schemes: [https]
+          allowBareCode: true
+          codePattern: '^(?<code>[0-9A-Z]{16,40})$'
+          maxPayloadBytes: 512
+        products:
+          - { recipe: 1, dsnCode: "KZ-VDK-DEMO-0500", name: "Demo Vodka", type: vodka, capacityMl: 500, strength: 40.0 }
+        lines:
+          - id: demo
+            name: "Demo line"
+            cameras:
+              - id: demo-top
+                source: { kind: synthetic }
+                calibration: demo-top.yaml
+                mode: triggered
+                frameTimeout: 1s
+            plc:
+              transport: tcp
+              host: 127.0.0.1
+              port: \(plcPort)
+              unitID: 1
+              pollInterval: 5ms
+              responseTimeout: 50ms
+              byteTimeout: 10ms
+              reconnectBackoff: 100ms
+              maxReconnectBackoff: 2s
+              heartbeatTimeout: 1s
+              maxCounterJump: 50
+              registers:
+                bottleCounter:        { address: 0, table: input, bits: 32, wordOrder: ABCD }
+                lineState:            { address: 2, table: input }
+                recipe:               { address: 3, table: input }
+                plcHeartbeat:         { address: 4, table: input }
+                rejectConfirmCounter: { address: 5, table: input }
+                rejectAck:            { address: 6, table: input }
+                rejectSequence:       { address: 100, bits: 32 }
+                rejectReason:         { address: 102 }
+                rejectCommand:        { address: 103 }
+                agentHeartbeat:       { address: 104 }
+                agentStatus:          { address: 105 }
+                agentAlarm:           { address: 106 }
+                goodCounter:          { address: 107, bits: 32 }
+                rejectCounter:        { address: 109, bits: 32 }
+                lineStopRequest:      { address: 0, table: coil }
+                lineStateValues: { stopped: 0, running: 1, fault: 2 }
+            reject:
+              stationOffset: 3
+              confirmWithin: 5
+              stopLineOnMiss: false
+              consecutiveFailureAlarm: 5
+              stopLineOnConsecutiveFailures: false
+              decisionDeadline: 100ms
+        outbox:
+          path: outbox.sqlite
+          minFreeSpace: 16MiB
+        server:
+          url: http://127.0.0.1:\(serverPort)
+          credentialFile: agent.token
+          timeout: 10s
+          requestsPerSecond: 50
+        batching:
+          maxItems: 200
+          maxAge: 1s
+          initialBackoff: 200ms
+          maxBackoff: 5s
+        http: { host: 127.0.0.1, port: 9464 }
+        pool: { required: true }
+        """
+    }
+
+    /// Writes the files and loads them as the agent would.
+    static func write(to directory: String, plcPort: Int, serverPort: Int, token: String) throws -> AgentPlan {
+        let url = URL(fileURLWithPath: directory)
+        try Data(calibration.utf8).write(to: url.appendingPathComponent("demo-top.yaml"))
+        try Data((token + "\n").utf8).write(to: url.appendingPathComponent("agent.token"))
+        let config = url.appendingPathComponent("agent.yaml")
+        try Data(agentConfiguration(plcPort: plcPort, serverPort: serverPort).utf8).write(to: config)
+        return try AgentPlan.load(contentsOf: config)
+    }
+}

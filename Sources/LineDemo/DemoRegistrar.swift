@@ -1,0 +1,137 @@
+import AgentRuntime
+import Foundation
+import LineConfig
+import LineCore
+import Logging
+import Outbox
+import QazAPI
+import QazClient
+import QazServer
+import ServiceLifecycle
+import Synchronization
+
+/// The registrar of the demo: QazServer on a SQLite file, on 127.0.0.1 with a free port, with tokens for the
+/// Banknote Factory (waybills), the producer (the agent) and the revenue body (reports).
+final class DemoRegistrar: Sendable {
+    let port: Int
+    let producerToken: String
+    private let factory: QazAPIClient
+    private let revenue: QazAPIClient
+    private let group: ServiceGroup
+    private let task: Task<Void, any Error>
+    private let issued = IssuedCounter()
+
+    private init(port: Int, producerToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
+                 task: Task<Void, any Error>) {
+        self.port = port
+        self.producerToken = producerToken
+        self.factory = factory
+        self.revenue = revenue
+        self.group = group
+        self.task = task
+    }
+
+    static func start(path: String, logger: Logger) async throws -> DemoRegistrar {
+        let store = try SQLiteRegistrarStore(path: path)
+        try await store.migrate()
+        var limits = LimitsConfiguration()
+        limits.requestsPerSecond = 10_000
+        limits.burst = 10_000
+        let server = RegistrarServer(store: store, limits: limits)
+        let tokens = TokenService(store: store)
+        let authority = TaxpayerID("990340000012") ?? TaxpayerID(LineDemo.otherBIN)!
+        let factoryToken = try await tokens.issue(participant: authority, role: .banknoteFactory).token
+        let revenueToken = try await tokens.issue(participant: authority, role: .revenueBody).token
+        let producerToken = try await tokens.issue(participant: TaxpayerID(LineDemo.producerBIN)!, role: .producer).token
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        var serverLogger = logger
+        serverLogger.logLevel = max(logger.logLevel, .warning)
+        let app = try server.application(host: "127.0.0.1", port: 0, logger: serverLogger,
+                                         onServerRunning: { continuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: serverLogger))
+        let task = Task { try await group.run() }
+        var iterator = ports.makeAsyncIterator()
+        guard let port = await iterator.next() else { throw AgentSetupError("the demo registrar did not start") }
+        func client(_ token: String) throws -> QazAPIClient {
+            try QazAPIClient(configuration: QazClientConfiguration(
+                baseURL: "http://127.0.0.1:\(port)", token: token, requestsPerSecond: 1_000, burst: 1_000))
+        }
+        return DemoRegistrar(port: port, producerToken: producerToken, factory: try client(factoryToken),
+                             revenue: try client(revenueToken), group: group, task: task)
+    }
+
+    /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`.
+    func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String) async throws -> [String] {
+        let today = AstanaTime.components(of: Date())
+        let date = CalendarDate(String(format: "%04d-%02d-%02d", today.year, today.month, today.day))!
+        let series = StampSeries(number.hasSuffix("1") ? "QA" : "QB")!
+        var random = SystemRandomNumberGenerator()
+        let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
+        var codes: [IssuedCode] = []
+        for index in 0..<count {
+            let code = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
+            codes.append(IssuedCode(code: code, series: series, number: StampNumber(index + 1)!))
+        }
+        let request = WaybillRequest(
+            number: number, date: date, issuedOn: date, application: ApplicationReference(number: "APP-\(number)", date: date),
+            recipient: Recipient(bin: bin, name: name), product: WaybillProduct(name: "Demo Vodka", type: "vodka", capacityMl: 500),
+            ranges: [WaybillRange(series: series, first: StampNumber(1)!, last: StampNumber(count)!)], quantity: count,
+            codes: codes)
+        _ = try await factory.submitWaybill(request)
+        issued.add(count, to: bin.rawValue)
+        return codes.map(\.code)
+    }
+
+    /// Codes issued per participant by this demo.
+    var issuedTo: [String: Int] { issued.counts }
+
+    /// The App. 10 report as the revenue body reads it (`GET /v1/reports/qr-usage`, JSON).
+    func usageReport(bin: String, month: ReportingMonth) async throws -> QRUsageReport {
+        let response = try await revenue.raw(method: "GET", path: "/v1/reports/qr-usage?bin=\(bin)&month=\(month)", body: nil,
+                                             headers: [("Accept", "application/json")])
+        guard response.status == 200 else {
+            throw AgentSetupError("the registrar answered \(response.status) to the App. 10 report: \(String(decoding: response.body, as: UTF8.self))")
+        }
+        let decoder = JSONDecoder()
+        return try decoder.decode(QRUsageReport.self, from: Data(response.body))
+    }
+
+    /// Codes the registrar holds as activated for a participant, counted through the pool endpoint.
+    func activatedCount(bin: TaxpayerID) async throws -> Int {
+        var count = 0
+        var after: String?
+        repeat {
+            let page = try await revenue.pool(bin: bin, status: .activated, after: after, limit: 1000)
+            count += page.items.count
+            after = page.next
+        } while after != nil
+        return count
+    }
+
+    /// Adds every code issued to the producer to the agent's local pool (what `lineagent pool sync` does).
+    static func syncPool(plan: AgentPlan, store: OutboxStore) async throws -> Int {
+        let client = try plan.makeClient()
+        defer { Task { try? await client.shutdown() } }
+        var added = 0
+        var after: String?
+        repeat {
+            let page = try await client.pool(bin: plan.configuration.producer.bin, status: .issued, after: after, limit: 1000)
+            added += try await store.addToPool(page.items.map { StampCode(trusted: $0.code) }, source: "demo pool sync")
+            after = page.next
+        } while after != nil
+        return added
+    }
+
+    func stop() async {
+        try? await factory.shutdown()
+        try? await revenue.shutdown()
+        await group.triggerGracefulShutdown()
+        _ = await task.result
+    }
+}
+
+private final class IssuedCounter: Sendable {
+    private let values = Mutex<[String: Int]>([:])
+    func add(_ count: Int, to bin: String) { values.withLock { $0[bin, default: 0] += count } }
+    var counts: [String: Int] { values.withLock { $0 } }
+}

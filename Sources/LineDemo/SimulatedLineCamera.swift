@@ -1,0 +1,188 @@
+import Foundation
+import LineCore
+import LineSimulator
+import Synchronization
+import Vision
+
+/// What is on the cap of one simulated bottle.
+public enum CapContent: String, Sendable, Codable, CaseIterable {
+    /// A stamp issued to this producer, not used before.
+    case good
+    /// A cap with no readable code (stamp missing or smeared).
+    case unreadable
+    /// A damaged stamp whose QR reads, but not as a valid payload.
+    case damaged
+    /// A stamp whose code was already used on an earlier bottle.
+    case duplicate
+    /// A stamp issued to another producer.
+    case foreign
+}
+
+/// The caps of the simulated line, bottle by bottle (deterministic per seed). Thread-safe.
+public final class CapScript: Sendable {
+    public struct Cap: Sendable, Hashable {
+        public var content: CapContent
+        /// The payload printed on the cap (nil: unreadable).
+        public var payload: String?
+        /// The code, for good, duplicate and foreign caps.
+        public var code: String?
+    }
+
+    private struct State {
+        var caps: [UInt64: Cap] = [:]
+        var random: SeededRandom
+        var nextGood = 0
+        var nextForeign = 0
+        /// Codes on bottles the agent passed: duplicates reuse these.
+        var passed: [String] = []
+    }
+    private let state: Mutex<State>
+    private let producerCodes: [String]
+    private let foreignCodes: [String]
+    private let shares: [(CapContent, Double)]
+    private let host: String
+    private let onBadCap: @Sendable (UInt64) -> Void
+
+    /// - Parameters:
+    ///   - producerCodes: codes issued to the producer (good caps use them in order).
+    ///   - foreignCodes: codes issued to someone else.
+    ///   - shares: the share of each bad kind (the rest are good).
+    ///   - onBadCap: told each bottle that must be rejected, when its cap is made (at its trigger, well before it
+    ///     reaches the reject station): the simulated PLC checks that exactly these are rejected.
+    public init(producerCodes: [String], foreignCodes: [String], shares: [CapContent: Double], seed: UInt64,
+                host: String = "qr.example.kz", onBadCap: @escaping @Sendable (UInt64) -> Void = { _ in }) {
+        self.producerCodes = producerCodes
+        self.foreignCodes = foreignCodes
+        self.shares = [CapContent.unreadable, .damaged, .duplicate, .foreign].map { ($0, shares[$0] ?? 0) }
+        self.host = host
+        self.onBadCap = onBadCap
+        state = Mutex(State(random: SeededRandom(seed: seed)))
+    }
+
+    /// Tells the script that a bottle with this code passed: later duplicate caps may reuse it.
+    public func markPassed(_ code: String) { state.withLock { $0.passed.append(code) } }
+
+    /// The cap of a bottle (fixed on first ask).
+    public func cap(for sequence: UInt64) -> Cap {
+        let (cap, isNew) = state.withLock { s -> (Cap, Bool) in
+            if let cap = s.caps[sequence] { return (cap, false) }
+            return (Self.make(&s, sequence: sequence, shares: shares, producerCodes: producerCodes,
+                              foreignCodes: foreignCodes, host: host), true)
+        }
+        if isNew, cap.content != .good { onBadCap(sequence) }
+        return cap
+    }
+
+    private static func make(_ s: inout State, sequence: UInt64, shares: [(CapContent, Double)], producerCodes: [String],
+                             foreignCodes: [String], host: String) -> Cap {
+        do {
+            if let cap = s.caps[sequence] { return cap }
+            let roll = Double.random(in: 0..<1, using: &s.random)
+            var kind = CapContent.good
+            var acc = 0.0
+            for (candidate, share) in shares {
+                acc += share
+                if roll < acc { kind = candidate; break }
+            }
+            if kind == .duplicate, s.passed.isEmpty { kind = .good }
+            if kind == .foreign, s.nextForeign >= foreignCodes.count { kind = .unreadable }
+            if kind == .good, s.nextGood >= producerCodes.count { kind = .unreadable }
+            let cap: Cap
+            switch kind {
+            case .good:
+                let code = producerCodes[s.nextGood]
+                s.nextGood += 1
+                cap = Cap(content: .good, payload: "https://\(host)/c/\(code)", code: code)
+            case .unreadable:
+                cap = Cap(content: .unreadable, payload: nil, code: nil)
+            case .damaged:
+                // The QR reads, but its last segment is not a code (smudged characters turned into lower case).
+                let base = producerCodes.isEmpty ? "DAMAGED0000000000000" : producerCodes[Int.random(in: 0..<producerCodes.count, using: &s.random)]
+                cap = Cap(content: .damaged, payload: "https://\(host)/c/\(base.lowercased())-x", code: nil)
+            case .duplicate:
+                let code = s.passed[Int.random(in: 0..<s.passed.count, using: &s.random)]
+                cap = Cap(content: .duplicate, payload: "https://\(host)/c/\(code)", code: code)
+            case .foreign:
+                let code = foreignCodes[s.nextForeign]
+                s.nextForeign += 1
+                cap = Cap(content: .foreign, payload: "https://\(host)/c/\(code)", code: code)
+            }
+            s.caps[sequence] = cap
+            return cap
+        }
+    }
+
+    /// Every cap given out so far, by bottle.
+    public var caps: [UInt64: Cap] { state.withLock { $0.caps } }
+}
+
+/// A hardware-triggered camera over the simulated line: one generated frame for each bottle the simulator's
+/// photo-eye counts, captured at the bottle's trigger instant, showing that bottle's cap (``CapScript``). Waits for
+/// the next bottle in short slices so that cancellation (shutdown) ends it promptly.
+public final class SimulatedLineCamera: FrameSource {
+    public let name: String
+    private let simulator: LineSimulator
+    private let script: CapScript
+    private let synthesizer: FrameSynthesizer
+    private var lastShot: UInt64
+    private var dropped: UInt64 = 0
+    private var closed = false
+    /// Milliseconds spent rendering each frame (diagnostics).
+    public private(set) var renderTimes: [Double] = []
+    /// A camera falling further behind than this many bottles drops frames (as a real camera's buffer would).
+    private let maxBacklog: UInt64 = 3
+
+    public init(name: String = "simulated", simulator: LineSimulator, script: CapScript, seed: UInt64, width: Int = 640,
+                height: Int = 512) {
+        self.name = name
+        self.simulator = simulator
+        self.script = script
+        var profile = SynthesisProfile.nominal
+        profile.name = "demo"
+        profile.modulePx = 3.6...4.5
+        profile.emptyChance = 0
+        profile.multiCapChance = 0
+        profile.glareChance = 0.1
+        profile.noise = 1...3
+        synthesizer = FrameSynthesizer(width: width, height: height, profile: profile, seed: seed)
+        lastShot = simulator.counter
+    }
+
+    public func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
+        while true {
+            if closed { throw .sourceClosed(source: name, reason: "closed") }
+            if Task.isCancelled { throw .sourceClosed(source: name, reason: "stopped") }
+            let counter = simulator.counter
+            if counter > lastShot {
+                var sequence = lastShot + 1
+                if counter - sequence > maxBacklog {
+                    dropped += counter - sequence - maxBacklog
+                    sequence = counter - maxBacklog
+                }
+                lastShot = sequence
+                let cap = script.cap(for: sequence)
+                var spec = synthesizer.makeSpec(payloads: { cap.payload })
+                if cap.payload == nil {
+                    // A cap without a readable code: the cap is there, the stamp is not.
+                    for index in spec.caps.indices { spec.caps[index].payload = nil }
+                }
+                let started = ContinuousClock.now
+                try synthesizer.render(spec, into: image)
+                renderTimes.append((ContinuousClock.now - started).inMilliseconds)
+                let trigger = simulator.triggerInstant(of: sequence) ?? .now
+                let age = ContinuousClock.now - trigger
+                let capturedAt = Date().addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+                return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: trigger, dropped: dropped)
+            }
+            usleep(500)
+        }
+    }
+
+    public func close() {
+        closed = true
+        if ProcessInfo.processInfo.environment["QAZLINE_DEMO_DEBUG"] != nil, !renderTimes.isEmpty {
+            let sorted = renderTimes.sorted()
+            FileHandle.standardError.write(Data("camera render ms p50 \(percentile(ofSorted: sorted, 0.5)) p99 \(percentile(ofSorted: sorted, 0.99))\n".utf8))
+        }
+    }
+}
