@@ -58,6 +58,8 @@ struct Registrar: Sendable {
     var scheme = "http"
     /// The service group running the server (to trigger a graceful shutdown from a test).
     let group: ServiceGroup
+    /// The test's temporary directory (the `sqlite-file` backend's database is `registrar.sqlite` in it).
+    var directory: URL? = nil
     var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
 
     /// Opens `GET /v1/stream/activations…` as `who` (a name of ``tokens``, or a raw token, or nil for none) and reads
@@ -161,7 +163,7 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw CancellationError() }
         let registrar = Registrar(port: port, store: store, server: server, tokens: tokens, scheme: tls == nil ? "http" : "https",
-                                  group: group)
+                                  group: group, directory: directory)
         do {
             let value = try await body(registrar)
             await group.triggerGracefulShutdown()
