@@ -161,6 +161,9 @@ let package = Package(
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
                 "LineSimulator", "QazServer", "LineDemo",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
@@ -268,7 +271,12 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",
-            dependencies: ["LineAgent", "LineSimulator"],
+            dependencies: [
+                "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore", "LineConfig",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "VisionTests",

@@ -6,6 +6,7 @@ import ConfigKit
 import Foundation
 import LineConfig
 import LineCore
+import Logging
 import Outbox
 import QazClient
 
@@ -85,6 +86,9 @@ enum Show {
         return value < 0 ? "-" + out : out
     }
 
+    /// `1 code`, `2,500 codes`.
+    static func count(_ value: Int, _ noun: String) -> String { "\(count(value)) \(noun)\(value == 1 ? "" : "s")" }
+
     /// `3.2 s`, `4m 05s`, `2h 03m`, `3d 04h`.
     static func age(_ seconds: Double) -> String {
         let s = max(0, seconds)
@@ -112,6 +116,32 @@ enum Show {
                 column == row.count - 1 ? cell : cell.padding(toLength: widths[column], withPad: " ", startingAt: 0)
             }.joined(separator: "  ")
         }.joined(separator: "\n")
+    }
+}
+
+/// A registrar client for a command: quiet (failures are reported by the command) and without its own retries.
+func operatorClient(_ plan: AgentPlan) throws -> QazAPIClient {
+    var logger = Logger(label: "qazline.cli")
+    logger.logLevel = .error
+    return try plan.makeClient(maxAttempts: 1, logger: logger)
+}
+
+/// Runs a registrar call up to `attempts` times, again only after a retryable answer of the registrar (5xx, 408, 429;
+/// honouring Retry-After up to 30 s). A failed connection is not tried again: the HTTP client already kept trying for
+/// its connect timeout.
+func withRegistrarRetries<T>(attempts: Int = 3, _ body: () async throws(QazClientError) -> T) async throws(QazClientError) -> T {
+    var attempt = 1
+    var backoff = Duration.milliseconds(500)
+    while true {
+        do {
+            return try await body()
+        } catch {
+            if case .connection = error { throw error }
+            guard error.isRetryable, attempt < attempts else { throw error }
+            try? await Task.sleep(for: min(max(backoff, error.retryAfter ?? .zero), .seconds(30)))
+            attempt += 1
+            backoff *= 2
+        }
     }
 }
 

@@ -43,7 +43,7 @@ struct PoolSync: AsyncParsableCommand {
             let rules = try plan.payloadRules()
             let bin = plan.configuration.producer.bin
             let store = try plan.openOutbox()
-            let client = try plan.makeClient(maxAttempts: 3)
+            let client = try operatorClient(plan)
             var stderr = StandardError()
             var fetched = 0, added = 0, skipped = 0, pages = 0
             var after: String?
@@ -52,7 +52,9 @@ struct PoolSync: AsyncParsableCommand {
                 repeat {
                     let page: CodePage
                     do throws(QazClientError) {
-                        page = try await client.pool(bin: bin, status: .issued, after: after, limit: pageSize)
+                        page = try await withRegistrarRetries { () async throws(QazClientError) in
+                            try await client.pool(bin: bin, status: .issued, after: after, limit: pageSize)
+                        }
                     } catch {
                         let progress = added > 0 ? " (\(Show.count(added)) codes added before this; run again to continue)" : ""
                         throw OperatorError(describe(error, plan: plan) + progress)
@@ -85,8 +87,8 @@ struct PoolSync: AsyncParsableCommand {
             }
             try? await client.shutdown()
             let total = try store.poolCount()
-            var summary = "pool sync: \(Show.count(fetched)) codes issued to \(bin) at the registrar, \(Show.count(added)) new;"
-                + " the local pool holds \(Show.count(total)) codes"
+            var summary = "pool sync: \(Show.count(fetched, "code")) issued to \(bin) at the registrar, \(Show.count(added)) new;"
+                + " the local pool holds \(Show.count(total, "code"))"
             if skipped > 0 { summary += "; \(Show.count(skipped)) skipped (they do not match payload.codePattern)" }
             print(summary)
         }
@@ -114,7 +116,7 @@ struct PoolImport: AsyncParsableCommand {
             }
             let store = try plan.openOutbox()
             let added = try await store.importPool(from: file, rules: rules)
-            print("pool import: \(Show.count(added)) new codes from \(file); the local pool holds \(Show.count(try store.poolCount())) codes")
+            print("pool import: \(Show.count(added, "new code")) from \(file); the local pool holds \(Show.count(try store.poolCount(), "code"))")
         }
     }
 }

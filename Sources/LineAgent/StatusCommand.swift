@@ -1,10 +1,12 @@
 import AgentRuntime
 import ArgumentParser
+import AsyncHTTPClient
 import Foundation
 import LineConfig
 import LineCore
+import NIOCore
+import NIOHTTP1
 import Outbox
-import QazClient
 
 /// `lineagent status --config FILE [--json]`: the running agent's `GET /status` on one screen; when the agent does
 /// not answer, says so and shows the outbox read from its file.
@@ -71,33 +73,36 @@ struct StatusCommand: AsyncParsableCommand {
         }
     }
 
-    /// `GET {base}/status`, decoded.
+    /// `GET {base}/status`, decoded. A refused connection fails at once (no connection retries: nothing listens).
     static func fetch(_ base: String, timeout: Double) async -> Result<AgentStatusSnapshot, FetchProblem> {
-        let client: QazAPIClient
-        do {
-            client = try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: base, token: "", connectTimeout: .milliseconds(Int(min(timeout, 2) * 1000)),
-                requestTimeout: .milliseconds(Int(timeout * 1000)), requestsPerSecond: 1000, burst: 10, maxAttempts: 1))
-        } catch {
-            return .failure(.badAnswer("\(error)"))
-        }
+        var configuration = HTTPClient.Configuration()
+        configuration.timeout = .init(connect: .milliseconds(Int64(min(timeout, 2) * 1000)), read: .milliseconds(Int64(timeout * 1000)))
+        configuration.connectionPool.retryConnectionEstablishment = false
+        let client = HTTPClient(eventLoopGroupProvider: .singleton, configuration: configuration)
         let result: Result<AgentStatusSnapshot, FetchProblem>
         do {
-            let response = try await client.raw(method: "GET", path: "/status", body: nil, authorized: false)
-            if response.status == 200 {
+            var request = HTTPClientRequest(url: base + "/status")
+            request.headers.add(name: "Accept", value: "application/json")
+            let response = try await client.execute(request, timeout: .milliseconds(Int64(timeout * 1000)))
+            let body = try await response.body.collect(upTo: 16 << 20)
+            if response.status.code == 200 {
                 do {
-                    result = .success(try AgentStatusSnapshot.decoder().decode(AgentStatusSnapshot.self, from: Data(response.body)))
+                    result = .success(try AgentStatusSnapshot.decoder().decode(AgentStatusSnapshot.self, from: Data(body.readableBytesView)))
                 } catch {
                     result = .failure(.badAnswer("\(base)/status answered something that is not an agent status: \(error)"))
                 }
             } else {
-                let text = String(decoding: response.body.prefix(200), as: UTF8.self)
-                result = .failure(.badAnswer("\(base)/status answered HTTP \(response.status): \(text)"))
+                let text = String(decoding: body.readableBytesView.prefix(200), as: UTF8.self)
+                result = .failure(.badAnswer("\(base)/status answered HTTP \(response.status.code): \(text)"))
             }
+        } catch let error as HTTPClientError where error == .deadlineExceeded || error == .connectTimeout || error == .readTimeout {
+            result = .failure(.notRunning("no answer from \(base)/status within \(Show.age(timeout)) (timed out)"))
         } catch {
-            switch error {
-            case .connection(let why): result = .failure(.notRunning("no answer from \(base)/status (\(shortConnectionReason(why)))"))
-            default: result = .failure(.badAnswer("\(base)/status: \(error)"))
+            let text = String(describing: error)
+            if text.lowercased().contains("refused") {
+                result = .failure(.notRunning("no answer from \(base)/status (connection refused)"))
+            } else {
+                result = .failure(.notRunning("no answer from \(base)/status (\(shortConnectionReason(text)))"))
             }
         }
         try? await client.shutdown()

@@ -58,10 +58,11 @@ struct WriteOffCommand: AsyncParsableCommand {
             if unique.count < parsed.count {
                 print("write-off: \(parsed.count - unique.count) repeated code(s) sent once", to: &stderr)
             }
-            let client = try plan.makeClient(maxAttempts: 3)
+            let client = try operatorClient(plan)
             let receipt: WriteOffReceipt
             do throws(QazClientError) {
-                receipt = try await client.writeOff(WriteOffRequest(writtenOffAt: .now, reason: reasonText, codes: unique.map(\.rawValue)))
+                let request = WriteOffRequest(writtenOffAt: .now, reason: reasonText, codes: unique.map(\.rawValue))
+                receipt = try await withRegistrarRetries { () async throws(QazClientError) in try await client.writeOff(request) }
                 try? await client.shutdown()
             } catch {
                 try? await client.shutdown()

@@ -1,0 +1,96 @@
+import Foundation
+import LineCore
+import QazAPI
+import QazClient
+import Testing
+@testable import LineAgent
+
+@Suite("lineagent write-off", .serialized)
+struct WriteOffCommandTests {
+    @Test("writes off damaged stamps at the real registrar, printing each code's result")
+    func writeOff() async throws {
+        let producer = validBIN("97010112345")
+        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
+            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
+            defer { fixture.cleanup() }
+            // When two codes (one in QR payload form) are written off as damaged with a note
+            let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(1).rawValue,
+                                           "https://qr.example.kz/c/\(stamp(2).rawValue)", "--reason", "damaged", "--note", "cap torn at the capper"])
+            // Then each is reported written off and the registrar holds them so, with the reason
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stdout == """
+                \(stamp(1).rawValue)  written off
+                \(stamp(2).rawValue)  written off
+                write-off (damaged: cap torn at the capper): 2 of 2 written off
+
+                """)
+            let info = try await client.code(stamp(1).rawValue)
+            #expect(info.status == .writtenOff)
+            #expect(info.writeOffReason == "damaged: cap torn at the capper")
+            #expect(try await client.code(stamp(3).rawValue).status == .issued)
+        }
+    }
+
+    @Test("an activated or never-issued code fails (exit 1) while the others are written off; a repeat is done")
+    func mixedResults() async throws {
+        let producer = validBIN("97010112345")
+        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
+            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
+            defer { fixture.cleanup() }
+            _ = try await client.activate(ActivationBatchFixture.one(stamp(5)))
+            _ = try await lineagent(["write-off", "--config", fixture.configPath, stamp(6).rawValue, "--reason", "unused"])
+
+            let run = try await lineagent(["write-off", "--config", fixture.configPath, "--reason", "damaged",
+                                           stamp(4).rawValue, stamp(5).rawValue, stamp(6).rawValue, stamp(999).rawValue, stamp(4).rawValue])
+            #expect(run.status == 1, "\(run)")
+            #expect(run.stdout == """
+                \(stamp(4).rawValue)  written off
+                \(stamp(5).rawValue)  FAILED: already activated: an activated stamp cannot be written off
+                \(stamp(6).rawValue)  already written off (nothing changed)
+                \(stamp(999).rawValue)  FAILED: unknown to the registrar (never issued)
+                write-off (damaged): 2 of 4 written off, 2 failed
+
+                """)
+            #expect(run.stderr == "write-off: 1 repeated code(s) sent once\n")
+            #expect(try await client.code(stamp(4).rawValue).status == .writtenOff)
+            #expect(try await client.code(stamp(5).rawValue).status == .activated)
+        }
+    }
+
+    @Test("a bad code is named and nothing is sent")
+    func badCode() async throws {
+        let producer = validBIN("97010112345")
+        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
+            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
+            defer { fixture.cleanup() }
+            let run = try await lineagent(["write-off", "--config", fixture.configPath, "--reason", "damaged",
+                                           stamp(1).rawValue, "qz-lower-case", "https://evil.example.com/c/\(stamp(2).rawValue)"])
+            #expect(run.status == 1)
+            #expect(run.stdout.isEmpty)
+            #expect(run.stderr.hasPrefix("lineagent write-off: \"qz-lower-case\" is not a stamp code (code_mismatch"), "\(run)")
+            #expect(run.stderr.contains("\"https://evil.example.com/c/\(stamp(2).rawValue)\" is not a stamp code (host_not_allowed"))
+            #expect(run.stderr.hasSuffix("; nothing was sent\n"))
+            #expect(try await client.code(stamp(1).rawValue).status == .issued)
+        }
+    }
+
+    @Test("an unknown reason is refused by the command line")
+    func unknownReason() async throws {
+        let fixture = try AgentFixture()
+        defer { fixture.cleanup() }
+        let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(1).rawValue, "--reason", "lost"])
+        #expect(run.status != 0)
+        #expect(run.stderr.contains("--reason"))
+        #expect(run.stderr.contains("damaged"))
+    }
+
+    @Test("with the registrar down: names server.url, nothing written off, exit 1")
+    func registrarDown() async throws {
+        let fixture = try AgentFixture(registrar: "http://127.0.0.1:1")
+        defer { fixture.cleanup() }
+        let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(1).rawValue, "--reason", "damaged"])
+        #expect(run.status == 1)
+        #expect(run.stderr == "lineagent write-off: cannot reach the registrar at http://127.0.0.1:1 (server.url in \(fixture.configPath)): "
+            + "connection refused; nothing was written off\n", "\(run)")
+    }
+}
