@@ -84,6 +84,8 @@ struct ContractDocumentTests {
             "QRActivationReport": [try json(ReportCalculator.activation(participant: producerA, name: "N", month: ReportingMonth("2026-11")!, counters: [
                 MonthlyCounters(participant: producerA, month: ReportingMonth("2026-11")!, received: 5, activated: 1, writtenOff: 1)], generatedAt: time))],
             "ErrorResponse": [],
+            "ActivationEvent": [try json(ActivationEvent(id: 1, code: "QZA000000000000000001", participant: producerA, lineId: "l", equipmentId: "e",
+                                                         productCode: nil, activatedAt: time, batchId: UUID()))],
         ]
         // Real error answers from the server.
         try await withRegistrar { registrar in
@@ -94,12 +96,23 @@ struct ContractDocumentTests {
                 let limited = try await client.raw(method: "GET", path: "/v1/codes/x", body: nil)
                 valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(limited.body)))
             }
+            // Real events of the activation stream (the `data:` of each).
+            let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
+            try await registrar.activate("producerA", codes)
+            let stream = try await registrar.stream("registrar", query: "?after=0")
+            for event in try await stream.events(1) {
+                valid["ActivationEvent", default: []].append(try JSONSerialization.jsonObject(with: Data(event.data.utf8)))
+            }
+            stream.close()
         }
         var extra = try json(receipt) as! [String: Any]
         extra["surprise"] = 1
         var badTime = try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["C"]))) as! [String: Any]
         badTime["items"] = [["code": "C", "activatedAt": "2026-11-21 10:00", "productCode": "P"]]
-        let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime]]
+        var eventWithoutCode = try json(ActivationEvent(id: 1, code: "C", participant: producerA, lineId: "l", equipmentId: "e", productCode: "P",
+                                                        activatedAt: time, batchId: UUID())) as! [String: Any]
+        eventWithoutCode["code"] = nil
+        let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime], "ActivationEvent": [eventWithoutCode]]
         let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
                      .unauthenticated, .tokenExpired, .forbidden, .notOwner, .notFound, .methodNotAllowed, .idempotencyConflict,
                      .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal].map(\.rawValue)
