@@ -32,6 +32,7 @@ let package = Package(
         .executable(name: "plc-bench", targets: ["PLCBench"]),
         .executable(name: "api-bench", targets: ["APIBench"]),
         .executable(name: "outbox-bench", targets: ["OutboxBench"]),
+        .executable(name: "agent-bench", targets: ["AgentBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -242,6 +243,12 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ],
             path: "Benchmarks/OutboxBench",
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "AgentBench",
+            dependencies: ["LineDemo", "LineCore", .product(name: "Logging", package: "swift-log")],
+            path: "Benchmarks/AgentBench",
             swiftSettings: swiftSettings),
 
         .executableTarget(

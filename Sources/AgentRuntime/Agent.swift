@@ -51,7 +51,7 @@ public final class LineAgentRuntime: Sendable {
     public let services: [any Service]
     /// The outbox figures and what the drainer reported.
     public let outboxWatch: OutboxWatch
-    private let startedAt = Date()
+    private let status: StatusSource
     private let boundPort = BoundPort()
     private let client: QazAPIClient?
     private let logger: Logger
@@ -146,7 +146,10 @@ public final class LineAgentRuntime: Sendable {
 
         let http = configuration.http
         let port = overrides.httpPort ?? http.port.value
+        let status = StatusSource(plan: plan, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date())
+        self.status = status
         let router = Router()
+        status.registerRoutes(router)  // before the application is made: it builds its responder from the router
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(http.host, port: port), serverName: "qazline-agent"),
@@ -154,7 +157,6 @@ public final class LineAgentRuntime: Sendable {
             logger: logger)
         services = [drainer, app, OutboxWatchService(state: watch, store: store, interval: .seconds(1))]
             + plcServices + lineServices + cameraServices
-        registerRoutes(router)
     }
 
     /// The port the HTTP endpoint listens on, once it does.
@@ -179,7 +181,41 @@ public final class LineAgentRuntime: Sendable {
     }
 
     /// The status served at `/status`.
-    public func snapshot() async -> AgentStatusSnapshot {
+    public func snapshot() async -> AgentStatusSnapshot { await status.snapshot() }
+
+}
+
+/// The agent's version, as `/status` reports it.
+public enum AgentRuntimeVersion {
+    public static let string = "0.1.0"
+}
+
+/// The HTTP port once bound.
+final class BoundPort: Sendable {
+    private let port = Mutex<Int?>(nil)
+    func set(_ value: Int) { port.withLock { $0 = value } }
+    var value: Int? { port.withLock { $0 } }
+}
+
+/// What `/status`, `/ready`, `/health` and `/metrics` read.
+final class StatusSource: Sendable {
+    let plan: AgentPlan
+    let lines: [LineRuntime]
+    let watch: OutboxWatch
+    let events: AgentEventLog
+    let metrics: AgentMetrics
+    let startedAt: Date
+
+    init(plan: AgentPlan, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics, startedAt: Date) {
+        self.plan = plan
+        self.lines = lines
+        self.watch = watch
+        self.events = events
+        self.metrics = metrics
+        self.startedAt = startedAt
+    }
+
+    func snapshot() async -> AgentStatusSnapshot {
         var lineStatus: [LineStatus] = []
         var reasons: [String] = []
         for line in lines {
@@ -190,10 +226,10 @@ public final class LineAgentRuntime: Sendable {
         return AgentStatusSnapshot(
             version: AgentRuntimeVersion.string, producer: plan.configuration.producer.bin.rawValue, startedAt: startedAt,
             takenAt: Date(), ready: reasons.isEmpty, notReadyReasons: reasons, lines: lineStatus,
-            outbox: outboxWatch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors)
+            outbox: watch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors)
     }
 
-    private func registerRoutes(_ router: Router<BasicRequestContext>) {
+    func registerRoutes(_ router: Router<BasicRequestContext>) {
         router.get("health") { _, _ in
             Self.json(#"{"status":"ok"}"#)
         }
@@ -218,16 +254,4 @@ public final class LineAgentRuntime: Sendable {
     private static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
     }
-}
-
-/// The agent's version, as `/status` reports it.
-public enum AgentRuntimeVersion {
-    public static let string = "0.1.0"
-}
-
-/// The HTTP port once bound.
-final class BoundPort: Sendable {
-    private let port = Mutex<Int?>(nil)
-    func set(_ value: Int) { port.withLock { $0 = value } }
-    var value: Int? { port.withLock { $0 } }
 }

@@ -31,7 +31,7 @@ extension AgentPlan {
             let database = try AgentDatabase(path: path)
             return OutboxStore(database: database, minimumFreeBytes: configuration.outbox.minFreeSpace.bytes)
         } catch {
-            throw AgentSetupError("outbox: \(error)")
+            throw AgentSetupError("\(error)")
         }
     }
 

@@ -47,7 +47,7 @@ totalBudget: 20ms
 maxCodesPerFrame: 4
 """
 
-    static func agentConfiguration(plcPort: Int, serverPort: Int) -> String {
+    static func agentConfiguration(plcPort: Int, serverPort: Int, setup: SimulatedPlant.Setup) -> String {
         """
         # Written by `lineagent demo`: the simulated line's agent.
         producer: { bin: "\(LineDemo.producerBIN)", name: "\(LineDemo.producerName)" }
@@ -105,8 +105,8 @@ maxCodesPerFrame: 4
               stopLineOnConsecutiveFailures: false
               decisionDeadline: 100ms
         outbox:
-          path: outbox.sqlite
-          minFreeSpace: 16MiB
+          path: \(setup.outboxPath)
+          minFreeSpace: \(setup.minFreeSpace)
         server:
           url: http://127.0.0.1:\(serverPort)
           credentialFile: agent.token
@@ -117,18 +117,19 @@ maxCodesPerFrame: 4
           maxAge: 1s
           initialBackoff: 200ms
           maxBackoff: 5s
-        http: { host: 127.0.0.1, port: 9464 }
+        http: { host: 127.0.0.1, port: \(setup.httpPort) }
         pool: { required: true }
         """
     }
 
     /// Writes the files and loads them as the agent would.
-    static func write(to directory: String, plcPort: Int, serverPort: Int, token: String) throws -> AgentPlan {
+    static func write(to directory: String, plcPort: Int, serverPort: Int, token: String,
+                      setup: SimulatedPlant.Setup = SimulatedPlant.Setup()) throws -> AgentPlan {
         let url = URL(fileURLWithPath: directory)
         try Data(calibration.utf8).write(to: url.appendingPathComponent("demo-top.yaml"))
         try Data((token + "\n").utf8).write(to: url.appendingPathComponent("agent.token"))
         let config = url.appendingPathComponent("agent.yaml")
-        try Data(agentConfiguration(plcPort: plcPort, serverPort: serverPort).utf8).write(to: config)
+        try Data(agentConfiguration(plcPort: plcPort, serverPort: serverPort, setup: setup).utf8).write(to: config)
         return try AgentPlan.load(contentsOf: config)
     }
 }

@@ -12,9 +12,11 @@ import Synchronization
 
 /// The registrar of the demo: QazServer on a SQLite file, on 127.0.0.1 with a free port, with tokens for the
 /// Banknote Factory (waybills), the producer (the agent) and the revenue body (reports).
-final class DemoRegistrar: Sendable {
-    let port: Int
-    let producerToken: String
+public final class DemoRegistrar: Sendable {
+    /// The port it listens on (127.0.0.1).
+    public let port: Int
+    /// A producer token of the demo producer (the agent's).
+    public let producerToken: String
     private let factory: QazAPIClient
     private let revenue: QazAPIClient
     private let group: ServiceGroup
@@ -31,7 +33,7 @@ final class DemoRegistrar: Sendable {
         self.task = task
     }
 
-    static func start(path: String, logger: Logger) async throws -> DemoRegistrar {
+    public static func start(path: String, logger: Logger) async throws -> DemoRegistrar {
         let store = try SQLiteRegistrarStore(path: path)
         try await store.migrate()
         var limits = LimitsConfiguration()
@@ -61,7 +63,7 @@ final class DemoRegistrar: Sendable {
     }
 
     /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`.
-    func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String) async throws -> [String] {
+    public func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String) async throws -> [String] {
         let today = AstanaTime.components(of: Date())
         let date = CalendarDate(String(format: "%04d-%02d-%02d", today.year, today.month, today.day))!
         let series = StampSeries(number.hasSuffix("1") ? "QA" : "QB")!
@@ -83,10 +85,10 @@ final class DemoRegistrar: Sendable {
     }
 
     /// Codes issued per participant by this demo.
-    var issuedTo: [String: Int] { issued.counts }
+    public var issuedTo: [String: Int] { issued.counts }
 
     /// The App. 10 report as the revenue body reads it (`GET /v1/reports/qr-usage`, JSON).
-    func usageReport(bin: String, month: ReportingMonth) async throws -> QRUsageReport {
+    public func usageReport(bin: String, month: ReportingMonth) async throws -> QRUsageReport {
         let response = try await revenue.raw(method: "GET", path: "/v1/reports/qr-usage?bin=\(bin)&month=\(month)", body: nil,
                                              headers: [("Accept", "application/json")])
         guard response.status == 200 else {
@@ -97,7 +99,7 @@ final class DemoRegistrar: Sendable {
     }
 
     /// Codes the registrar holds as activated for a participant, counted through the pool endpoint.
-    func activatedCount(bin: TaxpayerID) async throws -> Int {
+    public func activatedCount(bin: TaxpayerID) async throws -> Int {
         var count = 0
         var after: String?
         repeat {
@@ -109,7 +111,7 @@ final class DemoRegistrar: Sendable {
     }
 
     /// Adds every code issued to the producer to the agent's local pool (what `lineagent pool sync` does).
-    static func syncPool(plan: AgentPlan, store: OutboxStore) async throws -> Int {
+    public static func syncPool(plan: AgentPlan, store: OutboxStore) async throws -> Int {
         let client = try plan.makeClient()
         defer { Task { try? await client.shutdown() } }
         var added = 0
@@ -122,7 +124,7 @@ final class DemoRegistrar: Sendable {
         return added
     }
 
-    func stop() async {
+    public func stop() async {
         try? await factory.shutdown()
         try? await revenue.shutdown()
         await group.triggerGracefulShutdown()

@@ -30,6 +30,8 @@ public struct DemoOptions: Sendable {
     public var progress = true
     /// Stop waiting for delivery after this long once the line stopped.
     public var deliveryTimeout: Duration = .seconds(60)
+    /// Called about once a second with the agent's status while the line runs (benchmarks sample RSS here).
+    public var onProgress: @Sendable (AgentStatusSnapshot) -> Void = { _ in }
     public init() {}
 }
 
@@ -64,6 +66,8 @@ public struct DemoSummary: Codable, Sendable {
     public var decisionLatencyP50Ms: Double
     public var decisionLatencyP99Ms: Double
     public var decisionDeadlineMs: Double
+    /// The fewest bottles a reject command arrived ahead of its bottle at the station (linesim), nil without rejects.
+    public var leastBottlesToSpare: Int64?
     /// Activations the agent sent and the registrar accepted; left in the outbox.
     public var activationsSent: Int
     public var activationsAccepted: Int
@@ -86,102 +90,45 @@ public enum LineDemo {
     /// Runs the demo and returns its summary.
     public static func run(_ options: DemoOptions, logger: Logger,
                            status: @escaping @Sendable (String) -> Void = { _ in }) async throws -> DemoSummary {
-        let temporary = options.workDirectory == nil
-        let directory = options.workDirectory ?? NSTemporaryDirectory() + "qazline-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-        try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
-        defer { if temporary { try? FileManager.default.removeItem(atPath: directory) } }
-
-        // 1. The registrar, on SQLite, over loopback HTTP.
-        let registrar = try await DemoRegistrar.start(path: directory + "/registrar.sqlite", logger: logger)
-        defer { Task { await registrar.stop() } }
-        let producer = TaxpayerID(producerBIN)!
-        let other = TaxpayerID(otherBIN)!
-        let foreignCount = max(10, Int(Double(options.bottles) * (options.shares[.foreign] ?? 0) * 2) + 10)
-        let producerCodes = try await registrar.issue(count: options.bottles + 50, to: producer, name: producerName, waybill: "WB-DEMO-1")
-        let foreignCodes = try await registrar.issue(count: foreignCount, to: other, name: "Other Producer LLP", waybill: "WB-DEMO-2")
-        status("registrar: 127.0.0.1:\(registrar.port), \(producerCodes.count) codes issued to \(producerBIN), \(foreignCodes.count) to \(otherBIN)")
-
-        // 2. The PLC: linesim, stopped until the agent is connected.
-        let plan0 = try DemoFiles.write(to: directory, plcPort: 502, serverPort: registrar.port, token: registrar.producerToken)
-        var simulation = SimulatorConfiguration(registers: plan0.configuration.lines[0].plc.registers)
-        simulation.bottlesPerHour = options.bottlesPerHour
-        simulation.bottleLimit = options.bottles
-        simulation.startRunning = false
-        simulation.periodJitter = 0.1
-        simulation.stationOffset = plan0.configuration.lines[0].reject.stationOffset
-        let simulator = LineSimulator(configuration: simulation)
-        let plcPort = try simulator.start()
-        defer { simulator.stop() }
-        let plan = try DemoFiles.write(to: directory, plcPort: plcPort, serverPort: registrar.port, token: registrar.producerToken)
-        status("linesim: Modbus TCP 127.0.0.1:\(plcPort), \(Int(options.bottlesPerHour)) bottles/h, \(options.bottles) bottles")
-
-        // 3. The caps, and the bottles the line must reject.
-        let script = CapScript(producerCodes: producerCodes, foreignCodes: foreignCodes, shares: options.shares, seed: options.seed,
-                               onBadCap: { simulator.expectRejects([$0]) })
-        simulator.expectRejects([])  // from now on linesim checks that exactly the bad caps are rejected
-
-        // 4. The agent, with its local pool synced from the registrar (as `lineagent pool sync` does).
-        let reports = Mutex<[BottleReport]>([])
-        var overrides = LineAgentRuntime.Overrides()
-        overrides.httpPort = 0
-        overrides.frameSource = { _, camera, _ in
-            SimulatedLineCamera(name: "demo:\(camera.id)", simulator: simulator, script: script, seed: options.seed)
-        }
-        overrides.onBottle = { report in
-            reports.withLock { $0.append(report) }
-            if report.kind.passes, let code = report.code { script.markPassed(code.rawValue) }
-        }
-        let pooled = try await DemoRegistrar.syncPool(plan: plan, store: try plan.openOutbox())
-        let agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: logger)
-        status("agent: outbox \(plan.outboxPath), pool \(pooled) codes")
-        let group = agent.makeServiceGroup()
-        let summary: DemoSummary
+        let plant = try await SimulatedPlant.start(options, logger: logger, status: status)
         do {
-            summary = try await withThrowingTaskGroup(of: Void.self) { tasks in
+            let summary = try await run(plant, logger: logger, status: status)
+            await plant.stop()
+            return summary
+        } catch {
+            await plant.stop()
+            throw error
+        }
+    }
+
+    static func run(_ plant: SimulatedPlant, logger: Logger, status: @escaping @Sendable (String) -> Void) async throws -> DemoSummary {
+        let options = plant.options
+        let agent = try plant.makeAgent(logger: logger)
+        let group = agent.makeServiceGroup()
+        do {
+            let summary = try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 defer { tasks.cancelAll() }
-                // Start the line once the agent follows the PLC.
-                try await waitUntil(timeout: .seconds(30), "the agent to connect to linesim") {
-                    await agent.snapshot().lines.first?.plcLink == "up"
-                }
-                simulator.setRunning(true)
-                let started = ContinuousClock.now
-                var lastPrint = started
-                while reports.withLock({ $0.count }) < options.bottles {
-                    try await Task.sleep(for: .milliseconds(100))
-                    let now = ContinuousClock.now
-                    if options.progress, now - lastPrint >= .seconds(1) {
-                        lastPrint = now
-                        status(progressLine(await agent.snapshot(), total: options.bottles))
-                    }
-                    if simulator.isFinished, now - started > .seconds(5),
-                       reports.withLock({ $0.count }) >= Int(simulator.counter) {
-                        break
-                    }
-                    let expected = Duration.seconds(Double(options.bottles) * 3_600 / options.bottlesPerHour)
-                    if now - started > expected * 2 + .seconds(30) {
-                        throw AgentSetupError("the line did not finish: \(reports.withLock { $0.count }) of \(options.bottles) bottles decided")
-                    }
+                try await plant.startLine(agent)
+                let expected = Duration.seconds(Double(options.bottles) * 3_600 / options.bottlesPerHour)
+                try await plant.waitForBottles(options.bottles, agent: agent, timeout: expected * 2 + .seconds(30)) { snapshot in
+                    options.onProgress(snapshot)
+                    if options.progress { status(progressLine(snapshot, total: options.bottles)) }
                 }
                 // Let the last bottles reach the station, then wait for delivery.
                 try await Task.sleep(for: .milliseconds(300))
                 status("line finished; waiting for the outbox to drain")
-                let deadline = ContinuousClock.now + options.deliveryTimeout
-                while ContinuousClock.now < deadline {
-                    if try await agent.store.depth().pending == 0 { break }
-                    try await Task.sleep(for: .milliseconds(200))
-                }
+                _ = try await plant.waitForDelivery(agent, timeout: options.deliveryTimeout)
                 await group.triggerGracefulShutdown()
                 try await tasks.next()
-                return try await summarize(options: options, plan: plan, agent: agent, simulator: simulator, script: script,
-                                           reports: reports.withLock { $0 }, registrar: registrar)
+                return try await plant.summarize(agent)
             }
+            await agent.close()
+            return summary
         } catch {
             await agent.close()
             throw error
         }
-        await agent.close()
-        return summary
     }
 
     static func progressLine(_ snapshot: AgentStatusSnapshot, total: Int) -> String {
@@ -193,7 +140,8 @@ public enum LineDemo {
             + "outbox pending \(snapshot.outbox.pending)  delivered \(snapshot.outbox.delivered)"
     }
 
-    static func waitUntil(timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
+    /// Polls `condition` every 50 ms until it holds; throws after `timeout`, naming `what` it waited for.
+    public static func waitUntil(timeout: Duration, _ what: String, _ condition: () async throws -> Bool) async throws {
         let deadline = ContinuousClock.now + timeout
         while try await !condition() {
             if ContinuousClock.now > deadline { throw AgentSetupError("timed out after \(timeout) waiting for \(what)") }
@@ -249,6 +197,7 @@ public enum LineDemo {
             rejectsLate: sim.tooLate.count, rejectsMissed: sim.neverCommanded.count,
             decisionLatencyP50Ms: latencies.isEmpty ? 0 : percentile(ofSorted: latencies, 0.5),
             decisionLatencyP99Ms: latencies.isEmpty ? 0 : percentile(ofSorted: latencies, 0.99), decisionDeadlineMs: deadline,
+            leastBottlesToSpare: sim.rejectCommands.map(\.bottlesToSpare).min(),
             activationsSent: sent, activationsAccepted: agent.outboxWatch.delivered, outboxPending: depth.pending,
             registrar: .init(activated: activatedOnServer, month: month.description, openingBalance: usage.openingBalance,
                              received: usage.received, used: usage.used, closingBalance: usage.closingBalance),

@@ -92,6 +92,7 @@ public final class QazAPIClient: ActivationSink {
         http.timeout = .init(connect: .nanoseconds(Self.nanos(configuration.connectTimeout)),
                              read: .nanoseconds(Self.nanos(configuration.requestTimeout)))
         http.connectionPool = .init(idleTimeout: .seconds(60))
+        http.connectionPool.retryConnectionEstablishment = false  // a refused connection is reported at once; callers retry with backoff
         if let tls = configuration.tls {
             var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
             do {
