@@ -280,6 +280,7 @@ let package = Package(
             name: "LineAgentTests",
             dependencies: [
                 "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore", "LineConfig",
+                "LineDemo",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -64,6 +64,8 @@ public actor LineRuntime {
         var state: CameraState = .starting
         var frames = 0
         var lastFrame: ContinuousClock.Instant?
+        /// The first bottle trigger since this camera's last frame (nil: no bottle waits for a frame).
+        var waitingSince: ContinuousClock.Instant?
         var decode = SlidingWindow()
         var metrics: CameraMetrics
     }
@@ -93,13 +95,13 @@ public actor LineRuntime {
     private var lineState: LineState?
     private var linkUp = false
     private var lastSequence: UInt64?
-    private var lastTrigger: ContinuousClock.Instant?
     private var pendingGood: [UInt64: PendingGood] = [:]
     /// Good bottles rejected as timeout before their commit landed: withdraw when it does.
     private var timedOut: Set<UInt64> = []
     private var inFlight = 0
     private var idleWaiters: [CheckedContinuation<Void, Never>] = []
     private var outboxWritable = true
+    private var lastRoomProbe: ContinuousClock.Instant?
 
     private var bottles = 0, good = 0, confirmed = 0, missed = 0, timeouts = 0
     private var byKind: [DecisionKind: Int] = [:]
@@ -147,7 +149,7 @@ public actor LineRuntime {
             bottles += 1
             metrics.bottles.increment()
             lastSequence = sequence
-            lastTrigger = event.instant
+            for id in cameras.keys where cameras[id]?.waitingSince == nil { cameras[id]?.waitingSince = event.instant }
             let complete = correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
                                               liveCameras: liveCameras(at: event.instant))
             for bottle in complete { decide(bottle, now: clock.now) }
@@ -195,6 +197,7 @@ public actor LineRuntime {
             guard var camera = cameras[result.camera] else { return }
             camera.frames += 1
             camera.lastFrame = result.info.capturedInstant
+            camera.waitingSince = nil
             if camera.state != .delivering {
                 if camera.state != .starting { logger.info("camera delivers again", metadata: ["camera": "\(camera.id)"]) }
                 camera.state = .delivering
@@ -231,9 +234,10 @@ public actor LineRuntime {
     public func tick() {
         let now = clock.now
         for id in cameras.keys.sorted() {
-            guard var camera = cameras[id], camera.state == .delivering, let last = camera.lastFrame else { continue }
-            // Silent: bottles keep coming but no frame for frameTimeout (a stopped line is not a silent camera).
-            if now - last > camera.frameTimeout, let trigger = lastTrigger, trigger - last > camera.frameTimeout {
+            guard var camera = cameras[id], camera.state == .delivering else { continue }
+            // Silent: a bottle has waited frameTimeout for the camera's next frame (a stopped line is not a silent
+            // camera: no bottle waits).
+            if let waiting = camera.waitingSince, now - waiting > camera.frameTimeout {
                 camera.state = .silent
                 camera.metrics.up.record(0)
                 cameras[id] = camera
@@ -242,6 +246,12 @@ public actor LineRuntime {
         }
         for bottle in correlator.expired(at: now) { decide(bottle, now: now) }
         metrics.strayFrames.record(correlator.strayFrames)
+        // While the outbox cannot record, the line is (asked to be) stopped, so no append would find out that space
+        // returned: probe once a second.
+        if !outboxWritable, lastRoomProbe.map({ now - $0 >= .seconds(1) }) ?? true {
+            lastRoomProbe = now
+            if store.hasRoom() { writable(true) }
+        }
         for (sequence, pending) in pendingGood where pending.deadline <= now {
             // The commit did not land in time: never let the bottle pass undecided.
             pendingGood[sequence] = nil

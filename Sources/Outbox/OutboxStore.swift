@@ -443,6 +443,13 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// Whether the file system has room again after a failure: free space at least `minimumFreeBytes` (or 1 MiB
+    /// without a minimum). Cheap (one `statvfs`); the agent probes with it while it cannot record decisions.
+    public func hasRoom() -> Bool {
+        guard let free = database.freeBytes() else { return true }
+        return free >= (minimumFreeBytes ?? 1 << 20)
+    }
+
     /// Activations the registrar answered (delivered or refused for good).
     public func sentActivations() async throws(OutboxError) -> Int {
         try await read { db in

@@ -14,7 +14,8 @@ import Vision
 
 let quiet: Logger = {
     var logger = Logger(label: "agent-test")
-    logger.logLevel = .critical
+    // QAZLINE_TEST_LOG=warning shows the agent's alarms while a test runs.
+    logger.logLevel = ProcessInfo.processInfo.environment["QAZLINE_TEST_LOG"].flatMap(Logger.Level.init(rawValue:)) ?? .critical
     return logger
 }()
 

@@ -1,0 +1,81 @@
+import AgentRuntime
+import Foundation
+import LineCore
+import LineDemo
+import LineSimulator
+import Outbox
+import Testing
+
+/// The outbox's disk fills up while the line runs: a real small tmpfs mounted by the test (needs root, as on the
+/// development machines and CI; skipped with a note otherwise).
+@Suite(.serialized) struct AgentDiskFullTests {
+    static func run(_ arguments: [String]) -> Int32 {
+        let process = Process()
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
+        process.arguments = arguments
+        process.standardOutput = FileHandle.nullDevice
+        process.standardError = FileHandle.nullDevice
+        do { try process.run() } catch { return -1 }
+        process.waitUntilExit()
+        return process.terminationStatus
+    }
+
+    @Test func aFullDiskStopsAcknowledgingRequestsALineStopAndRecoversWithoutLoss() async throws {
+        let mountPoint = NSTemporaryDirectory() + "qazline-diskfull-\(getpid())"
+        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
+        guard getuid() == 0, Self.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", mountPoint]) == 0 else {
+            print("AgentDiskFullTests: not root or mount failed; the full-disk test needs a small tmpfs and was skipped")
+            return
+        }
+        defer { _ = Self.run(["umount", "-l", mountPoint]) }
+        let ballast = mountPoint + "/ballast"
+
+        // Given the agent's outbox on a 40 MiB file system, with outbox.minFreeSpace 16 MiB
+        var demo = options(bottles: 260)
+        demo.shares = [.unreadable: 0.05, .foreign: 0.05]
+        var setup = SimulatedPlant.Setup()
+        setup.outboxPath = mountPoint + "/outbox.sqlite"
+        setup.minFreeSpace = "16MiB"
+        let plant = try await SimulatedPlant.start(demo, setup: setup, logger: quiet)
+        defer { Task { await plant.stop() } }
+        let summary = try await withAgent(plant) { agent in
+            try await plant.startLine(agent)
+            try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
+            let goodBefore = plant.reports.filter(\.kind.passes).count
+
+            // When the disk fills up to 8 MiB free
+            let free = try #require(try FileManager.default.attributesOfFileSystem(forPath: mountPoint)[.systemFreeSize] as? Int)
+            try Data(repeating: 7, count: free - 8 * 1024 * 1024).write(to: URL(fileURLWithPath: ballast))
+            let filledAt = plant.reports.count
+
+            // Then good bottles are no longer acknowledged but rejected, an alarm is raised and a line stop requested
+            try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to request a line stop") {
+                plant.simulator.report().lineStopRequests >= 1
+            }
+            try await LineDemo.waitUntil(timeout: .seconds(10), "linesim to stop the line") { !plant.simulator.isRunning }
+            try await Task.sleep(for: .milliseconds(500))  // the bottles still under way get their decisions
+            let whileFull = plant.reports.filter { $0.sequence > UInt64(filledAt + 2) }
+            #expect(whileFull.allSatisfy { !$0.kind.passes }, "\(whileFull.filter(\.kind.passes))")
+            let snapshot = await agent.snapshot()
+            #expect(snapshot.alarms.contains { $0.kind == "outbox-unwritable" })
+            #expect(!snapshot.outbox.writable)
+            #expect(!snapshot.ready)
+
+            // And when space returns the agent says so and withdraws its stop request; the operator restarts the line
+            try FileManager.default.removeItem(atPath: ballast)
+            try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to see the space again") {
+                await agent.snapshot().outbox.writable
+            }
+            #expect(await agent.snapshot().alarms.contains { $0.kind == "outbox-recovered" })
+            plant.simulator.setRunning(true)
+            try await plant.waitForBottles(260, agent: agent, timeout: .seconds(40))
+            #expect(plant.reports.filter(\.kind.passes).count > goodBefore + 50)
+            #expect(try await plant.waitForDelivery(agent, timeout: .seconds(30)))
+            return try await plant.summarize(agent)
+        }
+        #expect(summary.reconciled, "\(LineDemo.render(summary))")
+        #expect(summary.rejectedByReason["timeout", default: 0] >= 1)
+        #expect(summary.registrar.activated == summary.good)
+    }
+}

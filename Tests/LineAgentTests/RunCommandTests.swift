@@ -1,0 +1,82 @@
+import AgentRuntime
+import Foundation
+import LineDemo
+import LineSimulator
+import Logging
+import Outbox
+import Testing
+
+/// A free TCP port on 127.0.0.1 (bound, then released).
+func freePort() throws -> Int {
+    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    defer { close(fd) }
+    var address = sockaddr_in()
+    address.sin_family = sa_family_t(AF_INET)
+    address.sin_addr.s_addr = inet_addr("127.0.0.1")
+    address.sin_port = 0
+    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+    let bound = withUnsafeMutablePointer(to: &address) { pointer in
+        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
+    }
+    try #require(bound, "cannot bind a socket on 127.0.0.1")
+    return Int(UInt16(bigEndian: address.sin_port))
+}
+
+/// `lineagent run` as a process against linesim and the registrar: it serves its status (read by `lineagent status`),
+/// and SIGTERM stops it in order, leaving every decision on disk.
+@Suite(.serialized) struct RunCommandTests {
+    @Test func runServesStatusAndStopsCleanlyOnSIGTERM() async throws {
+        var logger = Logger(label: "run-test")
+        logger.logLevel = .critical
+        var options = DemoOptions()
+        options.bottles = 100_000
+        options.progress = false
+        var setup = SimulatedPlant.Setup()
+        setup.httpPort = try freePort()
+        let plant = try await SimulatedPlant.start(options, setup: setup, logger: logger)
+        defer { Task { await plant.stop() } }
+        let config = plant.directory + "/agent.yaml"
+
+        // Given the agent running as its own process (its camera is the configured synthetic source)
+        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
+        let process = Process()
+        process.executableURL = binary
+        process.arguments = ["run", "--config", config, "--log-level", "notice", "--flush-timeout", "2"]
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        let stderr = PipeReader(err.fileHandleForReading)
+        let exited = AsyncStream<Int32>.makeStream()
+        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+        try process.run()
+        defer { if process.isRunning { process.terminate() } }
+
+        // When the line runs, `lineagent status` shows the running agent
+        var status = try await lineagent(["status", "--config", config])
+        for _ in 0..<50 where status.status != 0 {
+            try await Task.sleep(for: .milliseconds(200))
+            status = try await lineagent(["status", "--config", config])
+        }
+        #expect(status.status == 0, "\(status)")
+        #expect(status.stdout.contains("demo"), "\(status)")
+        plant.simulator.setRunning(true)
+        try await Task.sleep(for: .seconds(3))
+        let during = try await lineagent(["status", "--config", config, "--json"])
+        #expect(during.status == 0, "\(during)")
+
+        // Then SIGTERM stops it within the flush limit, with exit status 0
+        let stopAt = ContinuousClock.now
+        plant.simulator.setRunning(false)
+        kill(process.processIdentifier, SIGTERM)
+        var iterator = exited.stream.makeAsyncIterator()
+        let code = await iterator.next()
+        let log = String(decoding: await stderr.data(), as: UTF8.self)
+        #expect(code == 0, "\(log.suffix(2000))")
+        #expect(ContinuousClock.now - stopAt < .seconds(10))
+        // And every bottle the PLC counted has its decision in the outbox
+        let store = OutboxStore(database: try AgentDatabase(path: plant.plan.outboxPath))
+        let decided = try await store.decisionCounts().values.reduce(0, +)
+        #expect(decided > 0)
+        #expect(UInt64(decided) >= plant.simulator.counter - 1, "decided \(decided), counted \(plant.simulator.counter)")
+    }
+}
