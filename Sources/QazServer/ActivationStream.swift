@@ -168,6 +168,10 @@ extension RegistrarServer {
         } else {
             start = try await call(context.logger) { () async throws(StoreError) in try await store.latestActivationEventID() }
         }
+        // A small fixed send buffer (instead of the kernel's autotuning up to 4 MiB): a client that stops reading then
+        // stalls its stream after ~64 KiB instead of after thousands of events, so it costs neither kernel memory nor
+        // the CPU of serving events nobody reads. Plenty for a reader: the loop refills it as the client reads.
+        try? await context.channel.setOption(ChannelOptions.socketOption(.so_sndbuf), value: Self.streamSendBuffer).get()
         let stream = ActivationStreamWriter(store: store, feed: activationFeed, configuration: streamConfiguration,
                                             participant: participant, channel: context.channel, logger: context.logger)
         let headers: HTTPFields = [
@@ -180,6 +184,8 @@ extension RegistrarServer {
     }
 
     static let lastEventID = HTTPField.Name("Last-Event-ID")!
+    /// `SO_SNDBUF` of a stream's connection.
+    static let streamSendBuffer: SocketOptionValue = 64 << 10
 
     static func eventID(_ text: String, field: String) throws(RegistrarError) -> Int64 {
         guard text.utf8.count <= 19, let value = Int64(text), value >= 0 else {
@@ -229,7 +235,6 @@ struct ActivationStreamWriter: Sendable {
 
     private func loop(writer: inout any ResponseBodyWriter, subscription: ActivationSubscription, after start: Int64) async throws {
         var last = start
-        let encoder = WireCoding.encoder()
         // The first pass reads storage once: whatever committed between choosing `start` and subscribing is sent too.
         var wake: ActivationSubscription.Wake = .activations
         while !wake.contains(.closed) {
@@ -241,11 +246,7 @@ struct ActivationStreamWriter: Sendable {
                 guard let newest = page.last else { break }
                 var buffer = ByteBuffer()
                 buffer.reserveCapacity(page.count * 320)
-                for event in page {
-                    buffer.writeString("id: \(event.id)\nevent: \(ActivationStreamFormat.eventName)\ndata: ")
-                    buffer.writeBytes(try encoder.encode(event))
-                    buffer.writeString("\n\n")
-                }
+                for event in page { EventEncoding.append(event, to: &buffer) }
                 guard try await write(buffer, to: &writer, subscription) else { break }
                 last = newest.id
                 if page.count < configuration.pageSize { break }
@@ -271,5 +272,49 @@ struct ActivationStreamWriter: Sendable {
             logger.error("activation stream: storage failure", metadata: ["error": "\(error)", "stream.after": "\(last)"])
             throw error
         }
+    }
+}
+
+/// Writes SSE `activation` events by hand: a stream replaying from storage encodes thousands of events per second, and
+/// `JSONEncoder` costs several times more per event (the output is the same JSON object; the contract test validates the
+/// stream's real events against the OpenAPI schema and the stream tests decode them with `JSONDecoder`).
+enum EventEncoding {
+    static func append(_ event: ActivationEvent, to buffer: inout ByteBuffer) {
+        buffer.writeString("id: \(event.id)\nevent: \(ActivationStreamFormat.eventName)\ndata: {\"id\":\(event.id),\"code\":")
+        string(event.code, to: &buffer)
+        buffer.writeString(",\"participant\":\"\(event.participant.rawValue)\",\"lineId\":")
+        string(event.lineId, to: &buffer)
+        buffer.writeString(",\"equipmentId\":")
+        string(event.equipmentId, to: &buffer)
+        if let product = event.productCode {
+            buffer.writeString(",\"productCode\":")
+            string(product, to: &buffer)
+        }
+        buffer.writeString(",\"activatedAt\":\"\(event.activatedAt.description)\",\"batchId\":\"\(event.batchId.uuidString)\"}\n\n")
+    }
+
+    /// A JSON string: quotes, backslashes and control characters escaped (the rest of UTF-8 as it is).
+    static func string(_ text: String, to buffer: inout ByteBuffer) {
+        buffer.writeInteger(UInt8(ascii: "\""))
+        if !text.utf8.contains(where: { $0 < 0x20 || $0 == UInt8(ascii: "\"") || $0 == UInt8(ascii: "\\") }) {
+            buffer.writeString(text)
+        } else {
+            for byte in text.utf8 {
+                switch byte {
+                case UInt8(ascii: "\""): buffer.writeString("\\\"")
+                case UInt8(ascii: "\\"): buffer.writeString("\\\\")
+                case UInt8(ascii: "\n"): buffer.writeString("\\n")
+                case UInt8(ascii: "\r"): buffer.writeString("\\r")
+                case UInt8(ascii: "\t"): buffer.writeString("\\t")
+                case ..<0x20:
+                    let hex = Array("0123456789abcdef".utf8)
+                    buffer.writeString("\\u00")
+                    buffer.writeInteger(hex[Int(byte >> 4)])
+                    buffer.writeInteger(hex[Int(byte & 0xF)])
+                default: buffer.writeInteger(byte)
+                }
+            }
+        }
+        buffer.writeInteger(UInt8(ascii: "\""))
     }
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LineCore
+import NIOCore
 import QazAPI
 import QazClient
 @testable import QazServer
@@ -81,6 +82,30 @@ struct ActivationStreamTests {
             }
             #expect(paged == all)
             #expect(try await store.activations(after: 8, participant: nil, limit: 10).isEmpty)
+        }
+    }
+
+    @Test("the hand-written event encoding decodes to the same ActivationEvent with JSONDecoder, escapes included")
+    func eventEncoding() throws {
+        let time = Timestamp(text: "2026-11-21T22:10:05.123+05:00")!
+        let events = [
+            ActivationEvent(id: 7, code: "QZA000000000000000001", participant: producerA, lineId: "line-1", equipmentId: "cam-1",
+                            productCode: "DSN-0001", activatedAt: time, batchId: UUID()),
+            ActivationEvent(id: 9_007_199_254_740_993, code: "C", participant: producerB, lineId: "линия \"1\" \\ main\t\u{1}",
+                            equipmentId: "камера\n2", productCode: nil, activatedAt: Timestamp(milliseconds: -1), batchId: UUID()),
+        ]
+        for event in events {
+            var buffer = ByteBuffer()
+            EventEncoding.append(event, to: &buffer)
+            let text = String(buffer: buffer)
+            #expect(text.hasSuffix("\n\n"))
+            guard case .event(let id, let name, let data) = SSEConnection.parse(String(text.dropLast(2))) else {
+                Issue.record("not an event: \(text)")
+                continue
+            }
+            #expect(id == String(event.id) && name == "activation")
+            #expect(!data.contains("\n"), "data is one line")
+            #expect(try WireCoding.decoder().decode(ActivationEvent.self, from: Data(data.utf8)) == event)
         }
     }
 
@@ -269,13 +294,14 @@ struct ActivationStreamTests {
             // When a consumer connects (a tiny receive buffer) and never reads while as many activations are ingested
             let stalled = try await registrar.stream("registrar", receiveBuffer: 4096)
             let (withStalled, stalledActivated) = try await ingest(stalledCodes)
+            let waiting = registrar.server.activationFeed.subscribersInWrite
             try await client.shutdown()
             print("stream-bench \(backend): ingest of \(perPhase) activations without a consumer \(baseline), with a stalled consumer \(withStalled)")
             // Then every activation was accepted and ingest was not measurably slower
             #expect(baselineActivated == perPhase && stalledActivated == perPhase)
             #expect(withStalled < baseline * 2 + .seconds(1), "without a consumer \(baseline), with a stalled one \(withStalled)")
             #expect(registrar.server.activationFeed.subscriberCount == 1)
-            #expect(registrar.server.activationFeed.subscribersInWrite == 1, "the server side of the stalled stream waits in a write")
+            #expect(waiting == 1, "the server side of the stalled stream waits in a write")
             // And the consumer, reading again, gets every event of its time, in order
             let events = try activationEvents(try await stalled.events(perPhase, timeout: .seconds(120)))
             #expect(events.map(\.code) == stalledCodes)
