@@ -297,7 +297,11 @@ public actor LineRuntime {
         var log = logger
         log[metadataKey: "bottle.sequence"] = "\(bottle.sequence)"
         if let code = decision.verdict.code { log[metadataKey: "code"] = "\(code.rawValue)" }
-        log.debug("bottle decided", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
+        if kind.passes {
+            log.debug("bottle decided", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
+        } else {
+            log.info("bottle rejected", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
+        }
         inFlight += 1
         if kind.passes {
             pendingGood[bottle.sequence] = PendingGood(deadline: bottle.deadline, triggerInstant: bottle.triggerInstant,
