@@ -319,6 +319,8 @@ let package = Package(
             dependencies: [
                 "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", "Vision",
                 "PLC", "LineDecisions", "QazClient", "QazAPI", "QazServer", "LineDemo",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ],
