@@ -3,6 +3,7 @@ import ArgumentParser
 import Foundation
 import LineConfig
 import LineCore
+import Outbox
 import QazAPI
 import QazClient
 
@@ -76,6 +77,13 @@ struct WriteOffCommand: AsyncParsableCommand {
             }
             let done = receipt.results.count - failed
             print("write-off (\(reasonText)): \(Show.count(done)) of \(Show.count(receipt.results.count)) written off\(failed > 0 ? ", \(Show.count(failed)) failed" : "")")
+            // A written-off stamp must not pass on a bottle later: take it out of the local pool (when there is one).
+            let writtenOff = receipt.results.filter { Self.words($0.result).0 }.map { StampCode(trusted: $0.code) }
+            if !writtenOff.isEmpty, FileManager.default.fileExists(atPath: plan.outboxPath) {
+                let store = try plan.openOutbox()
+                let removed = try await store.removeFromPool(writtenOff)
+                if removed > 0 { print("removed \(Show.count(removed)) from the local pool: a bottle still carrying one is rejected as foreign") }
+            }
         }
         if failed > 0 { throw ExitCode.failure }
     }

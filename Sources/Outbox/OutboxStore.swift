@@ -443,6 +443,21 @@ public final class OutboxStore: Sendable {
         }
     }
 
+    /// Takes codes out of the local pool (written off at the registrar: a bottle still carrying one is `foreign`).
+    /// Returns how many were in it.
+    @discardableResult
+    public func removeFromPool(_ codes: [StampCode]) async throws(OutboxError) -> Int {
+        try await write { db in
+            let delete = try db.cachedStatement(sql: "DELETE FROM pool_code WHERE code = ?")
+            var removed = 0
+            for code in codes {
+                try delete.execute(arguments: [code.rawValue])
+                removed += db.changesCount
+            }
+            return removed
+        }
+    }
+
     /// Whether the file system has room again after a failure: free space at least `minimumFreeBytes` (or 1 MiB
     /// without a minimum). Cheap (one `statvfs`); the agent probes with it while it cannot record decisions.
     public func hasRoom() -> Bool {

@@ -1,5 +1,6 @@
 import Foundation
 import LineCore
+import Outbox
 import QazAPI
 import QazClient
 import Testing
@@ -28,6 +29,26 @@ struct WriteOffCommandTests {
             #expect(info.status == .writtenOff)
             #expect(info.writeOffReason == "damaged: cap torn at the capper")
             #expect(try await client.code(stamp(3).rawValue).status == .issued)
+        }
+    }
+
+    @Test("a written-off code leaves the local pool, so a bottle still carrying it is foreign")
+    func writeOffLeavesThePool() async throws {
+        let producer = validBIN("97010112345")
+        try await withRegistrar(codes: 20, producer: producer) { url, token, _ in
+            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
+            defer { fixture.cleanup() }
+            // Given a local pool with the producer's codes
+            let sync = try await lineagent(["pool", "sync", "--config", fixture.configPath])
+            #expect(sync.status == 0, "\(sync)")
+            #expect(try fixture.store().poolContains(stamp(7)))
+            // When one is written off
+            let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(7).rawValue, "--reason", "damaged"])
+            #expect(run.status == 0, "\(run)")
+            #expect(run.stdout.contains("removed 1 from the local pool"), "\(run)")
+            // Then it is no longer in the pool; the others are
+            #expect(try !fixture.store().poolContains(stamp(7)))
+            #expect(try fixture.store().poolContains(stamp(8)))
         }
     }
 
