@@ -152,13 +152,13 @@ public enum LineDemo {
     static func summarize(options: DemoOptions, plan: AgentPlan, agent: LineAgentRuntime, simulator: LineSimulator,
                           script: CapScript, reports: [BottleReport], registrar: DemoRegistrar) async throws -> DemoSummary {
         let sim = simulator.report()
-        let caps = script.caps
+        let caps = script.contents
         var byReason: [String: Int] = [:]
         var good = 0, badPassed = 0, goodRejected = 0
         var problems: [String] = []
         for report in reports.sorted(by: { $0.sequence < $1.sequence }) {
             if report.kind.passes { good += 1 } else { byReason[report.kind.rawValue, default: 0] += 1 }
-            let content = caps[report.sequence]?.content ?? .unreadable
+            let content = caps[report.sequence] ?? .unreadable
             if content != .good, report.kind.passes { badPassed += 1 }
             if content == .good, !report.kind.passes { goodRejected += 1 }
             if (content == .good) != report.kind.passes, problems.count < 20 {
@@ -167,7 +167,7 @@ public enum LineDemo {
             }
         }
         var capsByContent: [String: Int] = [:]
-        for report in reports { capsByContent[(caps[report.sequence]?.content ?? .unreadable).rawValue, default: 0] += 1 }
+        for report in reports { capsByContent[(caps[report.sequence] ?? .unreadable).rawValue, default: 0] += 1 }
         let latencies = reports.map(\.latency.inMilliseconds).sorted()
         let depth = try await agent.store.depth()
         let sent = try await agent.store.sentActivations()

@@ -29,7 +29,9 @@ public final class CapScript: Sendable {
     }
 
     private struct State {
+        /// Caps of recent bottles (a camera may ask again); older ones keep only their content.
         var caps: [UInt64: Cap] = [:]
+        var contents: [UInt64: CapContent] = [:]
         var random: SeededRandom
         var nextGood = 0
         var nextForeign = 0
@@ -60,7 +62,12 @@ public final class CapScript: Sendable {
     }
 
     /// Tells the script that a bottle with this code passed: later duplicate caps may reuse it.
-    public func markPassed(_ code: String) { state.withLock { $0.passed.append(code) } }
+    public func markPassed(_ code: String) {
+        state.withLock { s in
+            s.passed.append(code)
+            if s.passed.count > 2_000 { s.passed.removeFirst(1_000) }  // a long run keeps a bounded memory
+        }
+    }
 
     /// The cap of a bottle (fixed on first ask).
     public func cap(for sequence: UInt64) -> Cap {
@@ -108,12 +115,15 @@ public final class CapScript: Sendable {
                 cap = Cap(content: .foreign, payload: "https://\(host)/c/\(code)", code: code)
             }
             s.caps[sequence] = cap
+            s.contents[sequence] = cap.content
+            if sequence >= 64 { s.caps[sequence - 64] = nil }
             return cap
         }
     }
 
     /// Every cap given out so far, by bottle.
-    public var caps: [UInt64: Cap] { state.withLock { $0.caps } }
+    /// What was on every bottle's cap so far.
+    public var contents: [UInt64: CapContent] { state.withLock { $0.contents } }
 }
 
 /// A hardware-triggered camera over the simulated line: one generated frame for each bottle the simulator's

@@ -184,7 +184,7 @@ public final class FrameSynthesizer {
                     (modules, side) = cached
                 } else {
                     let encoded = try QREncoder.modules(for: payload)
-                    if moduleCache.count > 10_000 { moduleCache.removeAll() }
+                    if moduleCache.count >= 1_024 { moduleCache.removeAll(keepingCapacity: true) }  // bounded on long runs
                     moduleCache[payload] = encoded
                     (modules, side) = encoded
                 }
