@@ -1,6 +1,7 @@
 import AgentRuntime
 import Foundation
 import LineCore
+import LineAgentTesting
 import LineDemo
 import LineSimulator
 import Outbox
@@ -9,26 +10,13 @@ import Testing
 /// The outbox's disk fills up while the line runs: a real small tmpfs mounted by the test (needs root, as on the
 /// development machines and CI; skipped with a note otherwise).
 @Suite(.serialized) struct AgentDiskFullTests {
-    static func run(_ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test func aFullDiskStopsAcknowledgingRequestsALineStopAndRecoversWithoutLoss() async throws {
-        let mountPoint = NSTemporaryDirectory() + "qazline-diskfull-\(getpid())"
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        defer { try? FileManager.default.removeItem(atPath: mountPoint) }
-        guard getuid() == 0, Self.run(["mount", "-t", "tmpfs", "-o", "size=40m", "tmpfs", mountPoint]) == 0 else {
+        guard let small = SmallFileSystem.mount(size: "40m") else {
             print("AgentDiskFullTests: not root or mount failed; the full-disk test needs a small tmpfs and was skipped")
             return
         }
-        defer { _ = Self.run(["umount", "-l", mountPoint]) }
+        defer { small.unmount() }
+        let mountPoint = small.path
         let ballast = mountPoint + "/ballast"
 
         // Given the agent's outbox on a 40 MiB file system, with outbox.minFreeSpace 16 MiB
@@ -45,7 +33,7 @@ import Testing
             let goodBefore = plant.reports.filter(\.kind.passes).count
 
             // When the disk fills up to 8 MiB free
-            let free = try #require(try FileManager.default.attributesOfFileSystem(forPath: mountPoint)[.systemFreeSize] as? Int)
+            let free = small.freeBytes
             try Data(repeating: 7, count: free - 8 * 1024 * 1024).write(to: URL(fileURLWithPath: ballast))
             let filledAt = plant.reports.count
 

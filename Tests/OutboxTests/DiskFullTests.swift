@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineCore
 @testable import Outbox
 import Testing
@@ -6,27 +7,13 @@ import Testing
 /// A full disk, for real: a 4 MiB tmpfs mounted by the test (needs root, as on the development machines and CI;
 /// skipped with a note otherwise), filled with a ballast file, unmounted afterwards.
 @Suite(.serialized) struct DiskFullTests {
-    static func run(_ arguments: [String]) -> Int32 {
-        let process = Process()
-        process.executableURL = URL(fileURLWithPath: "/usr/bin/env")
-        process.arguments = arguments
-        process.standardOutput = FileHandle.nullDevice
-        process.standardError = FileHandle.nullDevice
-        do { try process.run() } catch { return -1 }
-        process.waitUntilExit()
-        return process.terminationStatus
-    }
-
     @Test func aFullDiskIsATypedErrorNamingTheFileAndNothingCommittedIsLost() async throws {
-        let dir = TempDir()
-        defer { dir.cleanup() }
-        let mountPoint = dir.path("small")
-        try FileManager.default.createDirectory(atPath: mountPoint, withIntermediateDirectories: true)
-        guard getuid() == 0, Self.run(["mount", "-t", "tmpfs", "-o", "size=4m", "tmpfs", mountPoint]) == 0 else {
+        guard let small = SmallFileSystem.mount(size: "4m") else {
             print("DiskFullTests: not root or mount failed; the full-disk test needs a small tmpfs and was skipped")
             return
         }
-        defer { _ = Self.run(["umount", "-l", mountPoint]) }
+        defer { small.unmount() }
+        let mountPoint = small.path
         let path = mountPoint + "/outbox.sqlite"
         let ballast = mountPoint + "/ballast"
 
