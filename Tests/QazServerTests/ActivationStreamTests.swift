@@ -267,47 +267,56 @@ struct ActivationStreamTests {
         }
         let shutdown = triggered.duration(to: clock.now)
         #expect(idleEnded)
-        #expect(shutdown < .seconds(5), "shutdown took \(shutdown)")
+        // Without ending the streams the shutdown would wait forever; the bound is generous for a loaded machine.
+        #expect(shutdown < .seconds(30), "shutdown took \(shutdown)")
     }
 
     @Test("a consumer that never reads does not slow ingest of 20,000 activations; resuming, it still gets every event in order",
           arguments: TestBackend.allCases)
     func stalledConsumerDoesNotSlowIngest(_ backend: TestBackend) async throws {
-        let perPhase = 20_000, batch = 2_000
-        try await withRegistrar(backend: backend) { registrar in
-            let baselineCodes = try await registrar.issue(perPhase, to: producerA, prefix: "QZA", series: "AA", number: "WB-1")
-            let stalledCodes = try await registrar.issue(perPhase, to: producerA, prefix: "QZB", series: "AB", number: "WB-2")
-            let client = try registrar.client("producerA")
-            func ingest(_ codes: [String]) async throws -> (Duration, Int) {
-                var activated = 0
-                let spent = try await ContinuousClock().measure {
-                    for start in stride(from: 0, to: codes.count, by: batch) {
-                        let receipt = try await client.activate(ActivationBatch(
-                            batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items(Array(codes[start..<start + batch])))).receipt
-                        activated += receipt.summary.activated
+        let perServer = 20_000, batch = 2_000
+        // Two registrars on the same backend, one with a consumer that never reads, one without; their batches alternate,
+        // so both see the same machine load (other suites and builds share the 2 cores) and the comparison is fair.
+        try await withRegistrar(backend: backend) { stalledServer in
+            try await withRegistrar(backend: backend) { quietServer in
+                let stalledCodes = try await stalledServer.issue(perServer, to: producerA, prefix: "QZA", series: "AA")
+                let quietCodes = try await quietServer.issue(perServer, to: producerA, prefix: "QZA", series: "AA")
+                let stalled = try await stalledServer.stream("registrar", receiveBuffer: 4096)
+                let toStalled = try stalledServer.client("producerA"), toQuiet = try quietServer.client("producerA")
+                var withStalled = Duration.zero, withoutConsumer = Duration.zero
+                var activated = (stalled: 0, quiet: 0)
+                do {
+                    for start in stride(from: 0, to: perServer, by: batch) {
+                        for (client, codes, isStalled) in [(toStalled, stalledCodes, true), (toQuiet, quietCodes, false)] {
+                            let begin = ContinuousClock.now
+                            let receipt = try await client.activate(ActivationBatch(
+                                batchId: UUID(), lineId: "line-1", equipmentId: "cam-1", items: items(Array(codes[start..<start + batch])))).receipt
+                            let spent = begin.duration(to: .now)
+                            if isStalled { withStalled += spent; activated.stalled += receipt.summary.activated } else {
+                                withoutConsumer += spent; activated.quiet += receipt.summary.activated
+                            }
+                        }
                     }
+                } catch {
+                    try? await toStalled.shutdown()
+                    try? await toQuiet.shutdown()
+                    throw error
                 }
-                return (spent, activated)
+                try await toStalled.shutdown()
+                try await toQuiet.shutdown()
+                let waiting = stalledServer.server.activationFeed.subscribersInWrite
+                print("stream-bench \(backend): ingest of \(perServer) activations without a consumer \(withoutConsumer), with a stalled consumer \(withStalled)")
+                // Then every activation was accepted and ingest was not measurably slower
+                #expect(activated.stalled == perServer && activated.quiet == perServer)
+                #expect(withStalled < withoutConsumer * 2 + .seconds(1), "without a consumer \(withoutConsumer), with a stalled one \(withStalled)")
+                #expect(waiting == 1, "the server side of the stalled stream waits in a write")
+                // And the consumer, reading again, gets every event in order
+                let events = try activationEvents(try await stalled.events(perServer, timeout: .seconds(120)))
+                #expect(events.map(\.code) == stalledCodes)
+                #expect(events.map(\.id) == Array(1...Int64(perServer)))
+                #expect(try await stalled.events(within: .milliseconds(200)).isEmpty)
+                stalled.close()
             }
-            // Given ingest time without a consumer
-            let (baseline, baselineActivated) = try await ingest(baselineCodes)
-            // When a consumer connects (a tiny receive buffer) and never reads while as many activations are ingested
-            let stalled = try await registrar.stream("registrar", receiveBuffer: 4096)
-            let (withStalled, stalledActivated) = try await ingest(stalledCodes)
-            let waiting = registrar.server.activationFeed.subscribersInWrite
-            try await client.shutdown()
-            print("stream-bench \(backend): ingest of \(perPhase) activations without a consumer \(baseline), with a stalled consumer \(withStalled)")
-            // Then every activation was accepted and ingest was not measurably slower
-            #expect(baselineActivated == perPhase && stalledActivated == perPhase)
-            #expect(withStalled < baseline * 2 + .seconds(1), "without a consumer \(baseline), with a stalled one \(withStalled)")
-            #expect(registrar.server.activationFeed.subscriberCount == 1)
-            #expect(waiting == 1, "the server side of the stalled stream waits in a write")
-            // And the consumer, reading again, gets every event of its time, in order
-            let events = try activationEvents(try await stalled.events(perPhase, timeout: .seconds(120)))
-            #expect(events.map(\.code) == stalledCodes)
-            #expect(events.map(\.id) == Array(Int64(perPhase + 1)...Int64(2 * perPhase)))
-            #expect(try await stalled.events(within: .milliseconds(200)).isEmpty)
-            stalled.close()
         }
     }
 
