@@ -33,6 +33,7 @@ let package = Package(
         .executable(name: "api-bench", targets: ["APIBench"]),
         .executable(name: "outbox-bench", targets: ["OutboxBench"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
+        .executable(name: "load-bench", targets: ["LoadBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -249,6 +250,12 @@ let package = Package(
             name: "AgentBench",
             dependencies: ["LineDemo", "LineCore", .product(name: "Logging", package: "swift-log")],
             path: "Benchmarks/AgentBench",
+            swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "LoadBench",
+            dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore"],
+            path: "Benchmarks/LoadBench",
             swiftSettings: swiftSettings),
 
         .executableTarget(
