@@ -28,6 +28,10 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
     /// The current instant.
     public static var now: Timestamp { Timestamp(Date()) }
 
+    /// 0000-01-01T00:00:00.000Z and 9999-12-31T23:59:59.999Z: the instants RFC 3339 can write.
+    static let earliest: Int64 = -62_167_219_200_000
+    static let latest: Int64 = 253_402_300_799_999
+
     /// The instant as a `Date`.
     public var date: Date { Date(timeIntervalSince1970: Double(milliseconds) / 1000) }
 
@@ -66,7 +70,9 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
 
     public init(from decoder: any Decoder) throws {
         let text = try decoder.singleValueContainer().decode(String.self)
-        guard let value = Timestamp(text: text) else {
+        // Years 0000-9999 in UTC only: an offset can push 0000-01-01T00:00:00+05:00 into year -1, which has no
+        // RFC 3339 form to answer with.
+        guard let value = Timestamp(text: text), (Self.earliest...Self.latest).contains(value.milliseconds) else {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
                 debugDescription: "expected a date-time with an offset such as 2026-11-21T22:10:05+05:00, got \"\(text.prefix(48))\""))

@@ -81,6 +81,7 @@ extension Validator {
                 throw .invalidField("rows[\(index)].productCode", "expected 1-32 letters, digits or '-'")
             }
             if row.affixedAt.milliseconds > latest { throw .invalidField("rows[\(index)].affixedAt", "more than a day in the future") }
+            try series(row.stamp.series, "rows[\(index)].stamp.series")
         }
         let items = try classify(report.rows.map(\.code), field: { "rows[\($0)].code" },
                                  time: { report.rows[$0].affixedAt }, product: { report.rows[$0].productCode ?? "" })

@@ -78,6 +78,10 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
         let response: Response
         do {
             response = try await next(request, context)
+        } catch let error as HTTPError where error.status == .notFound {
+            // A known path with a method it does not answer is 405 with `Allow`, not 404.
+            let mapped = RouteTable.registrar.methodNotAllowed(request.method, path: request.uri.path) ?? Self.map(error, logger: context.logger)
+            response = try mapped.response(from: request, context: context)
         } catch {
             let mapped = Self.map(error, logger: context.logger)
             response = try mapped.response(from: request, context: context)
@@ -332,7 +336,7 @@ public struct RegistrarServer: Sendable {
         let body = try await BodyReader.decode(WriteOffRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
         if body.codes.count > limits.maxBatchItems { throw RegistrarError.batchTooLarge(count: body.codes.count, limit: limits.maxBatchItems) }
         if body.codes.isEmpty { throw RegistrarError.invalidField("codes", "expected at least one code") }
-        guard (1...200).contains(body.reason.count) else { throw RegistrarError.invalidField("reason", "expected 1-200 characters") }
+        guard (1...200).contains(body.reason.unicodeScalars.count) else { throw RegistrarError.invalidField("reason", "expected 1-200 characters") }
         let items = try validator.classify(body.codes, field: { "codes[\($0)]" })
         let command = WriteOffCommand(participant: identity.role.ownsCodes ? identity.participant : nil, requester: identity.participant,
                                       writtenOffAt: body.writtenOffAt, reason: body.reason, items: items)

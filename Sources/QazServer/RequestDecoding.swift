@@ -22,13 +22,27 @@ enum BodyReader {
         } catch {
             throw .invalidJSON("the body could not be read")
         }
+        let data = Data(buffer.readableBytesView)
+        let value: T
         do {
-            return try WireCoding.decoder().decode(T.self, from: Data(buffer.readableBytesView))
+            value = try WireCoding.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
             throw map(error)
         } catch {
             throw .invalidJSON("\(error)")
         }
+        if let strict = T.self as? any StrictRequestBody.Type {
+            let decoder = WireCoding.decoder()
+            decoder.userInfo[KeyShapeWalk.shapeKey] = strict.keyShape
+            do {
+                _ = try decoder.decode(KeyShapeWalk.self, from: data)
+            } catch let error as KeyShapeWalk.UnknownKey {
+                throw .invalidField(path(error.path), "unknown field; expected one of \(error.allowed.joined(separator: ", "))")
+            } catch {
+                throw .invalidJSON("\(error)")
+            }
+        }
+        return value
     }
 
     /// Turns a `DecodingError` into `invalid_json`, `missing_field` or `invalid_field` with the field's path.
@@ -76,8 +90,31 @@ struct Validator: Sendable {
     let maxCodeBytes: Int
 
     func identifier(_ value: String, _ field: String) throws(RegistrarError) {
-        guard (1...64).contains(value.count), value.allSatisfy({ !$0.isNewline && $0.unicodeScalars.allSatisfy { $0.value >= 0x20 } }) else {
+        // Counted in Unicode scalars, as the document's JSON Schema `Identifier` counts (a combining mark is one).
+        guard (1...64).contains(value.unicodeScalars.count), value.unicodeScalars.allSatisfy(Self.isPrintable) else {
             throw .invalidField(field, "expected 1-64 printable characters")
+        }
+    }
+
+    /// Not a control character (C0, DEL is allowed) and not a line break (NEL, LS, PS): the document's `Identifier`.
+    static func isPrintable(_ scalar: Unicode.Scalar) -> Bool {
+        scalar.value >= 0x20 && scalar.value != 0x85 && scalar.value != 0x2028 && scalar.value != 0x2029
+    }
+
+    /// Upper-case letters of the Latin and Cyrillic alphabets (with the Kazakh letters) and digits, as the document's
+    /// `StampSeries` pattern says (`StampSeries` itself accepts any upper-case letter).
+    static let seriesScalars: Set<Unicode.Scalar> = {
+        var scalars = Set<Unicode.Scalar>()
+        for value in Array(0x30...0x39) + Array(0x41...0x5A) + Array(0x410...0x42F) + [0x401, 0x406, 0x492, 0x49A, 0x4A2, 0x4AE, 0x4B0, 0x4BA, 0x4D8, 0x4E8] {
+            scalars.insert(Unicode.Scalar(UInt32(value))!)
+        }
+        return scalars
+    }()
+
+    func series(_ series: StampSeries, _ field: String) throws(RegistrarError) {
+        let scalars = series.rawValue.unicodeScalars
+        guard (1...8).contains(scalars.count), scalars.allSatisfy(Self.seriesScalars.contains) else {
+            throw .invalidField(field, "expected 1-8 upper-case Latin or Cyrillic letters or digits")
         }
     }
 
@@ -89,9 +126,11 @@ struct Validator: Sendable {
         var seen = Set<String>(minimumCapacity: texts.count)
         var repeats = [String]()
         for (index, text) in texts.enumerated() {
-            if text.utf8.count > maxCodeBytes {
+            // The document's `maxLength: 512` counts characters (Unicode scalars, as JSON Schema does): longer is a
+            // request error; a shorter text that is over 512 bytes of UTF-8 is a per-code `malformed` (too_long).
+            if text.utf8.count > maxCodeBytes, text.unicodeScalars.count > maxCodeBytes {
                 throw RegistrarError(.unprocessableContent, .codeTooLong,
-                                     "\(field(index)): \(text.utf8.count) bytes; no stamp code is longer than \(maxCodeBytes)",
+                                     "\(field(index)): \(text.unicodeScalars.count) characters; no stamp code is longer than \(maxCodeBytes)",
                                      details: ["field": field(index), "limit": String(maxCodeBytes)])
             }
             switch fastBareCode(text) ?? rules.parse(text) {
@@ -168,9 +207,11 @@ struct Validator: Sendable {
     func waybill(_ w: WaybillRequest, now: Timestamp) throws(RegistrarError) -> WaybillCommand {
         try identifier(w.number, "number")
         try identifier(w.application.number, "application.number")
-        guard (1...300).contains(w.recipient.name.count) else { throw .invalidField("recipient.name", "expected 1-300 characters") }
-        guard (1...300).contains(w.product.name.count) else { throw .invalidField("product.name", "expected 1-300 characters") }
-        guard (1...100).contains(w.product.type.count) else { throw .invalidField("product.type", "expected 1-100 characters") }
+        guard (1...300).contains(w.recipient.name.unicodeScalars.count) else { throw .invalidField("recipient.name", "expected 1-300 characters") }
+        guard (1...300).contains(w.product.name.unicodeScalars.count) else { throw .invalidField("product.name", "expected 1-300 characters") }
+        guard (1...100).contains(w.product.type.unicodeScalars.count) else { throw .invalidField("product.type", "expected 1-100 characters") }
+        for (index, range) in w.ranges.enumerated() { try series(range.series, "ranges[\(index)].series") }
+        for (index, entry) in w.codes.enumerated() { try series(entry.series, "codes[\(index)].series") }
         guard (1...100_000).contains(w.product.capacityMl) else { throw .invalidField("product.capacityMl", "expected 1-100000 ml") }
         guard !w.ranges.isEmpty else { throw .invalidField("ranges", "expected at least one range") }
         guard !w.codes.isEmpty else { throw .invalidField("codes", "expected at least one code") }

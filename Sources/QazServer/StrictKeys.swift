@@ -1,0 +1,95 @@
+import Foundation
+import QazAPI
+
+/// The object keys a request body may carry. The document declares every request object
+/// `additionalProperties: false`; Codable ignores keys it does not know, so a misspelled optional field (say
+/// `productcode` in an import report) would vanish silently. Request bodies are checked against their shape after
+/// decoding and an unknown key is `422 invalid_field` naming it.
+indirect enum KeyShape: Sendable {
+    case object([String: KeyShape])
+    case array(KeyShape)
+    case value
+}
+
+/// A request body type with a declared key shape.
+protocol StrictRequestBody {
+    static var keyShape: KeyShape { get }
+}
+
+/// Walks a decoded JSON document along a ``KeyShape`` and throws ``UnknownKey`` at the first key the shape lacks.
+/// Leaves are not decoded; type errors are the typed decoding's job (it runs first).
+struct KeyShapeWalk: Decodable {
+    static let shapeKey = CodingUserInfoKey(rawValue: "qazline.keyShape")!
+
+    struct UnknownKey: Error {
+        let path: [any CodingKey]
+        let allowed: [String]
+    }
+
+    struct AnyKey: CodingKey {
+        var stringValue: String
+        var intValue: Int?
+        init(stringValue: String) { self.stringValue = stringValue }
+        init?(intValue: Int) {
+            self.stringValue = String(intValue)
+            self.intValue = intValue
+        }
+    }
+
+    init(from decoder: any Decoder) throws {
+        guard let shape = decoder.userInfo[Self.shapeKey] as? KeyShape else { return }
+        try Self.walk(decoder, shape)
+    }
+
+    static func walk(_ decoder: any Decoder, _ shape: KeyShape) throws {
+        switch shape {
+        case .value:
+            return
+        case .object(let fields):
+            guard let container = try? decoder.container(keyedBy: AnyKey.self) else { return }
+            for key in container.allKeys {
+                guard let field = fields[key.stringValue] else {
+                    throw UnknownKey(path: decoder.codingPath + [key], allowed: fields.keys.sorted())
+                }
+                if case .value = field { continue }
+                try walk(try container.superDecoder(forKey: key), field)
+            }
+        case .array(let element):
+            guard var container = try? decoder.unkeyedContainer() else { return }
+            if case .value = element { return }
+            while !container.isAtEnd { try walk(try container.superDecoder(), element) }
+        }
+    }
+}
+
+extension ActivationBatch: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "batchId": .value, "lineId": .value, "equipmentId": .value,
+        "items": .array(.object(["code": .value, "activatedAt": .value, "productCode": .value])),
+    ])
+}
+
+extension WaybillRequest: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "number": .value, "date": .value, "issuedOn": .value, "quantity": .value,
+        "application": .object(["number": .value, "date": .value]),
+        "recipient": .object(["bin": .value, "name": .value]),
+        "product": .object(["name": .value, "type": .value, "capacityMl": .value]),
+        "ranges": .array(.object(["series": .value, "first": .value, "last": .value])),
+        "codes": .array(.object(["code": .value, "series": .value, "number": .value])),
+    ])
+}
+
+extension WriteOffRequest: StrictRequestBody {
+    static let keyShape = KeyShape.object(["writtenOffAt": .value, "reason": .value, "codes": .value])
+}
+
+extension ImportReportRequest: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "reportId": .value,
+        "rows": .array(.object([
+            "code": .value, "affixedAt": .value, "productCode": .value,
+            "stamp": .object(["series": .value, "number": .value]),
+        ])),
+    ])
+}

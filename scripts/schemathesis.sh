@@ -1,0 +1,247 @@
+#!/usr/bin/env bash
+# Runs schemathesis (an independent, property-based HTTP client) against the registrar's own OpenAPI document:
+# `qazserver serve` on a temporary SQLite file and a free loopback port, a seeded waybill, activation and write-off,
+# then one schemathesis pass per role (each with its own bearer token). Every check is on: no 5xx, status codes,
+# content types, headers and bodies conform to the document, invalid input is refused, valid input is not.
+# Exits non-zero on any failure.
+#
+#   scripts/schemathesis.sh                  # short run for CI: about 75 s of generation in all
+#   scripts/schemathesis.sh --long           # 10 minutes of generation, every role
+#   scripts/schemathesis.sh --max-time 300   # a chosen budget (seconds, split over the passes)
+#   options: --binary PATH (a built qazserver; default: swift build --product qazserver),
+#            --schema FILE (test against this document instead of the one the server serves),
+#            --seed N (reproduce a run), --keep (keep the work directory: server log, reports)
+set -euo pipefail
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$root"
+
+budget=75
+binary=""
+schema=""
+seed=""
+keep=0
+roles=(registrar producer importer)
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --long) budget=600; roles=(registrar producer importer factory revenue) ;;
+    --max-time) budget="$2"; shift ;;
+    --binary) binary="$2"; shift ;;
+    --schema) schema="$2"; shift ;;
+    --seed) seed="$2"; shift ;;
+    --keep) keep=1 ;;
+    -h|--help) sed -n '2,14p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+    *) echo "schemathesis.sh: unknown option $1 (see --help)" >&2; exit 2 ;;
+  esac
+  shift
+done
+
+python="$root/.venv/bin/python"
+if [ ! -x "$root/.venv/bin/schemathesis" ]; then
+  echo "schemathesis.sh: $root/.venv/bin/schemathesis is missing: run scripts/setup.sh (installs scripts/requirements-test.txt)" >&2
+  exit 3
+fi
+if [ -z "$binary" ]; then
+  swift build --product qazserver >&2
+  binary="$(swift build --show-bin-path)/qazserver"
+fi
+[ -x "$binary" ] || { echo "schemathesis.sh: no qazserver binary at $binary" >&2; exit 3; }
+
+work="$(mktemp -d "${TMPDIR:-/tmp}/qaz-schemathesis.XXXXXX")"
+server_pid=""
+cleanup() {
+  if [ -n "$server_pid" ] && kill -0 "$server_pid" 2>/dev/null; then
+    kill -TERM "$server_pid" 2>/dev/null || true
+    wait "$server_pid" 2>/dev/null || true
+  fi
+  if [ "$keep" -eq 1 ]; then echo "schemathesis.sh: work directory kept: $work" >&2; else rm -rf "$work"; fi
+}
+trap cleanup EXIT
+
+# Participants (valid IIN/BINs) and the seed data. The OpenAPI document's examples name these codes, this BIN and
+# this batch id, so schemathesis' example phase looks up data that exists.
+producer=970101123452
+producer_b=980202543215
+importer=970505678903
+factory=990303000012
+registrar=990404000021
+batch=0d6c5e1a-7f2b-4c3d-9e8f-a1b2c3d4e5f6
+
+write_config() {
+  cat >"$work/server.yaml" <<EOF
+listen:
+  host: 127.0.0.1
+  port: $1
+storage:
+  backend: sqlite
+  path: registrar.sqlite
+limits:
+  requestsPerSecond: 100000   # schemathesis is one client per role; the rate limit has its own tests
+  burst: 100000
+  requestTimeout: 30s
+  shutdownGracePeriod: 5s
+EOF
+}
+
+write_config 8080
+token() { "$binary" token issue --config "$work/server.yaml" --log-level error --bin "$1" --role "$2" "${@:3}" 2>/dev/null; }
+declare -A tokens
+tokens[registrar]="$(token $registrar registrar)"
+tokens[producer]="$(token $producer producer)"
+tokens[producer_b]="$(token $producer_b producer)"
+tokens[importer]="$(token $importer importer)"
+tokens[factory]="$(token $factory banknote-factory)"
+tokens[revenue]="$(token $registrar revenue-body)"
+
+# A free loopback port (asked of the kernel; retried if another process takes it before the server binds).
+started=0
+for attempt in 1 2 3; do
+  port="$("$python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
+  write_config "$port"
+  "$binary" serve --config "$work/server.yaml" --log-level warning >"$work/server.log" 2>&1 &
+  server_pid=$!
+  for _ in $(seq 1 150); do
+    if curl -fsS "http://127.0.0.1:$port/ready" >/dev/null 2>&1; then started=1; break; fi
+    kill -0 "$server_pid" 2>/dev/null || break
+    sleep 0.2
+  done
+  [ "$started" -eq 1 ] && break
+  kill -TERM "$server_pid" 2>/dev/null || true
+  wait "$server_pid" 2>/dev/null || true
+  server_pid=""
+done
+if [ "$started" -ne 1 ]; then
+  echo "schemathesis.sh: qazserver did not become ready; its log:" >&2
+  cat "$work/server.log" >&2
+  exit 1
+fi
+base="http://127.0.0.1:$port"
+echo "schemathesis.sh: qazserver on $base (database $work/registrar.sqlite)" >&2
+
+# Seed: 40 codes to the producer, 10 to another producer, 10 to the importer; activate and write off a few.
+post() {  # post ROLE PATH JSON
+  local status
+  status="$(curl -sS -o "$work/seed.out" -w '%{http_code}' -X POST "$base$2" -H "Authorization: Bearer ${tokens[$1]}" \
+    -H 'Content-Type: application/json' --data-binary "$3")"
+  case "$status" in 2??) ;; *) echo "schemathesis.sh: seeding POST $2 answered $status: $(cat "$work/seed.out")" >&2; exit 1 ;; esac
+}
+waybill() {  # waybill NUMBER BIN PREFIX SERIES COUNT
+  "$python" - "$@" <<'EOF'
+import json, sys
+number, bin_, prefix, series, count = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4], int(sys.argv[5])
+codes = [{"code": f"{prefix}{i:018d}", "series": series, "number": f"{i:09d}"} for i in range(1, count + 1)]
+print(json.dumps({"number": number, "date": "2026-11-02", "issuedOn": "2026-11-02",
+                  "application": {"number": "APP-" + number, "date": "2026-10-28"},
+                  "recipient": {"bin": bin_, "name": "Test Distillery LLP"},
+                  "product": {"name": "Vodka Test", "type": "vodka", "capacityMl": 500},
+                  "ranges": [{"series": series, "first": "000000001", "last": f"{count:09d}"}],
+                  "quantity": count, "codes": codes}))
+EOF
+}
+post factory /v1/waybills "$(waybill WB-QZA $producer QZA AB 40)"
+post factory /v1/waybills "$(waybill WB-QZB $producer_b QZB AC 10)"
+post factory /v1/waybills "$(waybill WB-QZC $importer QZC AD 10)"
+post producer /v1/activations '{"batchId":"'$batch'","lineId":"line-1","equipmentId":"cam-1","items":[
+  {"code":"QZA000000000000000002","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-0001"},
+  {"code":"QZA000000000000000003","activatedAt":"2026-11-21T22:10:06+05:00","productCode":"DSN-0001"}]}'
+post producer /v1/write-offs '{"writtenOffAt":"2026-11-21T23:00:00+05:00","reason":"damaged","codes":["QZA000000000000000004"]}'
+
+# What schemathesis is told beyond the document:
+# - format `iin-bin` (the document's TaxpayerID): valid IIN/BINs (the check digit is beyond JSON Schema), mostly the
+#   seeded participants so that look-ups find data;
+# - a 422 to a schema-valid request is accepted only where the document names a rule JSON Schema cannot express
+#   (a waybill's quantity/ranges/codes disagreeing, a code repeated in one request), and then only with that
+#   error code (check `documented_business_rule`).
+cat >"$work/qaz_hooks.py" <<EOF
+import json
+import re
+import schemathesis
+from hypothesis import strategies as st
+
+SEEDED = ["$producer", "$producer_b", "$importer", "$factory", "$registrar"]
+
+def check_digit(digits):
+    total = sum(d * w for d, w in zip(digits, range(1, 12))) % 11
+    if total == 10:
+        total = sum(d * w for d, w in zip(digits, [3, 4, 5, 6, 7, 8, 9, 10, 11, 1, 2])) % 11
+    return None if total == 10 else total
+
+def complete(first11):
+    digits = [int(c) for c in first11]
+    check = check_digit(digits)
+    return None if check is None else first11 + str(check)
+
+generated = st.text("0123456789", min_size=11, max_size=11).map(complete).filter(lambda value: value is not None)
+schemathesis.openapi.format("iin-bin", st.one_of(st.sampled_from(SEEDED), generated))
+
+# Operations whose document names a 422 for a schema-valid body: (error code, field pattern or None).
+BUSINESS_RULES = {
+    "POST /v1/waybills": [("waybill_mismatch", None), ("duplicate_code", None), ("invalid_field", r"ranges\[\d+\]")],
+    "POST /v1/activations": [("duplicate_code", None), ("invalid_field", r"items\[\d+\]\.activatedAt")],
+    "POST /v1/write-offs": [("duplicate_code", None)],
+    "POST /v1/import-reports": [("duplicate_code", None), ("invalid_field", r"rows\[\d+\]\.affixedAt")],
+}
+
+@schemathesis.check
+def documented_business_rule(ctx, response, case):
+    meta = case.meta
+    if meta is None or not meta.generation.mode.is_positive or response.status_code != 422:
+        return None
+    rules = BUSINESS_RULES.get(case.operation.label, [])
+    try:
+        error = json.loads(response.content)["error"]
+        code, field = error["code"], (error.get("details") or {}).get("field", "")
+    except Exception:
+        code, field = None, None
+    for allowed_code, pattern in rules:
+        if code == allowed_code and (pattern is None or re.fullmatch(pattern, field or "")):
+            return None
+    raise AssertionError(
+        f"a schema-valid request was refused 422 {code} ({field}); the document names no such rule for "
+        f"{case.operation.label}: {response.content[:300]!r}")
+    return None
+EOF
+{
+  echo 'hooks = "qaz_hooks"'
+  for operation in "POST /v1/waybills" "POST /v1/activations" "POST /v1/write-offs" "POST /v1/import-reports"; do
+    # 413: more than maxItems entries is batch_too_large, as the document says (a refusal like 422).
+    printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]\nchecks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "413", "415", "422", "429"]\n' "$operation"
+  done
+} >"$work/schemathesis.toml"
+
+# One pass per role, the budget split between them. The live stream never ends by itself; its own tests cover it.
+per_pass=$(( budget / ${#roles[@]} ))
+[ "$per_pass" -ge 5 ] || per_pass=5
+failed=0
+summary=()
+for role in "${roles[@]}"; do
+  echo "schemathesis.sh: --- pass as $role (${per_pass} s) ---" >&2
+  arguments=(--config-file "$work/schemathesis.toml" run "${schema:-$base/openapi.yaml}" --url "$base" -H "Authorization: Bearer ${tokens[$role]}"
+    --checks all --max-time "$per_pass" --request-timeout 30 --workers 1 --no-color
+    --exclude-path /v1/stream/activations --generation-database none
+    --report junit --report-junit-path "$work/junit-$role.xml")
+  [ -n "$seed" ] && arguments+=(--seed "$seed")
+  set +e
+  PYTHONPATH="$work" "$root/.venv/bin/schemathesis" "${arguments[@]}" 2>&1 | tee "$work/schemathesis-$role.log"
+  status=${PIPESTATUS[0]}
+  set -e
+  log="$work/schemathesis-$role.log"
+  summary+=("$role: exit $status; operations $(awk '/^  Tested:/ {print $2; exit}' "$log")/$(awk '/^  Selected:/ {print $2; exit}' "$log") tested; $(awk '/^Test cases:/ {getline; sub(/^ +/, ""); print; exit}' "$log")")
+  [ "$status" -eq 0 ] || failed=1
+done
+
+if ! kill -0 "$server_pid" 2>/dev/null; then
+  echo "schemathesis.sh: qazserver died during the run; its log:" >&2
+  cat "$work/server.log" >&2
+  failed=1
+fi
+if grep -qE '"http.status": "5[0-9][0-9]"|http.status=5[0-9][0-9]| error ' "$work/server.log"; then
+  echo "schemathesis.sh: the server logged errors:" >&2
+  grep -E ' error |critical' "$work/server.log" | head -20 >&2 || true
+fi
+echo "schemathesis.sh: summary" >&2
+for line in "${summary[@]}"; do echo "  $line" >&2; done
+if [ "$failed" -ne 0 ]; then
+  echo "schemathesis.sh: FAILED (reproduce with the seed printed above: scripts/schemathesis.sh --seed N --keep)" >&2
+  exit 1
+fi
+echo "schemathesis.sh: OK" >&2
