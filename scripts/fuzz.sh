@@ -87,7 +87,9 @@ build_server() {
   # Every object SwiftPM built here belongs to QazServer's dependency closure (this scratch path builds nothing else).
   local objects=() maps=()
   mapfile -t objects < <(find "$bin" -path "$bin/*.build/*" -name '*.o' | sort)
-  mapfile -t maps < <(find "$bin" -maxdepth 2 -path "$bin/*.build/module.modulemap" | sort)
+  # Module maps: generated ones for C targets, and those of system-library targets (GRDBSQLite).
+  mapfile -t maps < <({ find "$bin" -maxdepth 2 -path "$bin/*.build/module.modulemap"
+                        find "$scratch/checkouts" -path "$scratch/checkouts/*/Sources/*/module.modulemap"; } | sort)
   local includes=()
   for map in "${maps[@]}"; do includes+=(-Xcc "-fmodule-map-file=$map"); done
   while IFS= read -r dir; do includes+=(-Xcc -I -Xcc "$dir"); done < <(find "$scratch/checkouts" -type d -name include | sort)
@@ -113,8 +115,8 @@ for target in "${targets[@]}"; do
     -artifact_prefix="$artifacts/" "$corpus" "Fuzz/corpus/$target" > "$scratch/$target.log" 2>&1
   code=$?
   set -e
-  runs="$(sed -n 's/^stat::number_of_executed_units: *//p' "$scratch/$target.log")"
-  speed="$(sed -n 's/^stat::average_exec_per_sec: *//p' "$scratch/$target.log")"
+  runs="$(sed -n "s/^stat::number_of_executed_units: *//p" "$scratch/$target.log" | tail -n 1)"
+  speed="$(sed -n "s/^stat::average_exec_per_sec: *//p" "$scratch/$target.log" | tail -n 1)"
   if [ "$code" -eq 0 ]; then
     summary+=("$target: ${runs:-?} runs in ${seconds} s (${speed:-?}/s), 0 crashes")
   else

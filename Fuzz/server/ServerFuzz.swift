@@ -19,21 +19,21 @@ private let participant: TaxpayerID = {
 @_cdecl("LLVMFuzzerTestOneInput")
 public func serverFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     let body = Data(bytes: data, count: size)
-    run(ActivationBatch.self, body) { batch in
+    run(ActivationBatch.self, body) { (batch: ActivationBatch) throws(RegistrarError) in
         let command = try validator.activation(batch, participant: participant, now: now)
         precondition(command.items.count == batch.items.count, "activation: \(command.items.count) items for \(batch.items.count)")
     }
-    run(WaybillRequest.self, body) { waybill in
+    run(WaybillRequest.self, body) { (waybill: WaybillRequest) throws(RegistrarError) in
         let command = try validator.waybill(waybill, now: now)
         precondition(command.codes.count == waybill.quantity, "waybill: \(command.codes.count) codes for quantity \(waybill.quantity)")
     }
-    run(WriteOffRequest.self, body) { request in
+    run(WriteOffRequest.self, body) { (request: WriteOffRequest) throws(RegistrarError) in
         // The write-off route's own checks (RegistrarApplication.writeOff), then the shared classification.
         guard request.codes.count <= validator.maxBatchItems, !request.codes.isEmpty, (1...200).contains(request.reason.count) else { return }
         let items = try validator.classify(request.codes, field: { "codes[\($0)]" })
         precondition(items.count == request.codes.count, "write-off: \(items.count) items for \(request.codes.count) codes")
     }
-    run(ImportReportRequest.self, body) { report in
+    run(ImportReportRequest.self, body) { (report: ImportReportRequest) throws(RegistrarError) in
         let command = try validator.importReport(report, participant: participant, now: now)
         precondition(command.items.count == report.rows.count, "import report: \(command.items.count) items for \(report.rows.count) rows")
     }
@@ -44,17 +44,15 @@ public func serverFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
     return 0
 }
 
-/// Decodes `body` as `T` the way `BodyReader.decode` does and validates it; every refusal must be a contract error
-/// with a message (never a crash, never an unmapped error).
+/// Decodes `body` as `T` with the server's `BodyReader` (JSON, error mapping, unknown-field check) and validates it;
+/// every refusal must be a client error with a message (never a crash).
 private func run<T: Decodable>(_ type: T.Type, _ body: Data, validate: (T) throws(RegistrarError) -> Void) {
     let value: T
     do {
-        value = try WireCoding.decoder().decode(T.self, from: body)
-    } catch let error as DecodingError {
-        report(T.self, BodyReader.map(error))
-        return
+        value = try BodyReader.decode(T.self, from: body)
     } catch {
-        return  // BodyReader answers invalid_json with the error's text
+        report(T.self, error)
+        return
     }
     do {
         try validate(value)

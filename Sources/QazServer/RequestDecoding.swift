@@ -22,7 +22,12 @@ enum BodyReader {
         } catch {
             throw .invalidJSON("the body could not be read")
         }
-        let data = Data(buffer.readableBytesView)
+        return try decode(type, from: Data(buffer.readableBytesView))
+    }
+
+    /// Decodes a body already read: JSON into `T`, then, for strict request types, refuses unknown fields.
+    /// The request-independent half of ``decode(_:from:limit:)`` (the fuzz target `Fuzz/server` calls it directly).
+    static func decode<T: Decodable>(_ type: T.Type, from data: Data) throws(RegistrarError) -> T {
         let value: T
         do {
             value = try WireCoding.decoder().decode(T.self, from: data)
