@@ -105,7 +105,7 @@ if let soakMinutes {
     }
 } else if findMax {
     var best: Double?
-    for rate in [36_000.0, 54_000, 72_000, 90_000, 108_000, 126_000, 144_000, 162_000, 180_000] {
+    for rate in [72_000.0, 90_000, 108_000, 126_000, 144_000, 162_000, 180_000, 216_000] {
         let result = try await runLine(speed: rate, bottles: bottles)
         print(line(result))
         fflush(nil)

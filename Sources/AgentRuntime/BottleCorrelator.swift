@@ -28,6 +28,9 @@ public struct BottleCorrelator: Sendable {
         public var deadline: ContinuousClock.Instant
         /// Decoded payloads per camera, one entry per frame.
         public var frames: [String: [[[UInt8]]]] = [:]
+        /// Cameras whose frame for this bottle is known lost (the camera reported dropped frames): no later frame
+        /// may be taken for this bottle from them.
+        public var lostFrom: Set<String> = []
 
         /// The window as the decider reads it: triggered mode merges the cameras' frames into one frame.
         public func window(lineID: String, mode: WindowMode) -> BottleWindow {
@@ -46,15 +49,20 @@ public struct BottleCorrelator: Sendable {
     public let mode: WindowMode
     public let tolerance: Duration
     public let maxFrameWait: Duration
-    public let deadline: Duration
+    /// Time from a trigger to its bottle's deadline (the line runtime shortens it on a fast line).
+    public var deadline: Duration
     /// Open bottles in sequence order.
     public private(set) var open: [Bottle] = []
     /// Triggered mode: frames that arrived before their bottle's trigger, per camera, oldest first.
     private var waiting: [String: [(instant: ContinuousClock.Instant, payloads: [[UInt8]])]] = [:]
+    /// Per camera, frames discarded while waiting for their trigger: as many later triggers get no frame from it.
+    private var unmatchedLoss: [String: Int] = [:]
     /// The capture instant of each camera's latest frame.
     private var lastCapture: [String: ContinuousClock.Instant] = [:]
     /// Frames no bottle took.
     public private(set) var strayFrames = 0
+    /// Frames discarded because the camera had just lost frames.
+    public private(set) var lostAfterDrop = 0
 
     public init(mode: WindowMode, tolerance: Duration, maxFrameWait: Duration, deadline: Duration) {
         self.mode = mode
@@ -70,17 +78,24 @@ public struct BottleCorrelator: Sendable {
         var bottle = Bottle(sequence: sequence, triggerInstant: instant, triggerTime: time, recipe: recipe,
                             deadline: instant.advanced(by: deadline))
         if mode == .triggered {
-            for camera in waiting.keys.sorted() {
-                guard var queue = waiting[camera], !queue.isEmpty else { continue }
-                // Frames captured too long before this trigger belong to no bottle any more.
-                let before = queue.count
-                queue.removeAll { instant - $0.instant > maxFrameWait }
-                strayFrames += before - queue.count
-                // The oldest waiting frame captured no later than this trigger (+ tolerance) is this bottle's.
-                if let index = queue.firstIndex(where: { $0.instant <= instant.advanced(by: tolerance) }) {
-                    bottle.frames[camera] = [queue[index].payloads]
-                    strayFrames += index
-                    queue.removeSubrange(...index)
+            // Strictly in order: this trigger's frame is the oldest waiting one. A frame captured too long before
+            // this trigger was observed means the PLC saw the trigger late: which bottle that frame belongs to is not
+            // certain, so it is discarded and this bottle gets no frame from the camera (a no-read, rejected) rather
+            // than a younger frame that may be the next bottle's.
+            for camera in Set(waiting.keys).union(unmatchedLoss.keys).sorted() {
+                if let owed = unmatchedLoss[camera], owed > 0 {
+                    unmatchedLoss[camera] = owed - 1
+                    bottle.lostFrom.insert(camera)
+                    continue
+                }
+                guard var queue = waiting[camera], let first = queue.first else { continue }
+                if instant - first.instant > maxFrameWait {
+                    queue.removeFirst()
+                    strayFrames += 1
+                    bottle.lostFrom.insert(camera)
+                } else if first.instant <= instant.advanced(by: tolerance) {
+                    bottle.frames[camera] = [first.payloads]
+                    queue.removeFirst()
                 }
                 waiting[camera] = queue
             }
@@ -91,19 +106,43 @@ public struct BottleCorrelator: Sendable {
     }
 
     /// A frame was decoded. Returns bottles complete because of it.
+    /// - Parameter afterDrop: the camera lost frames since its previous one. Frames of a triggered camera are matched
+    ///   in order; after a loss it is unknown which bottles the lost frames (and this one) belonged to, so every open
+    ///   bottle that could have been photographed by then gets no frame from this camera (a no-read, rejected), and
+    ///   this frame is not used: a code is never given to the wrong bottle.
     public mutating func frame(camera: String, capturedAt instant: ContinuousClock.Instant, payloads: [[UInt8]],
-                               liveCameras: Set<String>) -> [Bottle] {
+                               afterDrop: Bool = false, liveCameras: Set<String>) -> [Bottle] {
         lastCapture[camera] = max(lastCapture[camera] ?? instant, instant)
+        if afterDrop, mode == .triggered {
+            let latest = instant.advanced(by: maxFrameWait)
+            for index in open.indices where open[index].frames[camera] == nil && open[index].triggerInstant <= latest {
+                open[index].lostFrom.insert(camera)
+            }
+            waiting[camera] = nil
+            lostAfterDrop += 1
+            strayFrames += 1
+            return takeComplete(liveCameras: liveCameras)
+        }
         switch mode {
         case .triggered:
             // Observed no earlier than `tolerance` before the capture and no later than `maxFrameWait` after it: a
             // frame never goes to a later bottle when its own bottle was already decided without it.
             let earliest = instant.advanced(by: .zero - tolerance), latest = instant.advanced(by: maxFrameWait)
-            if let index = open.firstIndex(where: { $0.frames[camera] == nil && $0.triggerInstant >= earliest && $0.triggerInstant <= latest }) {
-                open[index].frames[camera] = [payloads]
-            } else {
-                waiting[camera, default: []].append((instant, payloads))
+            // Frames come in capture order: an open bottle without a frame whose trigger came before this capture
+            // will not get one any more (its frame was lost); mark it so, then give this frame to the next in order.
+            var taken = false
+            for index in open.indices where open[index].frames[camera] == nil && !open[index].lostFrom.contains(camera) {
+                if open[index].triggerInstant < earliest {
+                    open[index].lostFrom.insert(camera)
+                    continue
+                }
+                if open[index].triggerInstant <= latest {
+                    open[index].frames[camera] = [payloads]
+                    taken = true
+                }
+                break
             }
+            if !taken { waiting[camera, default: []].append((instant, payloads)) }
         case .continuous:
             let latest = instant.advanced(by: tolerance)
             if let index = open.lastIndex(where: { $0.triggerInstant <= latest }) {
@@ -120,7 +159,11 @@ public struct BottleCorrelator: Sendable {
         for camera in waiting.keys {
             let before = waiting[camera]!.count
             waiting[camera]!.removeAll { now - $0.instant > maxFrameWait }
-            strayFrames += before - waiting[camera]!.count
+            let pruned = before - waiting[camera]!.count
+            strayFrames += pruned
+            // Each frame that waited in vain may be a bottle whose trigger the PLC has not reported yet: the next
+            // trigger(s) get no frame from this camera rather than a frame that may be the following bottle's.
+            if pruned > 0, mode == .triggered { unmatchedLoss[camera, default: 0] += pruned }
         }
         let late = open.filter { $0.deadline <= now }
         if !late.isEmpty { open.removeAll { $0.deadline <= now } }
@@ -141,7 +184,7 @@ public struct BottleCorrelator: Sendable {
         var done: [Bottle] = []
         switch mode {
         case .triggered:
-            done = open.filter { bottle in liveCameras.allSatisfy { bottle.frames[$0] != nil } }
+            done = open.filter { bottle in liveCameras.allSatisfy { bottle.frames[$0] != nil || bottle.lostFrom.contains($0) } }
         case .continuous:
             for (index, bottle) in open.enumerated() where index + 1 < open.count {
                 let next = open[index + 1].triggerInstant

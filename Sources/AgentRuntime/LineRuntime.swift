@@ -64,6 +64,8 @@ public actor LineRuntime {
         var state: CameraState = .starting
         var frames = 0
         var lastFrame: ContinuousClock.Instant?
+        /// The source's dropped-frame count at the last frame.
+        var dropped: UInt64 = 0
         /// The first bottle trigger since this camera's last frame (nil: no bottle waits for a frame).
         var waitingSince: ContinuousClock.Instant?
         var decode = SlidingWindow()
@@ -95,6 +97,9 @@ public actor LineRuntime {
     private var lineState: LineState?
     private var linkUp = false
     private var lastSequence: UInt64?
+    private var lastTriggerInstant: ContinuousClock.Instant?
+    /// The bottle period, smoothed (nil until two bottles were seen).
+    private var period: Duration?
     private var pendingGood: [UInt64: PendingGood] = [:]
     /// Good bottles rejected as timeout before their commit landed: withdraw when it does.
     private var timedOut: Set<UInt64> = []
@@ -149,6 +154,7 @@ public actor LineRuntime {
             bottles += 1
             metrics.bottles.increment()
             lastSequence = sequence
+            adaptDeadline(trigger: event.instant)
             for id in cameras.keys where cameras[id]?.waitingSince == nil { cameras[id]?.waitingSince = event.instant }
             let complete = correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
                                               liveCameras: liveCameras(at: event.instant))
@@ -198,6 +204,8 @@ public actor LineRuntime {
             camera.frames += 1
             camera.lastFrame = result.info.capturedInstant
             camera.waitingSince = nil
+            let afterDrop = camera.frames > 1 && result.info.dropped > camera.dropped
+            camera.dropped = result.info.dropped
             if camera.state != .delivering {
                 if camera.state != .starting { logger.info("camera delivers again", metadata: ["camera": "\(camera.id)"]) }
                 camera.state = .delivering
@@ -207,8 +215,13 @@ public actor LineRuntime {
             camera.metrics.frames.increment()
             camera.metrics.decode.recordNanoseconds(Int64(result.total.inMilliseconds * 1_000_000))
             cameras[result.camera] = camera
+            if afterDrop {
+                events.error(line: lineID, kind: "camera-dropped-frames",
+                             "camera \(result.camera) lost frames: the bottles they belonged to are rejected as no-reads")
+            }
             let complete = correlator.frame(camera: result.camera, capturedAt: result.info.capturedInstant,
-                                            payloads: result.codes.map(\.bytes), liveCameras: liveCameras(at: now))
+                                            payloads: result.codes.map(\.bytes), afterDrop: afterDrop,
+                                            liveCameras: liveCameras(at: now))
             for bottle in complete { decide(bottle, now: now) }
         case .problem(let cameraID, let error):
             cameras[cameraID]?.metrics.problems.increment()
@@ -279,6 +292,23 @@ public actor LineRuntime {
         let now = clock.now
         for bottle in correlator.drainAll() { decide(bottle, now: now) }
         while inFlight > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
+    }
+
+    /// The deadline a new bottle gets: `reject.decisionDeadline`, but never more than half the time the bottle
+    /// needs to reach the reject station at the measured line speed, so that a reject commanded at the deadline
+    /// still arrives in time (the other half is for the PLC poll that saw the trigger late and the command's way
+    /// to the PLC).
+    public var effectiveDeadline: Duration { correlator.deadline }
+
+    private func adaptDeadline(trigger instant: ContinuousClock.Instant) {
+        defer { lastTriggerInstant = instant }
+        guard let last = lastTriggerInstant else { return }
+        let gap = instant - last
+        guard gap > .zero, gap < .seconds(1) else { return }  // same poll, or the line stood
+        period = period.map { $0 * 0.9 + gap * 0.1 } ?? gap
+        let configured = configuration.reject.decisionDeadline.duration
+        let toStation = period! * configuration.reject.stationOffset
+        correlator.deadline = max(.milliseconds(20), min(configured, toStation / 2))
     }
 
     // MARK: Deciding

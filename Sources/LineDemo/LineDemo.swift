@@ -73,7 +73,8 @@ public struct DemoSummary: Codable, Sendable {
     public var activationsAccepted: Int
     public var outboxPending: Int
     public var registrar: Registrar
-    /// Bottles that went wrong (a bad cap passed, a good cap rejected): sequence, cap, decision; at most 20.
+    /// Bottles that went wrong: every bad cap passed, up to 10 good caps rejected, up to 10 late and 10 missed rejects
+    /// at the station; each with its cap, decision, latency and frames.
     public var problemBottles: [String]
     /// Each reconciliation check and whether it holds.
     public var checks: [String: Bool]
@@ -156,14 +157,31 @@ public enum LineDemo {
         var byReason: [String: Int] = [:]
         var good = 0, badPassed = 0, goodRejected = 0
         var problems: [String] = []
+        var goodRejectedListed = 0
+        let bySequence = Dictionary(reports.map { ($0.sequence, $0) }, uniquingKeysWith: { a, _ in a })
+        func describe(_ report: BottleReport, _ content: CapContent) -> String {
+            "bottle \(report.sequence): cap \(content.rawValue)\(report.code.map { " \($0.rawValue)" } ?? ""), decided \(report.kind.rawValue) after "
+                + String(format: "%.1f ms", report.latency.inMilliseconds) + " with \(report.frames) frame(s)"
+        }
         for report in reports.sorted(by: { $0.sequence < $1.sequence }) {
             if report.kind.passes { good += 1 } else { byReason[report.kind.rawValue, default: 0] += 1 }
             let content = caps[report.sequence] ?? .unreadable
-            if content != .good, report.kind.passes { badPassed += 1 }
-            if content == .good, !report.kind.passes { goodRejected += 1 }
-            if (content == .good) != report.kind.passes, problems.count < 20 {
-                problems.append("bottle \(report.sequence): cap \(content.rawValue), decided \(report.kind.rawValue) after "
-                                + String(format: "%.1f ms", report.latency.inMilliseconds) + " with \(report.frames) frame(s)")
+            if content != .good, report.kind.passes {
+                badPassed += 1
+                problems.append("BAD CAP PASSED " + describe(report, content))
+            }
+            if content == .good, !report.kind.passes {
+                goodRejected += 1
+                if goodRejectedListed < 10 {
+                    goodRejectedListed += 1
+                    problems.append(describe(report, content))
+                }
+            }
+        }
+        for (label, sequences) in [("reject late at the station", sim.tooLate), ("reached the station without a command", sim.neverCommanded)] {
+            for sequence in sequences.prefix(10) {
+                let content = caps[sequence] ?? .unreadable
+                problems.append("\(label): " + (bySequence[sequence].map { describe($0, content) } ?? "bottle \(sequence): cap \(content.rawValue), no decision"))
             }
         }
         var capsByContent: [String: Int] = [:]

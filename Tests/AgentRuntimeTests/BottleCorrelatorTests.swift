@@ -39,11 +39,10 @@ import Testing
         _ = c.trigger(sequence: 2, at: at(53), time: Date(), recipe: 1, liveCameras: ["top"])
         // The camera dropped bottle 1's frame; bottle 2's frame was exposed at 50 ms
         let done = c.frame(camera: "top", capturedAt: at(50), payloads: code("B"), liveCameras: ["top"])
-        #expect(done.map(\.sequence) == [2])
-        // Bottle 1 is decided at its deadline, with no frame (a no-read)
-        let late = c.expired(at: at(103))
-        #expect(late.map(\.sequence) == [1])
-        #expect(late.first?.frameCount == 0)
+        // Bottle 2 gets it; bottle 1 will not get a frame any more: it is complete without one (a no-read)
+        #expect(done.map(\.sequence) == [1, 2])
+        #expect(done.first?.frameCount == 0)
+        #expect(done.last?.frames["top"] == [code("B")])
     }
 
     @Test func aLateFrameIsNeverGivenToTheNextBottle() {
@@ -56,6 +55,43 @@ import Testing
         #expect(c.open.first?.frames["top"] == nil)
         _ = c.expired(at: at(140))
         #expect(c.strayFrames == 1)
+    }
+
+    @Test func afterTheCameraReportsLostFramesNoCodeGoesToABottleThatMayNotBeItsOwn() {
+        var c = triggered()
+        // Given bottles 1 and 2, both observed late by a stalled PLC poll (bottle 1 at 48 ms, bottle 2 at 55 ms)
+        _ = c.trigger(sequence: 1, at: at(48), time: Date(), recipe: 1, liveCameras: ["top"])
+        _ = c.trigger(sequence: 2, at: at(55), time: Date(), recipe: 1, liveCameras: ["top"])
+        // When the camera, having dropped bottle 1's frame, delivers bottle 2's frame (exposed at 50 ms) and says so
+        let done = c.frame(camera: "top", capturedAt: at(50), payloads: code("B"), afterDrop: true, liveCameras: ["top"])
+        // Then neither bottle gets that frame: both are complete without a frame (no-reads, rejected)
+        #expect(Set(done.map(\.sequence)) == [1, 2])
+        #expect(done.allSatisfy { $0.frameCount == 0 })
+        #expect(c.lostAfterDrop == 1)
+        // Whereas without the drop report the earliest bottle would have taken it (why the report matters)
+        var plain = triggered()
+        _ = plain.trigger(sequence: 1, at: at(48), time: Date(), recipe: 1, liveCameras: ["top"])
+        #expect(plain.frame(camera: "top", capturedAt: at(50), payloads: code("B"), liveCameras: ["top"]).map(\.sequence) == [1])
+    }
+
+    @Test func aPLCThatReportsTriggersLateNeverShiftsFramesOntoTheWrongBottles() {
+        var c = triggered()
+        // Given three bottles exposed at 0, 50 and 100 ms (codes A, none, C) while the PLC poll stalls: bottles 1 and
+        // 2 are reported only at 90 ms, bottle 3 at 105 ms
+        #expect(c.frame(camera: "top", capturedAt: at(0), payloads: code("A"), liveCameras: ["top"]).isEmpty)
+        _ = c.expired(at: at(26))  // bottle 1's frame waited in vain
+        #expect(c.frame(camera: "top", capturedAt: at(50), payloads: [], liveCameras: ["top"]).isEmpty)
+        _ = c.expired(at: at(76))  // so did bottle 2's
+        // When the triggers arrive
+        let first = c.trigger(sequence: 1, at: at(90), time: Date(), recipe: 1, liveCameras: ["top"])
+            + c.trigger(sequence: 2, at: at(90), time: Date(), recipe: 1, liveCameras: ["top"])
+        _ = c.trigger(sequence: 3, at: at(105), time: Date(), recipe: 1, liveCameras: ["top"])
+        let third = c.frame(camera: "top", capturedAt: at(100), payloads: code("C"), liveCameras: ["top"])
+        // Then bottles 1 and 2 get no frame (no-reads, rejected) and bottle 3 gets its own code: no code moved
+        #expect(first.map(\.sequence) == [1, 2])
+        #expect(first.allSatisfy { $0.frameCount == 0 })
+        #expect(third.map(\.sequence) == [3])
+        #expect(third.first?.frames["top"] == [code("C")])
     }
 
     @Test func withTwoCamerasABottleWaitsForBothAndMergesTheirFrames() {
