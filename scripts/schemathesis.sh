@@ -225,7 +225,7 @@ for role in "${roles[@]}"; do
   status=${PIPESTATUS[0]}
   set -e
   log="$work/schemathesis-$role.log"
-  summary+=("$role: exit $status; operations $(awk '/^  Tested:/ {print $2; exit}' "$log")/$(awk '/^  Selected:/ {print $2; exit}' "$log") tested; $(awk '/^Test cases:/ {getline; sub(/^ +/, ""); print; exit}' "$log")")
+  summary+=("$role: exit $status; operations tested $(awk '/^  Tested:/ {print $2; exit}' "$log") (selected $(awk '/^  Selected:/ {print $2; exit}' "$log")); $(awk '/^Test cases:/ {getline; sub(/^ +/, ""); print; exit}' "$log")")
   [ "$status" -eq 0 ] || failed=1
 done
 

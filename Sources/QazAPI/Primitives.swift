@@ -72,7 +72,13 @@ public struct Timestamp: Hashable, Comparable, Sendable, Codable, CustomStringCo
         let text = try decoder.singleValueContainer().decode(String.self)
         // Years 0000-9999 in UTC only: an offset can push 0000-01-01T00:00:00+05:00 into year -1, which has no
         // RFC 3339 form to answer with.
-        guard let value = Timestamp(text: text), (Self.earliest...Self.latest).contains(value.milliseconds) else {
+        // RFC 3339 separates date and time with `T` (a space is only a note in the RFC; JSON Schema's date-time refuses
+        // it) and writes a numeric offset `±hh:mm` (`UTCTime.parse` also reads `±hhmm`).
+        let utf8 = Array(text.utf8)
+        let separator = utf8.count > 10 ? utf8[10] : 0
+        let zulu = utf8.last == UInt8(ascii: "Z") || utf8.last == UInt8(ascii: "z")
+        guard separator == UInt8(ascii: "T") || separator == UInt8(ascii: "t"), zulu || (utf8.count > 3 && utf8[utf8.count - 3] == UInt8(ascii: ":")),
+              let value = Timestamp(text: text), (Self.earliest...Self.latest).contains(value.milliseconds) else {
             throw DecodingError.dataCorrupted(.init(
                 codingPath: decoder.codingPath,
                 debugDescription: "expected a date-time with an offset such as 2026-11-21T22:10:05+05:00, got \"\(text.prefix(48))\""))

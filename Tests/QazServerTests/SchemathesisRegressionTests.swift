@@ -120,6 +120,32 @@ struct SchemathesisRegressionTests {
         }
     }
 
+    @Test("a time with a space instead of T or an offset without a colon is 422 (RFC 3339 date-time; was accepted); an import row's productCode may be null")
+    func timestampSeparatorAndNullProduct() async throws {
+        try await withRegistrar { registrar in
+            let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
+            try await registrar.with("producerA") { client in
+                let answer = try await post(client, "/v1/write-offs", """
+                    {"writtenOffAt":"2026-11-21 22:10:05+05:00","reason":"damaged","codes":["\(codes[0])"]}
+                    """)
+                #expect(answer.status == 422 && errorBody(answer)?.details?["field"] == "writtenOffAt")
+                let noColon = try await post(client, "/v1/write-offs", """
+                    {"writtenOffAt":"2026-11-21T22:10:05+0500","reason":"damaged","codes":["\(codes[0])"]}
+                    """)
+                #expect(noColon.status == 422 && errorBody(noColon)?.details?["field"] == "writtenOffAt")
+                #expect(try await client.code(codes[0]).status == .issued)
+            }
+            let imported = try await registrar.issue(1, to: importerC, prefix: "QZC", series: "AC")
+            try await registrar.with("importerC") { client in
+                let answer = try await post(client, "/v1/import-reports", """
+                    {"reportId":"\(UUID().uuidString)","rows":[{"code":"\(imported[0])","stamp":{"series":"AC","number":"000000001"},
+                     "affixedAt":"2026-11-21T22:10:05+05:00","productCode":null}]}
+                    """)
+                #expect(answer.status == 200, "\(String(decoding: answer.body, as: UTF8.self))")
+            }
+        }
+    }
+
     @Test("GET /v1/activations/{batchId} with a batch id that is not a UUID is 422 invalid_field (now in the document)")
     func batchIdNotUUID() async throws {
         try await withRegistrar { registrar in
