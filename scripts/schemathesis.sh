@@ -221,7 +221,8 @@ for role in "${roles[@]}"; do
     --report junit --report-junit-path "$work/junit-$role.xml")
   [ -n "$seed" ] && arguments+=(--seed "$seed")
   set +e
-  PYTHONPATH="$work" "$root/.venv/bin/schemathesis" "${arguments[@]}" 2>&1 | tee "$work/schemathesis-$role.log"
+  # Run in the work directory: schemathesis keeps a cache (.schemathesis/) in its current directory.
+  (cd "$work" && PYTHONPATH="$work" "$root/.venv/bin/schemathesis" "${arguments[@]}" 2>&1) | tee "$work/schemathesis-$role.log"
   status=${PIPESTATUS[0]}
   set -e
   log="$work/schemathesis-$role.log"
