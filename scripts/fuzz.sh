@@ -110,7 +110,8 @@ for target in "${targets[@]}"; do
   log "running $target for ${seconds}s"
   # New inputs go to the generated corpus; Fuzz/corpus/<target> holds the checked-in seeds (read only).
   set +e
-  QAZ_FUZZ_CONFIG_DIR="$root/Config" LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt" \
+  # SWIFT_BACKTRACE off: the Swift backtracer would take the crash signal before libFuzzer saves the input.
+  SWIFT_BACKTRACE=enable=no QAZ_FUZZ_CONFIG_DIR="$root/Config" LSAN_OPTIONS="suppressions=$root/Fuzz/lsan-suppressions.txt" \
     "$out/$target-fuzz" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=3072 -max_len=8192 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "$corpus" "Fuzz/corpus/$target" > "$scratch/$target.log" 2>&1
   code=$?

@@ -260,7 +260,12 @@ public struct RegisterMap: Codable, Sendable, ValidatableConfig {
             v.check(!signal.register.table.isBit, at: "\(key).table", "\(key) is a number: use a holding or input register")
         }
         // Holding and input registers are separate address spaces, and so are coils and discrete inputs.
-        let all = signals
+        // Only signals whose bits and address passed the checks above have an address range (`bits: 8` has none,
+        // and an address near Int.max would overflow); the others already have an error.
+        let all = signals.filter { signal in
+            let r = signal.register
+            return (r.bits == 16 || r.bits == 32) && (0...65_535).contains(r.address)
+        }
         for i in all.indices {
             for j in all.indices where j > i {
                 let a = all[i], b = all[j]
