@@ -55,6 +55,9 @@ public struct BottleCorrelator: Sendable {
     public private(set) var open: [Bottle] = []
     /// Triggered mode: frames that arrived before their bottle's trigger, per camera, oldest first.
     private var waiting: [String: [(instant: ContinuousClock.Instant, payloads: [[UInt8]])]] = [:]
+    /// Recently decided bottles (trigger instant, cameras that gave a frame or are done with it): a frame arriving
+    /// after its bottle was decided is recognised as late, not taken as waiting for a trigger.
+    private var closed: [(trigger: ContinuousClock.Instant, cameras: Set<String>)] = []
     /// Per camera, frames discarded while waiting for their trigger: as many later triggers get no frame from it.
     private var unmatchedLoss: [String: Int] = [:]
     /// The capture instant of each camera's latest frame.
@@ -142,7 +145,15 @@ public struct BottleCorrelator: Sendable {
                 }
                 break
             }
-            if !taken { waiting[camera, default: []].append((instant, payloads)) }
+            if !taken {
+                if let index = closed.firstIndex(where: { !$0.cameras.contains(camera) && $0.trigger >= earliest && $0.trigger <= latest }) {
+                    // The frame of a bottle already decided without it (it came after the deadline): too late.
+                    closed[index].cameras.insert(camera)
+                    strayFrames += 1
+                } else {
+                    waiting[camera, default: []].append((instant, payloads))  // its trigger is not reported yet
+                }
+            }
         case .continuous:
             let latest = instant.advanced(by: tolerance)
             if let index = open.lastIndex(where: { $0.triggerInstant <= latest }) {
@@ -167,6 +178,7 @@ public struct BottleCorrelator: Sendable {
         }
         let late = open.filter { $0.deadline <= now }
         if !late.isEmpty { open.removeAll { $0.deadline <= now } }
+        remember(late)
         return late
     }
 
@@ -178,6 +190,12 @@ public struct BottleCorrelator: Sendable {
 
     /// The earliest deadline among open bottles.
     public var nextDeadline: ContinuousClock.Instant? { open.map(\.deadline).min() }
+
+    private mutating func remember(_ bottles: [Bottle]) {
+        guard mode == .triggered, !bottles.isEmpty else { return }
+        for bottle in bottles { closed.append((bottle.triggerInstant, Set(bottle.frames.keys).union(bottle.lostFrom))) }
+        if closed.count > 64 { closed.removeFirst(closed.count - 64) }
+    }
 
     private mutating func takeComplete(liveCameras: Set<String>) -> [Bottle] {
         guard !liveCameras.isEmpty else { return [] }
@@ -195,6 +213,7 @@ public struct BottleCorrelator: Sendable {
             let sequences = Set(done.map(\.sequence))
             open.removeAll { sequences.contains($0.sequence) }
         }
+        remember(done)
         return done
     }
 }

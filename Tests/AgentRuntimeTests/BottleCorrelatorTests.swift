@@ -94,6 +94,20 @@ import Testing
         #expect(third.first?.frames["top"] == [code("C")])
     }
 
+    @Test func aFrameThatComesAfterItsBottleWasDecidedCostsNoOtherBottleItsFrame() {
+        var c = triggered()
+        _ = c.trigger(sequence: 1, at: at(2), time: Date(), recipe: 1, liveCameras: ["top"])
+        #expect(c.expired(at: at(103)).map(\.sequence) == [1])  // decided without a frame
+        // Bottle 1's frame comes now (decode took long): it is late, not a frame waiting for a trigger
+        #expect(c.frame(camera: "top", capturedAt: at(0), payloads: code("A"), liveCameras: ["top"]).isEmpty)
+        _ = c.expired(at: at(140))
+        // So bottle 2 (exposed at 150 ms) is matched with its own frame as usual
+        _ = c.trigger(sequence: 2, at: at(153), time: Date(), recipe: 1, liveCameras: ["top"])
+        let done = c.frame(camera: "top", capturedAt: at(150), payloads: code("B"), liveCameras: ["top"])
+        #expect(done.map(\.sequence) == [2])
+        #expect(done.first?.frames["top"] == [code("B")])
+    }
+
     @Test func withTwoCamerasABottleWaitsForBothAndMergesTheirFrames() {
         var c = triggered()
         let cameras: Set<String> = ["left", "right"]
