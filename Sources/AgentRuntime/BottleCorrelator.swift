@@ -134,7 +134,18 @@ public struct BottleCorrelator: Sendable {
             // Frames come in capture order: an open bottle without a frame whose trigger came before this capture
             // will not get one any more (its frame was lost); mark it so, then give this frame to the next in order.
             var taken = false
-            for index in open.indices where open[index].frames[camera] == nil && !open[index].lostFrom.contains(camera) {
+            for index in open.indices where open[index].frames[camera] == nil {
+                if open[index].lostFrom.contains(camera) {
+                    // A bottle that gets no frame from this camera still absorbs the frame that fits its time (most
+                    // likely its own): discarded, never passed on, so one lost frame does not cost every later bottle.
+                    if open[index].triggerInstant >= earliest, open[index].triggerInstant <= latest {
+                        open[index].frames[camera] = []
+                        strayFrames += 1
+                        taken = true
+                        break
+                    }
+                    continue
+                }
                 if open[index].triggerInstant < earliest {
                     open[index].lostFrom.insert(camera)
                     continue
@@ -193,7 +204,7 @@ public struct BottleCorrelator: Sendable {
 
     private mutating func remember(_ bottles: [Bottle]) {
         guard mode == .triggered, !bottles.isEmpty else { return }
-        for bottle in bottles { closed.append((bottle.triggerInstant, Set(bottle.frames.keys).union(bottle.lostFrom))) }
+        for bottle in bottles { closed.append((bottle.triggerInstant, Set(bottle.frames.keys))) }
         if closed.count > 64 { closed.removeFirst(closed.count - 64) }
     }
 

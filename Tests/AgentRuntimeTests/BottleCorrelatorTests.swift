@@ -108,6 +108,28 @@ import Testing
         #expect(done.first?.frames["top"] == [code("B")])
     }
 
+    @Test func oneFrameThatWaitedInVainCostsOneBottleAndMatchingRecovers() {
+        var c = triggered()
+        // Given a stray frame (no bottle of its own) that waits in vain and is discarded
+        #expect(c.frame(camera: "top", capturedAt: at(0), payloads: code("X"), liveCameras: ["top"]).isEmpty)
+        _ = c.expired(at: at(30))
+        // When the line goes on at one bottle per 50 ms, each frame arriving after its trigger was observed, with the
+        // deadline checks running in between
+        var outcomes: [BottleCorrelator.Bottle] = []
+        for n in 1...6 {
+            let exposure = n * 50
+            outcomes += c.trigger(sequence: UInt64(n), at: at(exposure + 4), time: Date(), recipe: 1, liveCameras: ["top"])
+            outcomes += c.frame(camera: "top", capturedAt: at(exposure), payloads: code("C\(n)"), liveCameras: ["top"])
+            outcomes += c.expired(at: at(exposure + 40))
+        }
+        outcomes += c.expired(at: at(1_000))
+        // Then the first bottle pays for the stray frame (a no-read; its own frame is absorbed, never passed on) and
+        // every later bottle has its own code: one loss does not cascade
+        let bySequence = Dictionary(outcomes.map { ($0.sequence, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(bySequence[1]?.frameCount == 0)
+        for n in 2...6 { #expect(bySequence[UInt64(n)]?.frames["top"] == [code("C\(n)")], "bottle \(n)") }
+    }
+
     @Test func withTwoCamerasABottleWaitsForBothAndMergesTheirFrames() {
         var c = triggered()
         let cameras: Set<String> = ["left", "right"]
