@@ -34,6 +34,7 @@ let package = Package(
         .executable(name: "outbox-bench", targets: ["OutboxBench"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
         .executable(name: "load-bench", targets: ["LoadBench"]),
+        .executable(name: "chaos", targets: ["Chaos"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -178,6 +179,19 @@ let package = Package(
                 "LineConfig", "ConfigKit",
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ],
+            swiftSettings: swiftSettings),
+        // `chaos`: the fault-injection run (agent and registrar as processes, a fault proxy, kill -9), reconciled.
+        .executableTarget(
+            name: "Chaos",
+            dependencies: [
+                "LineDemo", "AgentRuntime", "LineSimulator", "Vision", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
+                "LineConfig", "ConfigKit", "CModbus",
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
         // The agent's composition root: cameras + PLC + decisions + outbox + HTTP as one ServiceGroup.

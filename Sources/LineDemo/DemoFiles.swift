@@ -3,8 +3,8 @@ import LineConfig
 
 /// The demo's files, written into its working directory: the agent configuration (pointing at linesim and the
 /// demo registrar), the camera's calibration (the same as `Calibration/demo-top.yaml`, embedded so the demo runs
-/// from any directory) and the agent's token.
-enum DemoFiles {
+/// from any directory) and the agent's token. Also used by the chaos run, whose agent runs as its own process.
+public enum DemoFiles {
     /// `Calibration/demo-top.yaml`, embedded (a test checks they are the same).
     static let calibration = """
 # Calibration of camera demo-top: the generated frames of the simulated line (lineagent demo).
@@ -98,8 +98,8 @@ maxCodesPerFrame: 4
                 lineStopRequest:      { address: 0, table: coil }
                 lineStateValues: { stopped: 0, running: 1, fault: 2 }
             reject:
-              stationOffset: 3
-              confirmWithin: 5
+              stationOffset: \(setup.stationOffset)
+              confirmWithin: \(setup.stationOffset + 2)
               stopLineOnMiss: false
               consecutiveFailureAlarm: 5
               stopLineOnConsecutiveFailures: false
@@ -123,7 +123,7 @@ maxCodesPerFrame: 4
     }
 
     /// Writes the files and loads them as the agent would.
-    static func write(to directory: String, plcPort: Int, serverPort: Int, token: String,
+    public static func write(to directory: String, plcPort: Int, serverPort: Int, token: String,
                       setup: SimulatedPlant.Setup = SimulatedPlant.Setup()) throws -> AgentPlan {
         let url = URL(fileURLWithPath: directory)
         try Data(calibration.utf8).write(to: url.appendingPathComponent("demo-top.yaml"))

@@ -64,6 +64,15 @@ public final class DemoRegistrar: Sendable {
 
     /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`.
     public func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String) async throws -> [String] {
+        let codes = try await Self.issue(count: count, to: bin, name: name, waybill: number, using: factory)
+        issued.add(count, to: bin.rawValue)
+        return codes
+    }
+
+    /// Issues `count` new random codes to a participant by a waybill dated today (Astana) through `factory` (a Banknote
+    /// Factory client of any registrar).
+    public static func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String,
+                             using factory: QazAPIClient) async throws -> [String] {
         let today = AstanaTime.components(of: Date())
         let date = CalendarDate(String(format: "%04d-%02d-%02d", today.year, today.month, today.day))!
         let series = StampSeries(number.hasSuffix("1") ? "QA" : "QB")!
@@ -80,7 +89,6 @@ public final class DemoRegistrar: Sendable {
             ranges: [WaybillRange(series: series, first: StampNumber(1)!, last: StampNumber(count)!)], quantity: count,
             codes: codes)
         _ = try await factory.submitWaybill(request)
-        issued.add(count, to: bin.rawValue)
         return codes.map(\.code)
     }
 

@@ -23,6 +23,8 @@ public final class SimulatedPlant: Sendable {
         public var outboxPath = "outbox.sqlite"
         /// `outbox.minFreeSpace`.
         public var minFreeSpace = "16MiB"
+        /// `reject.stationOffset`: bottles between the camera and the reject station.
+        public var stationOffset = 3
         public init() {}
     }
 

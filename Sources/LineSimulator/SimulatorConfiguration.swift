@@ -41,6 +41,10 @@ public struct SimulatorConfiguration: Sendable {
     public var acknowledgeCommands: Bool
     /// Whether the station pushes off commanded bottles and counts them (false simulates a jammed pusher).
     public var stationWorks: Bool
+    /// The PLC's vision watchdog (nil: none): when the running line sees no change of `agentHeartbeat` for this long,
+    /// the PLC stops the line in fault and, fail-safe, rejects every bottle between the camera and the station that
+    /// has no reject command (its verdict may never come). Starting the line again clears the fault.
+    public var agentWatchdog: Duration?
 
     /// A line at 36,000 bottles/hour, one recipe, a station 3 bottles downstream, no scripted events.
     /// - Parameter registers: the register map to serve.
@@ -64,6 +68,7 @@ public struct SimulatorConfiguration: Sendable {
         periodJitter = 0
         acknowledgeCommands = true
         stationWorks = true
+        agentWatchdog = nil
     }
 
     /// The time between two bottles.

@@ -34,6 +34,11 @@ public struct SimulatorReport: Sendable, Hashable, CustomStringConvertible {
     public var withoutReason: [UInt64] = []
     /// Handshake values skipped (the command register moved by more than 1).
     public var skippedCommands: Int = 0
+    /// Bottles the PLC rejected fail-safe when its vision watchdog fired (no reject command; see
+    /// ``SimulatorConfiguration/agentWatchdog``). They are among ``rejected`` once they reach the station.
+    public var failSafe: [UInt64] = []
+    /// Times the vision watchdog stopped the line.
+    public var watchdogTrips = 0
     /// Times the agent requested a line stop.
     public var lineStopRequests: Int = 0
     /// Client connections accepted.
@@ -73,6 +78,7 @@ public struct SimulatorReport: Sendable, Hashable, CustomStringConvertible {
           without reason:         \(list(withoutReason))
           skipped handshakes:     \(skippedCommands)
           line-stop requests:     \(lineStopRequests)
+          watchdog trips:         \(watchdogTrips) (fail-safe rejects: \(failSafe.count))
           recipe changes/stops/faults: \(recipeChanges)/\(stops)/\(faults)
           connections/requests:   \(connections)/\(requests) (wrong unit id: \(wrongUnitRequests))
           max agent heartbeat gap: \(maxAgentHeartbeatGap.map { "\($0)" } ?? "-")

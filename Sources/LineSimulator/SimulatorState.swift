@@ -45,6 +45,8 @@ struct SimulatorState {
     var lineStopCoil = false
     var agentHeartbeat: UInt32?
     var agentHeartbeatChangedAt: ContinuousClock.Instant?
+    /// When `agentHeartbeat` last changed (not reset by a new connection): what the watchdog checks.
+    var watchdogFedAt: ContinuousClock.Instant?
     var report = SimulatorReport()
     var serverCPU: Duration = .zero
 
@@ -271,6 +273,7 @@ struct SimulatorState {
             }
             agentHeartbeat = heartbeatValue
             agentHeartbeatChangedAt = now
+            watchdogFedAt = now
         }
         let stop = get(r.lineStopRequest) != 0
         if stop, !lineStopCoil {
@@ -347,6 +350,9 @@ struct SimulatorState {
             fault = false
             setRunning(true, at: resume)
         }
+        if let watchdog = configuration.agentWatchdog, running, now - (watchdogFedAt ?? .now - watchdog * 2) > watchdog {
+            tripWatchdog(at: now)
+        }
         while running, now >= nextBottleAt {
             let jitter = configuration.periodJitter > 0
                 ? Double.random(in: -configuration.periodJitter...configuration.periodJitter) : 0
@@ -361,6 +367,25 @@ struct SimulatorState {
             }
         }
     }
+
+    /// The vision watchdog fired: stop in fault, and reject fail-safe every bottle upstream of the station that has no
+    /// reject command.
+    private mutating func tripWatchdog(at now: ContinuousClock.Instant) {
+        report.watchdogTrips += 1
+        fault = true
+        resumeAt = nil
+        setRunning(false, at: now)
+        let offset = UInt64(configuration.stationOffset)
+        let first = counter >= offset ? counter - offset + 1 : 1
+        guard first <= counter else { return }
+        for sequence in first...counter where pending[sequence] == nil && !commanded.contains(sequence) {
+            pending[sequence] = Self.failSafeReason
+            report.failSafe.append(sequence)
+        }
+    }
+
+    /// The reason recorded for a watchdog's fail-safe reject (no decision kind has it).
+    static let failSafeReason = -1
 
     private mutating func bottle(at now: ContinuousClock.Instant) {
         counter += 1

@@ -32,7 +32,7 @@ enum BodyReader {
         do {
             value = try WireCoding.decoder().decode(T.self, from: data)
         } catch let error as DecodingError {
-            throw map(error)
+            throw map(error, data: data)
         } catch {
             throw .invalidJSON("\(error)")
         }
@@ -51,7 +51,9 @@ enum BodyReader {
     }
 
     /// Turns a `DecodingError` into `invalid_json`, `missing_field` or `invalid_field` with the field's path.
-    static func map(_ error: DecodingError) -> RegistrarError {
+    /// Foundation's decoder reports an integer beyond 64 bits as "not valid JSON" with no path; when `data` is valid
+    /// JSON after all, that is a value out of range (422 `invalid_field`), not a syntax error (400).
+    static func map(_ error: DecodingError, data: Data? = nil) -> RegistrarError {
         switch error {
         case .keyNotFound(let key, let context):
             return .missingField(path(context.codingPath + [key]))
@@ -60,7 +62,12 @@ enum BodyReader {
         case .valueNotFound(let type, let context):
             return .invalidField(path(context.codingPath), "expected \(describe(type)), got null")
         case .dataCorrupted(let context):
-            if context.codingPath.isEmpty { return .invalidJSON(String(context.debugDescription.prefix(200))) }
+            if context.codingPath.isEmpty {
+                if let data, (try? JSONSerialization.jsonObject(with: data, options: [.fragmentsAllowed])) != nil {
+                    return .invalidField("(body)", "a number is out of range (integers must fit in 64 bits)")
+                }
+                return .invalidJSON(String(context.debugDescription.prefix(200)))
+            }
             return .invalidField(path(context.codingPath), String(context.debugDescription.prefix(300)))
         @unknown default:
             return .invalidJSON("undecodable")
@@ -223,6 +230,7 @@ struct Validator: Sendable {
         for (index, range) in w.ranges.enumerated() where range.last < range.first {
             throw .invalidField("ranges[\(index)]", "last \(range.last) precedes first \(range.first)")
         }
+        guard (1...10_000_000).contains(w.quantity) else { throw .invalidField("quantity", "expected 1-10000000 stamps") }
         let rangeTotal = w.ranges.reduce(0) { $0 + $1.last.value - $1.first.value + 1 }
         if w.quantity != w.codes.count {
             throw .waybillMismatch("quantity is \(w.quantity) but \(w.codes.count) codes are listed")

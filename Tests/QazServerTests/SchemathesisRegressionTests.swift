@@ -157,4 +157,24 @@ struct SchemathesisRegressionTests {
             }
         }
     }
+
+    @Test("an integer beyond 64 bits in a valid body is 422 invalid_field (was 400 invalid_json); quantity has a documented maximum")
+    func integerOutOfRange() async throws {
+        try await withRegistrar { registrar in
+            try await registrar.with("factory") { client in
+                let waybill = makeWaybill(number: "WB-BIG", to: producerA, prefix: "QZB", count: 1)
+                let json = String(decoding: try WireCoding.encoder().encode(waybill), as: UTF8.self)
+                let huge = json.replacingOccurrences(of: #""quantity":1"#, with: #""quantity":39059909741840376638173342538399744"#)
+                #expect(huge != json)
+                let answer = try await post(client, "/v1/waybills", huge)
+                #expect(answer.status == 422 && errorBody(answer)?.code == .invalidField, "\(String(decoding: answer.body, as: UTF8.self))")
+                let tooMany = try await post(client, "/v1/waybills", json.replacingOccurrences(of: #""quantity":1"#, with: #""quantity":10000001"#))
+                #expect(tooMany.status == 422 && errorBody(tooMany)?.details?["field"] == "quantity")
+                let broken = try await post(client, "/v1/waybills", "{\"quantity\": 1")
+                #expect(broken.status == 400 && errorBody(broken)?.code == .invalidJSON)
+                let document = String(decoding: try await client.raw(method: "GET", path: "/openapi.yaml", body: nil, authorized: false).body, as: UTF8.self)
+                #expect(document.contains("quantity: { type: integer, minimum: 1, maximum: 10000000 }"))
+            }
+        }
+    }
 }

@@ -1,0 +1,60 @@
+import AgentRuntime
+import ArgumentParser
+import ConfigKit
+import Foundation
+import LineConfig
+import LineCore
+import Logging
+import Vision
+
+/// `chaos`: the fault-injection run of issue 8 (see `docs/chaos.md`).
+@main
+struct ChaosCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "chaos",
+        abstract: "Fault injection: a simulated line, the agent and the registrar as processes, a fault proxy, kill -9; then reconcile.",
+        subcommands: [ChaosRunCommand.self, ChaosAgentCommand.self],
+        defaultSubcommand: ChaosRunCommand.self)
+}
+
+/// `chaos agent`: the line agent exactly as `lineagent run` composes it (``LineAgentRuntime``), with the one camera
+/// replaced by ``FollowingCamera`` (the simulated line's hardware-triggered camera). Started and killed by `chaos run`.
+struct ChaosAgentCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "agent", abstract: "Run the agent for a chaos run (started by `chaos run`).", shouldDisplay: false)
+
+    @Option(help: "The agent configuration file.") var config: String
+    @Option(help: "The cap plan written by `chaos run`.") var caps: String
+    @Option(help: "Seed of the frame generator.") var seed: UInt64 = 1
+    @Option(help: "Log level.") var logLevel: String = "notice"
+
+    func run() async throws {
+        let plan: AgentPlan
+        do {
+            plan = try AgentPlan.load(contentsOf: URL(fileURLWithPath: config))
+        } catch {
+            for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
+            throw ExitCode.failure
+        }
+        let level = Logger.Level(rawValue: logLevel) ?? .notice
+        LoggingSystem.bootstrap { label in
+            var handler = StreamLogHandler.standardError(label: label)
+            handler.logLevel = level
+            return handler
+        }
+        let payloads = try CapPlan.payloads(from: caps)
+        var overrides = LineAgentRuntime.Overrides()
+        overrides.frameSource = { line, camera, _ in
+            FollowingCamera(name: "chaos:\(camera.id)", plc: line.plc, payloads: payloads, seed: seed &+ UInt64(getpid()))
+        }
+        let agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: Logger(label: "qazline.agent"))
+        do {
+            try await agent.run()
+        } catch {
+            await agent.close()
+            FileHandle.standardError.write(Data("chaos agent: \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        await agent.close()
+    }
+}
