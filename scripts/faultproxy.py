@@ -209,6 +209,8 @@ async def main():
     parser.add_argument("--max-delay", type=float, default=3.0, help="longest injected delay, seconds")
     parser.add_argument("--stats", help="write statistics (JSON) to this file")
     args = parser.parse_args()
+    # A parent may start us with signals blocked (Foundation's Process passes its thread's mask on): unblock ours.
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGUSR1, signal.SIGUSR2, signal.SIGTERM, signal.SIGINT})
     proxy = Proxy(args)
     server = await asyncio.start_server(proxy.handle, "127.0.0.1", args.port, limit=1 << 24)
     port = server.sockets[0].getsockname()[1]

@@ -1,5 +1,7 @@
 #!/usr/bin/env bash
-# Runs every test: installs what is missing (scripts/setup.sh), builds, and runs `swift test`.
+# Runs every test: installs what is missing (scripts/setup.sh), builds, runs `swift test`, then (when no arguments
+# are given) the short fault-injection run (scripts/chaos.sh --short) and 60 s of fuzzing for the QR payload parser
+# and the configuration loaders (scripts/fuzz.sh). Arguments go to `swift test` (e.g. --filter) and skip those two.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh
@@ -8,3 +10,7 @@ swift build --build-tests
 # --no-parallel: several suites are timing-sensitive (PLC polling at 5 ms, server timeouts) and Swift Testing runs
 # synchronous tests on the 2-thread cooperative pool, where CPU-heavy decoding would starve them.
 swift test --no-parallel "$@"
+if [ $# -eq 0 ]; then
+  scripts/chaos.sh --short
+  scripts/fuzz.sh --seconds 60 payload config
+fi

@@ -43,8 +43,13 @@ public struct SimulatorConfiguration: Sendable {
     public var stationWorks: Bool
     /// The PLC's vision watchdog (nil: none): when the running line sees no change of `agentHeartbeat` for this long,
     /// the PLC stops the line in fault and, fail-safe, rejects every bottle between the camera and the station that
-    /// has no reject command (its verdict may never come). Starting the line again clears the fault.
+    /// has no reject command and may still be waiting for its verdict (``agentVerdictWindow``). Starting the line
+    /// again clears the fault.
     public var agentWatchdog: Duration?
+    /// The agent's verdict contract as the watchdog relies on it: a bottle triggered more than this long before the
+    /// agent's last heartbeat has had its verdict (a reject command, or none for a good bottle), so only younger
+    /// bottles are rejected fail-safe. The agent's decision deadline plus a couple of polls (default 150 ms).
+    public var agentVerdictWindow: Duration
 
     /// A line at 36,000 bottles/hour, one recipe, a station 3 bottles downstream, no scripted events.
     /// - Parameter registers: the register map to serve.
@@ -69,6 +74,7 @@ public struct SimulatorConfiguration: Sendable {
         acknowledgeCommands = true
         stationWorks = true
         agentWatchdog = nil
+        agentVerdictWindow = .milliseconds(150)
     }
 
     /// The time between two bottles.

@@ -369,7 +369,7 @@ struct SimulatorState {
     }
 
     /// The vision watchdog fired: stop in fault, and reject fail-safe every bottle upstream of the station that has no
-    /// reject command.
+    /// reject command and was triggered within the verdict window before the agent's last heartbeat, or after it.
     private mutating func tripWatchdog(at now: ContinuousClock.Instant) {
         report.watchdogTrips += 1
         fault = true
@@ -378,7 +378,9 @@ struct SimulatorState {
         let offset = UInt64(configuration.stationOffset)
         let first = counter >= offset ? counter - offset + 1 : 1
         guard first <= counter else { return }
+        let decidedBefore = watchdogFedAt.map { $0 - configuration.agentVerdictWindow }
         for sequence in first...counter where pending[sequence] == nil && !commanded.contains(sequence) {
+            if let decidedBefore, let trigger = triggerInstants[sequence], trigger < decidedBefore { continue }
             pending[sequence] = Self.failSafeReason
             report.failSafe.append(sequence)
         }

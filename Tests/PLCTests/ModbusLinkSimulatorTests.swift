@@ -81,6 +81,38 @@ struct ModbusLinkSimulatorTests {
         #expect(await rig.recorder.events("reject-not-acknowledged").isEmpty)
     }
 
+    @Test("Vision watchdog: the agent goes silent, the line stops in fault and the bottles upstream of the station without a command are rejected fail-safe")
+    func visionWatchdog() async throws {
+        // A verdict window longer than the run: every upstream bottle counts as still waiting for its verdict.
+        let rig = try makeRig(speed: 36_000) {
+            $0.agentWatchdog = .milliseconds(200)
+            $0.agentVerdictWindow = .seconds(60)
+        }
+        await rig.recorder.start(rig.monitor)
+        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        rig.simulator.setRunning(true)
+        #expect(await PLCTestSupport.eventually(timeout: .seconds(10)) { rig.simulator.counter >= 10 })
+        #expect(rig.simulator.isRunning, "the agent's heartbeat keeps the watchdog fed")
+        let commanded = rig.simulator.counter
+        rig.simulator.expectRejects([commanded])
+        await rig.monitor.reject(sequence: commanded, reason: .noRead)
+        await rig.recorder.stop()  // the agent goes silent: no more heartbeats
+        #expect(await PLCTestSupport.eventually(timeout: .seconds(2)) { !rig.simulator.isRunning })
+        let stoppedAt = rig.simulator.counter
+        var report = rig.simulator.report()
+        #expect(report.watchdogTrips == 1)
+        let upstream = Set((stoppedAt - 2)...stoppedAt)  // station 3 bottles downstream: these have not reached it
+        #expect(Set(report.failSafe) == upstream.subtracting([commanded]), "fail-safe: every upstream bottle without a command")
+        try await Task.sleep(for: .milliseconds(300))
+        #expect(rig.simulator.counter == stoppedAt, "the line stays stopped")
+        // The operator starts the line; with the agent still silent the watchdog stops it again, and the fail-safe
+        // bottles are pushed off at the station.
+        rig.simulator.setRunning(true)
+        #expect(await PLCTestSupport.eventually(timeout: .seconds(3)) { rig.simulator.report().watchdogTrips == 2 })
+        report = rig.simulator.stop()
+        #expect(report.neverCommanded.isEmpty)
+    }
+
     @Test("Server gone mid-run: link down, reconnect, the counter catches up with no bottle lost or doubled")
     func serverKilledMidRun() async throws {
         let rig = try makeRig(speed: 72_000)

@@ -177,4 +177,18 @@ struct SchemathesisRegressionTests {
             }
         }
     }
+
+    @Test("a banknote-factory token reading a batch answer gets 403, and the document now lists 403 there (schemathesis --long, ST103)")
+    func batchAnswerForbiddenDocumented() async throws {
+        try await withRegistrar { registrar in
+            try await registrar.with("factory") { client in
+                let answer = try await client.raw(method: "GET", path: "/v1/activations/\(UUID().uuidString)", body: nil)
+                #expect(answer.status == 403 && errorBody(answer)?.code == .forbidden)
+                let document = String(decoding: try await client.raw(method: "GET", path: "/openapi.yaml", body: nil, authorized: false).body, as: UTF8.self)
+                let operation = document.components(separatedBy: "operationId: getActivation").last ?? ""
+                let responses = operation.components(separatedBy: "operationId:").first ?? ""
+                #expect(responses.contains("'403': { $ref: '#/components/responses/Error' }"))
+            }
+        }
+    }
 }
