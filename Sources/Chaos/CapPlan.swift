@@ -93,7 +93,7 @@ final class FollowingCamera: FrameSource {
     private let unitID: Int
     private let counter: RegisterConfiguration
     private let payloads: [String?]
-    private let synthesizer: FrameSynthesizer
+    private let renderer: CapRenderer
     private var context: OpaquePointer?
     private var lastShot: UInt64?
     private var dropped: UInt64 = 0
@@ -107,14 +107,7 @@ final class FollowingCamera: FrameSource {
         unitID = plc.unitID
         counter = plc.registers.bottleCounter
         self.payloads = payloads
-        var profile = SynthesisProfile.nominal
-        profile.name = "chaos"
-        profile.modulePx = 3.6...4.5
-        profile.emptyChance = 0
-        profile.multiCapChance = 0
-        profile.glareChance = 0.1
-        profile.noise = 1...3
-        synthesizer = FrameSynthesizer(width: 640, height: 512, profile: profile, seed: seed)
+        renderer = CapRenderer(seed: seed)
     }
 
     deinit { disconnect() }
@@ -177,11 +170,7 @@ final class FollowingCamera: FrameSource {
                 lastShot = sequence
                 let index = Int(sequence) - 1
                 let payload = index < payloads.count ? payloads[index] : nil
-                var spec = synthesizer.makeSpec(payloads: { payload })
-                if payload == nil {
-                    for cap in spec.caps.indices { spec.caps[cap].payload = nil }
-                }
-                try synthesizer.render(spec, into: image)
+                try renderer.render(payload: payload, into: image)
                 let age = ContinuousClock.now - now
                 let capturedAt = Date().addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
                 return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: now, dropped: dropped)

@@ -10,6 +10,7 @@ import Outbox
 import QazAPI
 import QazClient
 import QazServer
+import Vision
 
 #if canImport(Glibc)
 import Glibc
@@ -85,7 +86,7 @@ struct Orchestrator {
     let options: ChaosRunCommand
     let directory: String
     let binDirectory: String
-    var random: SeededRandomNumbers
+    var random: SeededRandom
     var server: Child!
     var proxy: Child!
     var agent: Child!
@@ -107,7 +108,7 @@ struct Orchestrator {
         directory = options.workdir ?? NSTemporaryDirectory() + "qazline-chaos-\(getpid())"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
         binDirectory = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent().path
-        random = SeededRandomNumbers(seed: options.seed)
+        random = SeededRandom(seed: options.seed)
     }
 
     func say(_ text: String) {
@@ -431,18 +432,9 @@ struct ProxyStats: Codable {
     var faults: [String: Int]
 }
 
-/// A small seeded generator for the run's choices (splitmix64).
-struct SeededRandomNumbers {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
+extension SeededRandom {
+    /// A uniformly drawn number in `low..<high`.
     mutating func uniform(_ low: Double, _ high: Double) -> Double {
-        low + (high - low) * Double(next() >> 11) / Double(1 << 53)
+        high > low ? Double.random(in: low..<high, using: &self) : low
     }
 }

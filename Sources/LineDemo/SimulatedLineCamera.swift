@@ -126,6 +126,32 @@ public final class CapScript: Sendable {
     public var contents: [UInt64: CapContent] { state.withLock { $0.contents } }
 }
 
+/// Renders the simulated line's caps as its camera sees them: 640×512 frames, one cap, 3.6–4.5 px modules, some glare
+/// and noise (what `Calibration/demo-top.yaml` is tuned for).
+public struct CapRenderer {
+    private let synthesizer: FrameSynthesizer
+
+    public init(seed: UInt64, width: Int = 640, height: Int = 512) {
+        var profile = SynthesisProfile.nominal
+        profile.name = "demo"
+        profile.modulePx = 3.6...4.5
+        profile.emptyChance = 0
+        profile.multiCapChance = 0
+        profile.glareChance = 0.1
+        profile.noise = 1...3
+        synthesizer = FrameSynthesizer(width: width, height: height, profile: profile, seed: seed)
+    }
+
+    /// Renders one cap carrying `payload` (nil: the cap is there, its stamp unreadable).
+    public func render(payload: String?, into image: GrayImage) throws(VisionError) {
+        var spec = synthesizer.makeSpec(payloads: { payload })
+        if payload == nil {
+            for index in spec.caps.indices { spec.caps[index].payload = nil }
+        }
+        try synthesizer.render(spec, into: image)
+    }
+}
+
 /// A hardware-triggered camera over the simulated line: one generated frame for each bottle the simulator's
 /// photo-eye counts, captured at the bottle's trigger instant, showing that bottle's cap (``CapScript``). Waits for
 /// the next bottle in short slices so that cancellation (shutdown) ends it promptly.
@@ -133,7 +159,7 @@ public final class SimulatedLineCamera: FrameSource {
     public let name: String
     private let simulator: LineSimulator
     private let script: CapScript
-    private let synthesizer: FrameSynthesizer
+    private let renderer: CapRenderer
     private var lastShot: UInt64
     private var dropped: UInt64 = 0
     private var closed = false
@@ -147,14 +173,7 @@ public final class SimulatedLineCamera: FrameSource {
         self.name = name
         self.simulator = simulator
         self.script = script
-        var profile = SynthesisProfile.nominal
-        profile.name = "demo"
-        profile.modulePx = 3.6...4.5
-        profile.emptyChance = 0
-        profile.multiCapChance = 0
-        profile.glareChance = 0.1
-        profile.noise = 1...3
-        synthesizer = FrameSynthesizer(width: width, height: height, profile: profile, seed: seed)
+        renderer = CapRenderer(seed: seed, width: width, height: height)
         lastShot = simulator.counter
     }
 
@@ -171,13 +190,8 @@ public final class SimulatedLineCamera: FrameSource {
                 }
                 lastShot = sequence
                 let cap = script.cap(for: sequence)
-                var spec = synthesizer.makeSpec(payloads: { cap.payload })
-                if cap.payload == nil {
-                    // A cap without a readable code: the cap is there, the stamp is not.
-                    for index in spec.caps.indices { spec.caps[index].payload = nil }
-                }
                 let started = ContinuousClock.now
-                try synthesizer.render(spec, into: image)
+                try renderer.render(payload: cap.payload, into: image)
                 renderTimes.append((ContinuousClock.now - started).inMilliseconds)
                 let trigger = simulator.triggerInstant(of: sequence) ?? .now
                 let age = ContinuousClock.now - trigger
