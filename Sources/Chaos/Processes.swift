@@ -52,6 +52,7 @@ final class Child: @unchecked Sendable {
         expectingExit = false
         try process.run()
         self.process = process
+        try? output?.close()  // the previous run's handle
         output = handle
         starts += 1
         return pipe
