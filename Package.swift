@@ -186,7 +186,7 @@ let package = Package(
             name: "Chaos",
             dependencies: [
                 "LineDemo", "AgentRuntime", "LineSimulator", "Vision", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "ConfigKit", "CModbus",
+                "LineConfig", "ConfigKit",
                 .product(name: "NIOHTTP1", package: "swift-nio"),
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

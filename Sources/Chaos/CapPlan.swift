@@ -1,4 +1,3 @@
-import CModbus
 import Foundation
 import LineConfig
 import LineCore
@@ -82,105 +81,109 @@ struct CapPlan {
     }
 }
 
-/// The chaos agent's camera: a hardware-triggered camera wired to the line's photo-eye, emulated by following the
-/// PLC's bottle counter over its own read-only Modbus TCP connection (polled every millisecond) and rendering the
-/// planned cap of each new bottle. Bottles counted before the camera started are not its own (a restarted agent
-/// does not see bottles that passed while it was down).
-final class FollowingCamera: FrameSource {
+/// The photo-eye's wire to the camera, across processes: one UDP datagram on loopback per bottle trigger, carrying
+/// the bottle's sequence and its trigger time on the system-wide monotonic clock (16 bytes, little-endian). A starved
+/// camera process reads it late, but the timestamp stays the trigger's, as a hardware-triggered camera's does.
+enum TriggerWire {
+    /// CLOCK_MONOTONIC in nanoseconds (the same clock in every process).
+    static func monotonicNanoseconds() -> UInt64 {
+        var spec = timespec()
+        clock_gettime(CLOCK_MONOTONIC, &spec)
+        return UInt64(spec.tv_sec) * 1_000_000_000 + UInt64(spec.tv_nsec)
+    }
+
+    static func address(port: Int) -> sockaddr_in {
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        address.sin_port = in_port_t(UInt16(port).bigEndian)
+        return address
+    }
+
+    /// The sending end (linesim's side): returns the `onTrigger` callback.
+    static func sender(port: Int) throws -> @Sendable (UInt64, ContinuousClock.Instant) -> Void {
+        let fd = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard fd >= 0 else { throw ChaosError("trigger wire: socket() failed: errno \(errno)") }
+        let target = address(port: port)
+        return { sequence, instant in
+            let age = ContinuousClock.now - instant
+            let nanoseconds = UInt64(max(0, age.components.seconds)) * 1_000_000_000 + UInt64(max(0, age.components.attoseconds / 1_000_000_000))
+            var message = (sequence.littleEndian, (monotonicNanoseconds() &- nanoseconds).littleEndian)
+            var to = target
+            _ = withUnsafePointer(to: &to) { pointer in
+                pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { address in
+                    withUnsafeBytes(of: &message) { sendto(fd, $0.baseAddress, 16, Int32(MSG_DONTWAIT), address, socklen_t(MemoryLayout<sockaddr_in>.size)) }
+                }
+            }
+        }
+    }
+}
+
+/// The chaos agent's camera: a hardware-triggered camera wired to the line's photo-eye (``TriggerWire``). For each
+/// trigger it renders the planned cap of that bottle, stamped with the trigger's time. Triggers older than half a
+/// second when read are dropped and counted, as an overflowing camera buffer would.
+final class TriggeredCamera: FrameSource {
     let name: String
-    private let host: String
     private let port: Int
-    private let unitID: Int
-    private let counter: RegisterConfiguration
     private let payloads: [String?]
     private let renderer: CapRenderer
-    private var context: OpaquePointer?
-    private var lastShot: UInt64?
+    private var fd: Int32 = -1
     private var dropped: UInt64 = 0
     private var closed = false
-    private let maxBacklog: UInt64 = 3
 
-    init(name: String, plc: PLCConfiguration, payloads: [String?], seed: UInt64) {
+    init(name: String, triggerPort: Int, payloads: [String?], seed: UInt64) {
         self.name = name
-        host = plc.host ?? "127.0.0.1"
-        port = plc.effectivePort
-        unitID = plc.unitID
-        counter = plc.registers.bottleCounter
+        port = triggerPort
         self.payloads = payloads
         renderer = CapRenderer(seed: seed)
     }
 
-    deinit { disconnect() }
+    deinit { if fd >= 0 { Glibc.close(fd) } }
 
-    private func disconnect() {
-        if let context {
-            modbus_close(context)
-            modbus_free(context)
+    private func open() throws(VisionError) {
+        let socketFD = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
+        guard socketFD >= 0 else { throw .sourceClosed(source: name, reason: "socket() failed: errno \(errno)") }
+        var yes: Int32 = 1
+        setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
+        var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
+        setsockopt(socketFD, SOL_SOCKET, SO_RCVTIMEO, &timeout, socklen_t(MemoryLayout<timeval>.size))
+        var address = TriggerWire.address(port: port)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(socketFD, $0, socklen_t(MemoryLayout<sockaddr_in>.size)) }
         }
-        context = nil
-    }
-
-    /// The counter register, or nil when the PLC cannot be read (reconnects on the next call).
-    private func readCounter() -> UInt64? {
-        if context == nil {
-            guard let created = modbus_new_tcp(host, Int32(port)) else { return nil }
-            modbus_set_slave(created, Int32(unitID))
-            modbus_set_response_timeout(created, 0, 200_000)
-            if modbus_connect(created) == -1 {
-                modbus_free(created)
-                return nil
-            }
-            context = created
+        guard bound == 0 else {
+            let code = errno
+            Glibc.close(socketFD)
+            throw .sourceClosed(source: name, reason: "cannot bind the trigger wire 127.0.0.1:\(port) (errno \(code))")
         }
-        var words = [UInt16](repeating: 0, count: 2)
-        let count = counter.bits == 32 ? 2 : 1
-        let rc = words.withUnsafeMutableBufferPointer { buffer in
-            counter.table == .holding
-                ? modbus_read_registers(context, Int32(counter.address), Int32(count), buffer.baseAddress)
-                : modbus_read_input_registers(context, Int32(counter.address), Int32(count), buffer.baseAddress)
-        }
-        guard rc == count else {
-            disconnect()
-            return nil
-        }
-        if count == 1 { return UInt64(words[0]) }
-        let (high, low) = counter.wordOrder == .ABCD ? (words[0], words[1]) : (words[1], words[0])
-        return UInt64(high) << 16 | UInt64(low)
+        fd = socketFD
     }
 
     func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
+        if fd < 0 { try open() }
         while true {
             if closed { throw .sourceClosed(source: name, reason: "closed") }
             if Task.isCancelled { throw .sourceClosed(source: name, reason: "stopped") }
-            guard let value = readCounter() else {
-                usleep(50_000)
+            var message = (UInt64(0), UInt64(0))
+            let received = withUnsafeMutableBytes(of: &message) { recv(fd, $0.baseAddress, 16, 0) }
+            guard received == 16 else { continue }  // the receive timeout: look at cancellation again
+            let sequence = UInt64(littleEndian: message.0)
+            let age = Int64(bitPattern: TriggerWire.monotonicNanoseconds() &- UInt64(littleEndian: message.1))
+            if age > 500_000_000 {
+                dropped += 1
                 continue
             }
-            let now = ContinuousClock.now
-            guard let last = lastShot else {
-                lastShot = value
-                continue
-            }
-            if value > last {
-                var sequence = last + 1
-                if value - sequence > maxBacklog {
-                    dropped += value - sequence - maxBacklog
-                    sequence = value - maxBacklog
-                }
-                lastShot = sequence
-                let index = Int(sequence) - 1
-                let payload = index < payloads.count ? payloads[index] : nil
-                try renderer.render(payload: payload, into: image)
-                let age = ContinuousClock.now - now
-                let capturedAt = Date().addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
-                return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: now, dropped: dropped)
-            }
-            usleep(1_000)
+            let instant = ContinuousClock.now - .nanoseconds(max(0, age))
+            let index = Int(sequence) - 1
+            try renderer.render(payload: index >= 0 && index < payloads.count ? payloads[index] : nil, into: image)
+            let capturedAt = Date().addingTimeInterval(-Double(max(0, age)) / 1e9)
+            return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: instant, dropped: dropped)
         }
     }
 
     func close() {
         closed = true
-        disconnect()
+        if fd >= 0 { Glibc.close(fd) }
+        fd = -1
     }
 }

@@ -18,7 +18,7 @@ struct ChaosCommand: AsyncParsableCommand {
 }
 
 /// `chaos agent`: the line agent exactly as `lineagent run` composes it (``LineAgentRuntime``), with the one camera
-/// replaced by ``FollowingCamera`` (the simulated line's hardware-triggered camera). Started and killed by `chaos run`.
+/// replaced by ``TriggeredCamera`` (the simulated line's hardware-triggered camera). Started and killed by `chaos run`.
 struct ChaosAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run the agent for a chaos run (started by `chaos run`).", shouldDisplay: false)
@@ -26,6 +26,7 @@ struct ChaosAgentCommand: AsyncParsableCommand {
     @Option(help: "The agent configuration file.") var config: String
     @Option(help: "The cap plan written by `chaos run`.") var caps: String
     @Option(help: "Seed of the frame generator.") var seed: UInt64 = 1
+    @Option(help: "The UDP port of the trigger wire from linesim.") var triggerPort: Int
     @Option(help: "Log level.") var logLevel: String = "notice"
 
     func run() async throws {
@@ -44,8 +45,9 @@ struct ChaosAgentCommand: AsyncParsableCommand {
         }
         let payloads = try CapPlan.payloads(from: caps)
         var overrides = LineAgentRuntime.Overrides()
-        overrides.frameSource = { line, camera, _ in
-            FollowingCamera(name: "chaos:\(camera.id)", plc: line.plc, payloads: payloads, seed: seed &+ UInt64(getpid()))
+        let port = triggerPort
+        overrides.frameSource = { _, camera, _ in
+            TriggeredCamera(name: "chaos:\(camera.id)", triggerPort: port, payloads: payloads, seed: seed &+ UInt64(getpid()))
         }
         let agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: Logger(label: "qazline.agent"))
         do {

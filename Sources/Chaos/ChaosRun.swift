@@ -96,6 +96,7 @@ struct Orchestrator {
     var serverPort = 0
     var proxyPort = 0
     var agentPort = 0
+    var triggerPort = 0
     var tokens: [String: String] = [:]
     var figures = Figures()
     let started = ContinuousClock.now
@@ -202,6 +203,8 @@ struct Orchestrator {
         simulation.periodJitter = 0.1
         simulation.stationOffset = setup.stationOffset
         simulation.agentWatchdog = .milliseconds(300)
+        triggerPort = try Loopback.freePort(type: SOCK_DGRAM)
+        simulation.onTrigger = try TriggerWire.sender(port: triggerPort)
         simulator = LineSimulator(configuration: simulation)
         let plcPort = try simulator.start()
         plan = try DemoFiles.write(to: directory, plcPort: plcPort, serverPort: proxyPort, token: tokens["producer"]!, setup: setup)
@@ -224,7 +227,7 @@ struct Orchestrator {
         if agent == nil {
             agent = Child(name: "agent", executable: CommandLine.arguments[0],
                           arguments: ["agent", "--config", directory + "/agent.yaml", "--caps", directory + "/caps.txt",
-                                      "--seed", "\(options.seed)"],
+                                      "--seed", "\(options.seed)", "--trigger-port", "\(triggerPort)"],
                           log: directory + "/agent.log")
         }
         try agent.start()

@@ -105,9 +105,9 @@ final class Child: @unchecked Sendable {
 
 /// Small HTTP helpers over loopback.
 enum Loopback {
-    /// A free TCP port on 127.0.0.1 (bound and released; the caller binds it soon after).
-    static func freePort() throws -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+    /// A free TCP (or UDP) port on 127.0.0.1 (bound and released; the caller binds it soon after).
+    static func freePort(type: __socket_type = SOCK_STREAM) throws -> Int {
+        let fd = socket(AF_INET, Int32(type.rawValue), 0)
         guard fd >= 0 else { throw ChaosError("socket() failed: errno \(errno)") }
         defer { close(fd) }
         var address = sockaddr_in()

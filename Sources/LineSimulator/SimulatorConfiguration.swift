@@ -50,6 +50,9 @@ public struct SimulatorConfiguration: Sendable {
     /// agent's last heartbeat has had its verdict (a reject command, or none for a good bottle), so only younger
     /// bottles are rejected fail-safe. The agent's decision deadline plus a couple of polls (default 150 ms).
     public var agentVerdictWindow: Duration
+    /// Called on the server thread at each bottle's trigger with its wide sequence and trigger instant (keep it short):
+    /// the photo-eye's wire to a hardware-triggered camera in another process.
+    public var onTrigger: (@Sendable (UInt64, ContinuousClock.Instant) -> Void)?
 
     /// A line at 36,000 bottles/hour, one recipe, a station 3 bottles downstream, no scripted events.
     /// - Parameter registers: the register map to serve.
@@ -75,6 +78,7 @@ public struct SimulatorConfiguration: Sendable {
         stationWorks = true
         agentWatchdog = nil
         agentVerdictWindow = .milliseconds(150)
+        onTrigger = nil
     }
 
     /// The time between two bottles.

@@ -393,6 +393,7 @@ struct SimulatorState {
         counter += 1
         put(configuration.registers.bottleCounter, raw: counter)
         triggerInstants[counter] = now
+        configuration.onTrigger?(counter, now)
         if counter >= 100_000 { triggerInstants[counter - 100_000] = nil }
         report.bottles += 1
         if report.firstSequence == nil { report.firstSequence = counter }
