@@ -114,9 +114,23 @@ public final class GenICamFrameSource: FrameSource {
             var completed: guint64 = 0, failures: guint64 = 0, underruns: guint64 = 0
             arv_stream_get_statistics(stream, &completed, &failures, &underruns)
             defer { sequence += 1 }
-            return FrameInfo(sequence: frameID, capturedAt: Date(), capturedInstant: .now,
+            let (capturedAt, capturedInstant) = Self.captureTime(systemTimestamp: UInt64(arv_buffer_get_system_timestamp(buffer)))
+            return FrameInfo(sequence: frameID, capturedAt: capturedAt, capturedInstant: capturedInstant,
                              dropped: max(gaps, UInt64(failures + underruns)), file: nil)
         }
+    }
+
+    /// When the frame was taken, as far as the host knows: Aravis' system timestamp (wall clock, nanoseconds, set
+    /// when the frame began to arrive), not the moment this thread got round to popping it — a busy agent may pop a
+    /// frame a bottle period late, and frames are matched to bottles by these times. Falls back to now when the
+    /// stream gives no timestamp or an implausible one (in the future, or more than 10 s old).
+    static func captureTime(systemTimestamp: UInt64, now: Date = Date(), instant: ContinuousClock.Instant = .now)
+        -> (Date, ContinuousClock.Instant) {
+        guard systemTimestamp > 0 else { return (now, instant) }
+        let taken = Date(timeIntervalSince1970: Double(systemTimestamp) / 1e9)
+        let age = now.timeIntervalSince(taken)
+        guard age >= 0, age <= 10 else { return (now, instant) }
+        return (taken, instant - .nanoseconds(Int64(age * 1e9)))
     }
 
     public func close() {

@@ -1,5 +1,6 @@
 import Foundation
 import LineConfig
+import LineCore
 import Testing
 @testable import Vision
 
@@ -43,13 +44,32 @@ struct GenICamTests {
         defer { source.close() }
         let image = GrayImage()
         var last: UInt64?
+        var lastInstant: ContinuousClock.Instant?
         for _ in 0..<10 {
             let info = try #require(try source.next(into: image))
             #expect(image.width == 512 && image.height == 512 && image.channels == 1)
             if let last { #expect(info.sequence > last) }
             last = info.sequence
+            // Stamped when the frame arrived (Aravis' system timestamp), never after it was popped
+            #expect(info.capturedInstant <= .now && ContinuousClock.now - info.capturedInstant < .seconds(2))
+            if let lastInstant { #expect(info.capturedInstant >= lastInstant) }
+            lastInstant = info.capturedInstant
         }
         #expect(source.name == "genicam:127.0.0.1")
+    }
+
+    @Test("a frame popped late keeps the time it arrived; no or implausible stream timestamps fall back to now")
+    func captureTimeFromTheStream() {
+        let now = Date(timeIntervalSince1970: 1_795_000_000)
+        let instant = ContinuousClock.now
+        let arrived = UInt64((now.timeIntervalSince1970 - 0.25) * 1e9)
+        let (date, late) = GenICamFrameSource.captureTime(systemTimestamp: arrived, now: now, instant: instant)
+        #expect(abs(now.timeIntervalSince(date) - 0.25) < 0.001)
+        #expect(abs((instant - late - .milliseconds(250)).inMilliseconds) < 1)
+        for implausible in [UInt64(0), UInt64((now.timeIntervalSince1970 + 5) * 1e9), UInt64((now.timeIntervalSince1970 - 60) * 1e9)] {
+            let (fallbackDate, fallback) = GenICamFrameSource.captureTime(systemTimestamp: implausible, now: now, instant: instant)
+            #expect(fallbackDate == now && fallback == instant)
+        }
     }
 
     @Test("an unknown camera is refused by name")
