@@ -44,7 +44,7 @@ public struct SimulatorConfiguration: Sendable {
     /// The PLC's vision watchdog (nil: none): when the running line sees no change of `agentHeartbeat` for this long,
     /// the PLC stops the line in fault and, fail-safe, rejects every bottle between the camera and the station that
     /// has no reject command and may still be waiting for its verdict (``agentVerdictWindow``). Starting the line
-    /// again clears the fault.
+    /// again clears the fault. The watchdog is armed by the first heartbeat it sees.
     public var agentWatchdog: Duration?
     /// The agent's verdict contract as the watchdog relies on it: a bottle triggered more than this long before the
     /// agent's last heartbeat has had its verdict (a reject command, or none for a good bottle), so only younger

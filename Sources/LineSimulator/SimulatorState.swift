@@ -350,7 +350,7 @@ struct SimulatorState {
             fault = false
             setRunning(true, at: resume)
         }
-        if let watchdog = configuration.agentWatchdog, running, now - (watchdogFedAt ?? .now - watchdog * 2) > watchdog {
+        if let watchdog = configuration.agentWatchdog, running, watchdogFedAt.map({ now - $0 > watchdog }) ?? false {
             tripWatchdog(at: now)
         }
         while running, now >= nextBottleAt {

@@ -24,17 +24,7 @@ struct TestPKI {
             ["req"] + ec + ["-keyout", "client.key", "-out", "client.csr", "-subj", "/CN=line-agent"],
             ["x509", "-req", "-in", "client.csr", "-CA", "ca.pem", "-CAkey", "ca.key", "-CAcreateserial", "-out", "client.pem", "-days", "2"],
         ]
-        for arguments in steps {
-            let process = Process()
-            process.executableURL = URL(fileURLWithPath: "/usr/bin/openssl")
-            process.arguments = arguments
-            process.currentDirectoryURL = directory
-            process.standardOutput = FileHandle.nullDevice
-            process.standardError = FileHandle.nullDevice
-            try process.run()
-            process.waitUntilExit()
-            guard process.terminationStatus == 0 else { throw CocoaError(.fileWriteUnknown) }
-        }
+        for arguments in steps { try AccessControlTests.openssl(arguments, in: directory) }
         return TestPKI(directory: directory)
     }
 }
