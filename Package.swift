@@ -9,6 +9,7 @@
 //   LineAgent (exe) → LineConfig, LineCore, C* adapters   — the agent's composition root
 //   QazServer → ConfigKit, LineCore;  QazServerApp (exe) → QazServer
 // The agent side and the server side never import each other.
+import Foundation
 import PackageDescription
 
 /// One set of settings for every Swift target (Hummingbird's habit).
@@ -20,6 +21,13 @@ let swiftSettings: [SwiftSetting] = [
 /// OpenCV modules we actually use. `pkg-config opencv4` would link all ~55 modules and cost ~0.4 s per process
 /// start (see shared/notes/native-libraries.md), so the shim names them one by one.
 let openCVModules = ["opencv_core", "opencv_imgproc", "opencv_imgcodecs", "opencv_videoio"]
+
+/// A current zxing-cpp (3.x), built from its source distribution by `scripts/setup.sh` into `.deps/zxing-cpp` as a
+/// static library whose C++ namespace is renamed to ZXing3, so that it links beside Debian's 1.4 in one process.
+/// Without it the CZXing3Shim target compiles to "unavailable" and every zxing step uses 1.4 (docs/vision.md).
+let zxing3Prefix = URL(fileURLWithPath: #filePath).deletingLastPathComponent().appendingPathComponent(".deps/zxing-cpp").path
+let zxing3Available = FileManager.default.fileExists(atPath: zxing3Prefix + "/lib/libZXing3.a")
+    && FileManager.default.fileExists(atPath: zxing3Prefix + "/include/ZXing/ReadBarcode.h")
 
 let package = Package(
     name: "QazLine",
@@ -68,9 +76,15 @@ let package = Package(
             providers: [.apt(["libaravis-dev", "libusb-1.0-0-dev"])]),
         .target(
             name: "CZXingShim",
-            dependencies: ["CZBar"],
-            cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-I/usr/include/ZXing", "-O2"])],
+            cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-O2"])],
             linkerSettings: [.linkedLibrary("ZXing")]),
+        .target(
+            name: "CZXing3Shim",
+            cxxSettings: zxing3Available
+                ? [.define("CZX3_AVAILABLE"), .define("ZXing", to: "ZXing3"),
+                   .unsafeFlags(["-std=c++20", "-O2", "-I\(zxing3Prefix)/include"])]
+                : [],
+            linkerSettings: zxing3Available ? [.unsafeFlags(["-L\(zxing3Prefix)/lib"]), .linkedLibrary("ZXing3")] : []),
 
         // MARK: Domain and configuration
         .target(name: "LineCore", swiftSettings: swiftSettings),
@@ -133,7 +147,7 @@ let package = Package(
         .target(
             name: "Vision",
             dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "CZBar", "CZXingShim", "COpenCVShim", "CAravis",
+                "LineCore", "LineConfig", "ConfigKit", "CZBar", "CZXingShim", "CZXing3Shim", "COpenCVShim", "CAravis",
                 .product(name: "Logging", package: "swift-log"),
             ],
             swiftSettings: swiftSettings),
@@ -295,7 +309,7 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeLibrariesTests",
-            dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim"],
+            dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim", "CZXing3Shim"],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",

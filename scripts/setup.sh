@@ -18,6 +18,8 @@ APT_PACKAGES=(
   postgresql            # PostgreSQL server for the registrar's second backend (tests start their own)
   socat                 # serial pseudo-terminal pairs for Modbus RTU tests
   python3-venv          # a private virtualenv for the Python test peers
+  cmake                 # builds a current zxing-cpp from its source distribution (scripts/build-zxing.sh)
+  g++                   # the C++ shims and zxing-cpp
 )
 
 missing=()
@@ -44,6 +46,9 @@ if ! command -v swift >/dev/null 2>&1; then
   echo "setup: the Swift toolchain (6.2 or later) is not on PATH; install it from swift.org and run again." >&2
   exit 1
 fi
+
+# A current zxing-cpp (3.x) reads markedly more than Debian's 1.4: built once into .deps/zxing-cpp (never fatal).
+"$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/build-zxing.sh"
 
 # Python test peers (pymodbus, schemathesis) live in a private virtualenv so the system Python stays untouched.
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

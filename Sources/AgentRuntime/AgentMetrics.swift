@@ -81,6 +81,13 @@ struct CameraMetrics: Sendable {
     let decode: Metrics.Timer
     let problems: Metrics.Counter
     let up: Metrics.Gauge
+    /// Mean symbol contrast of the codes read over the last minute (0-1): a failing lamp or a dirty lens shows as
+    /// a falling trend before reads fail.
+    let readContrast: Metrics.Gauge
+    /// Share of the last minute's reads made by a step after the chain's first (fallbacks doing the work).
+    let fallbackShare: Metrics.Gauge
+    private let metrics: AgentMetrics
+    private let dimensions: [(String, String)]
 
     init(_ metrics: AgentMetrics, line: String, camera: String) {
         let d = [("line", line), ("camera", camera)]
@@ -88,6 +95,15 @@ struct CameraMetrics: Sendable {
         decode = metrics.timer("qazline_decode_duration_seconds", d)
         problems = metrics.counter("qazline_camera_problems_total", d)
         up = metrics.gauge("qazline_camera_up", d)
+        readContrast = metrics.gauge("qazline_read_contrast", d)
+        fallbackShare = metrics.gauge("qazline_read_fallback_share", d)
+        self.metrics = metrics
+        dimensions = d
+    }
+
+    /// Codes read by one chain step (`zxing@roi`, `zbar@cap`, …): the step set is the calibration's, so bounded.
+    func reads(step: String) -> Metrics.Counter {
+        metrics.counter("qazline_reads_total", dimensions + [("step", step)])
     }
 }
 

@@ -106,13 +106,20 @@ public struct CameraStatus: Codable, Sendable, Equatable {
     public var lastFrameAgeSeconds: Double?
     /// Decode time p99 over the last minute, milliseconds.
     public var decodeP99Ms: Double?
+    /// Mean symbol contrast of the last minute's reads (0-1): falls with a failing lamp or a dirty lens.
+    public var readContrast: Double?
+    /// Share of the last minute's reads made by a fallback step (not the chain's first).
+    public var fallbackShare: Double?
 
-    public init(id: String, state: String, frames: Int, lastFrameAgeSeconds: Double?, decodeP99Ms: Double?) {
+    public init(id: String, state: String, frames: Int, lastFrameAgeSeconds: Double?, decodeP99Ms: Double?,
+                readContrast: Double? = nil, fallbackShare: Double? = nil) {
         self.id = id
         self.state = state
         self.frames = frames
         self.lastFrameAgeSeconds = lastFrameAgeSeconds
         self.decodeP99Ms = decodeP99Ms
+        self.readContrast = readContrast
+        self.fallbackShare = fallbackShare
     }
 }
 

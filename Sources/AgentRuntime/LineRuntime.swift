@@ -69,6 +69,9 @@ public actor LineRuntime {
         /// The first bottle trigger since this camera's last frame (nil: no bottle waits for a frame).
         var waitingSince: ContinuousClock.Instant?
         var decode = SlidingWindow()
+        /// Symbol contrast of each code read, and 1/0 for a read by a fallback step / by the chain's first step.
+        var contrast = SlidingWindow()
+        var fallback = SlidingWindow()
         var metrics: CameraMetrics
     }
     private struct PendingGood {
@@ -214,6 +217,18 @@ public actor LineRuntime {
             camera.decode.add(Double(result.total.inMilliseconds), at: now)
             camera.metrics.frames.increment()
             camera.metrics.decode.recordNanoseconds(Int64(result.total.inMilliseconds * 1_000_000))
+            for code in result.codes {
+                if let quality = code.quality {
+                    camera.contrast.add(quality.contrast, at: now)
+                    camera.fallback.add(quality.stepIndex > 0 ? 1 : 0, at: now)
+                }
+                camera.metrics.reads(step: code.step).increment()
+            }
+            if !result.codes.isEmpty {
+                let contrasts = camera.contrast.values(now: now), fallbacks = camera.fallback.values(now: now)
+                if !contrasts.isEmpty { camera.metrics.readContrast.record(contrasts.reduce(0, +) / Double(contrasts.count)) }
+                if !fallbacks.isEmpty { camera.metrics.fallbackShare.record(fallbacks.reduce(0, +) / Double(fallbacks.count)) }
+            }
             cameras[result.camera] = camera
             if afterDrop {
                 events.error(line: lineID, kind: "camera-dropped-frames",
@@ -485,9 +500,12 @@ public actor LineRuntime {
         for (kind, count) in byKind where !kind.passes { rejected[kind.rawValue] = count }
         let cameraStatus = configuration.cameras.compactMap { cameras[$0.id] }.map { camera in
             let decodes = camera.decode.values(now: now).sorted()
+            let contrasts = camera.contrast.values(now: now), fallbacks = camera.fallback.values(now: now)
             return CameraStatus(id: camera.id, state: camera.state.rawValue, frames: camera.frames,
                                 lastFrameAgeSeconds: camera.lastFrame.map { (now - $0).inSeconds },
-                                decodeP99Ms: decodes.isEmpty ? nil : percentile(ofSorted: decodes, 0.99))
+                                decodeP99Ms: decodes.isEmpty ? nil : percentile(ofSorted: decodes, 0.99),
+                                readContrast: contrasts.isEmpty ? nil : contrasts.reduce(0, +) / Double(contrasts.count),
+                                fallbackShare: fallbacks.isEmpty ? nil : fallbacks.reduce(0, +) / Double(fallbacks.count))
         }
         return LineStatus(id: lineID, plcLink: linkUp ? "up" : "down", lineState: lineState?.description ?? "-",
                           recipe: recipe, lastSequence: lastSequence, bottles: byKind.values.reduce(0, +), good: good,

@@ -34,6 +34,11 @@ static int fail(const std::string &message) {
 
 static bool empty_input(const cvs_image *src) { return src == nullptr || src->mat.empty(); }
 
+// The last-error plumbing, shared with scene.cpp.
+int cvs_shim_fail(const char *message) { return fail(message); }
+int cvs_shim_guard_begin(void) { last_error.clear(); return 0; }
+int cvs_shim_exception(const char *message) { last_error = message; return -1; }
+
 extern "C" {
 
 const char *cvs_version(void) { return CV_VERSION; }
@@ -208,6 +213,77 @@ int cvs_invert(const cvs_image *src, cvs_image *dst) {
     return guarded([&] {
         if (empty_input(src)) return fail("empty input image");
         cv::bitwise_not(src->mat, dst->mat);
+        return 0;
+    });
+}
+
+int cvs_normalize_local(const cvs_image *src, double sigma, cvs_image *dst) {
+    return guarded([&] {
+        if (empty_input(src)) return fail("empty input image");
+        // (pixel - local mean) / local standard deviation, mapped back to 0-255 around mid-gray.
+        thread_local cv::Mat f, mean, sq, var;
+        src->mat.convertTo(f, CV_32F);
+        cv::GaussianBlur(f, mean, cv::Size(), sigma);
+        cv::GaussianBlur(f.mul(f), sq, cv::Size(), sigma);
+        var = sq - mean.mul(mean);
+        cv::max(var, 25.0f, var);  // a flat area (spread under 5 gray levels) is not amplified into noise
+        cv::sqrt(var, var);
+        f = (f - mean) / var;
+        f.convertTo(dst->mat, CV_8U, 64.0, 128.0);
+        return 0;
+    });
+}
+
+int cvs_morph_close(const cvs_image *src, int size, cvs_image *dst) {
+    return guarded([&] {
+        if (empty_input(src)) return fail("empty input image");
+        int k = std::max(2, size);
+        cv::Mat kernel = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(k, k));
+        // Dark modules on a light ground: closing the dark (an opening of the light) joins dotted dark modules.
+        cv::morphologyEx(src->mat, dst->mat, cv::MORPH_OPEN, kernel);
+        return 0;
+    });
+}
+
+int cvs_stretch(const cvs_image *src, double low_percent, double high_percent, cvs_image *dst) {
+    return guarded([&] {
+        if (empty_input(src)) return fail("empty input image");
+        int histogram[256] = {0};
+        const cv::Mat &m = src->mat;
+        for (int y = 0; y < m.rows; y++) {
+            const uint8_t *row = m.ptr<uint8_t>(y);
+            for (int x = 0; x < m.cols; x++) histogram[row[x]]++;
+        }
+        double total = (double)m.rows * m.cols;
+        int low = 0, high = 255;
+        double seen = 0;
+        for (int v = 0; v < 256; v++) { seen += histogram[v]; if (seen >= total * low_percent / 100) { low = v; break; } }
+        seen = 0;
+        for (int v = 255; v >= 0; v--) { seen += histogram[v]; if (seen >= total * high_percent / 100) { high = v; break; } }
+        if (high <= low + 4) { m.copyTo(dst->mat); return 0; }
+        double scale = 255.0 / (high - low);
+        m.convertTo(dst->mat, CV_8U, scale, -low * scale);
+        return 0;
+    });
+}
+
+int cvs_contrast(const cvs_image *src, int x, int y, int width, int height, double *low, double *high) {
+    return guarded([&] {
+        if (empty_input(src)) return fail("empty input image");
+        cv::Rect r = cv::Rect(x, y, width, height) & cv::Rect(0, 0, src->mat.cols, src->mat.rows);
+        if (r.area() <= 0) return fail("the rectangle lies outside the image");
+        int histogram[256] = {0};
+        for (int row = r.y; row < r.y + r.height; row++) {
+            const uint8_t *p = src->mat.ptr<uint8_t>(row);
+            for (int col = r.x; col < r.x + r.width; col++) histogram[p[col]]++;
+        }
+        double total = r.area(), seen = 0;
+        int lo = 0, hi = 255;
+        for (int v = 0; v < 256; v++) { seen += histogram[v]; if (seen >= total * 0.05) { lo = v; break; } }
+        seen = 0;
+        for (int v = 255; v >= 0; v--) { seen += histogram[v]; if (seen >= total * 0.05) { hi = v; break; } }
+        *low = lo;
+        *high = hi;
         return 0;
     });
 }

@@ -1,90 +1,159 @@
-// zbar.h must come before any zxing header: zxing defines a FormatError macro that breaks zbar's C++ header.
-#include <zbar.h>
+// The czx_engine table over Debian's zxing-cpp 1.4, and QR encoding for the frame synthesizers.
 #include "CZXingShim.h"
 #include <ZXing/BitMatrix.h>
+#include <ZXing/CharacterSet.h>
 #include <ZXing/DecodeHints.h>
 #include <ZXing/MultiFormatWriter.h>
 #include <ZXing/ReadBarcode.h>
 #include <ZXing/ZXVersion.h>
+#include <algorithm>
 #include <string>
 #include <vector>
 
 #define CZX_STR2(x) #x
 #define CZX_STR(x) CZX_STR2(x)
 
-struct czx_reader {
+namespace {
+
+struct Reader {
     ZXing::DecodeHints hints;
-    ZXing::Results results;
+    bool try_invert = false;
+    std::vector<ZXing::Result> results;
+    std::vector<std::string> texts;
+    std::vector<bool> inverted;
+    std::vector<uint8_t> invertedPixels;
 };
 
-static thread_local std::string last_error;
+thread_local std::string last_error;
 
-extern "C" {
+template <typename F> auto guarded(F body, decltype(body()) failure) -> decltype(body()) {
+    try {
+        last_error.clear();
+        return body();
+    } catch (const std::exception &e) {
+        last_error = e.what();
+    } catch (...) {
+        last_error = "unknown C++ exception";
+    }
+    return failure;
+}
 
-const char *czx_version(void) {
+const char *version(void) {
     return CZX_STR(ZXING_VERSION_MAJOR) "." CZX_STR(ZXING_VERSION_MINOR) "." CZX_STR(ZXING_VERSION_PATCH);
 }
 
-const char *czx_last_error(void) { return last_error.c_str(); }
+const char *lastError(void) { return last_error.c_str(); }
 
-czx_reader *czx_reader_new(int try_harder, int max_symbols) {
-    try {
-        auto *reader = new czx_reader();
-        reader->hints.setFormats(ZXing::BarcodeFormat::QRCode);
-        reader->hints.setTryHarder(try_harder != 0);
-        reader->hints.setTryRotate(try_harder != 0);
-        reader->hints.setTryDownscale(try_harder != 0);
-        reader->hints.setMaxNumberOfSymbols((uint8_t)(max_symbols > 255 ? 255 : max_symbols < 1 ? 1 : max_symbols));
-        return reader;
-    } catch (const std::exception &e) {
-        last_error = e.what();
-    } catch (...) {
-        last_error = "unknown C++ exception";
-    }
-    return nullptr;
+czx_reader *readerNew(const czx_options *options) {
+    return guarded([&]() -> czx_reader * {
+        auto *reader = new Reader();
+        auto &hints = reader->hints;
+        hints.setFormats(ZXing::BarcodeFormat::QRCode);
+        hints.setTryHarder(options->try_harder != 0);
+        hints.setTryRotate(options->try_rotate != 0);
+        hints.setTryDownscale(options->try_downscale != 0);
+        hints.setBinarizer(options->binarizer == 1   ? ZXing::Binarizer::GlobalHistogram
+                           : options->binarizer == 2 ? ZXing::Binarizer::FixedThreshold
+                           : options->binarizer == 3 ? ZXing::Binarizer::BoolCast
+                                                     : ZXing::Binarizer::LocalAverage);
+        int max = options->max_symbols;
+        hints.setMaxNumberOfSymbols((uint8_t)(max > 255 ? 255 : max < 1 ? 1 : max));
+        hints.setReturnErrors(options->return_errors != 0);
+        reader->try_invert = options->try_invert != 0;  // 1.4 has no tryInvert: the shim reads an inverted copy
+        return reinterpret_cast<czx_reader *>(reader);
+    }, nullptr);
 }
 
-void czx_reader_free(czx_reader *reader) { delete reader; }
+void readerFree(czx_reader *reader) { delete reinterpret_cast<Reader *>(reader); }
 
-int czx_reader_decode(czx_reader *reader, const uint8_t *gray, int width, int height, int stride) {
-    try {
-        last_error.clear();
-        reader->results.clear();
+void append(Reader *r, ZXing::Results &&found, bool inverted) {
+    for (auto &result : found) {
+        if (!result.isValid() && !(r->hints.returnErrors() && result.error())) continue;
+        r->texts.push_back(result.isValid() ? result.text() : std::string());
+        r->inverted.push_back(inverted);
+        r->results.push_back(std::move(result));
+    }
+}
+
+int decode(czx_reader *reader, const uint8_t *gray, int width, int height, int stride) {
+    auto *r = reinterpret_cast<Reader *>(reader);
+    int count = guarded([&]() -> int {
+        r->results.clear();
+        r->texts.clear();
+        r->inverted.clear();
         ZXing::ImageView view(gray, width, height, ZXing::ImageFormat::Lum, stride, 1);
-        ZXing::Results all = ZXing::ReadBarcodes(view, reader->hints);
-        for (auto &result : all)
-            if (result.isValid()) reader->results.push_back(std::move(result));
-        return (int)reader->results.size();
-    } catch (const std::exception &e) {
-        last_error = e.what();
-    } catch (...) {
-        last_error = "unknown C++ exception";
+        append(r, ZXing::ReadBarcodes(view, r->hints), false);
+        if (r->try_invert) {
+            r->invertedPixels.resize((size_t)width * height);
+            for (int y = 0; y < height; y++)
+                for (int x = 0; x < width; x++) r->invertedPixels[(size_t)y * width + x] = 255 - gray[(size_t)y * stride + x];
+            ZXing::ImageView inverse(r->invertedPixels.data(), width, height, ZXing::ImageFormat::Lum, width, 1);
+            append(r, ZXing::ReadBarcodes(inverse, r->hints), true);
+        }
+        return (int)r->results.size();
+    }, -1);
+    if (count < 0) {
+        r->results.clear();
+        r->texts.clear();
+        r->inverted.clear();
     }
-    reader->results.clear();
-    return -1;
+    return count;
 }
 
-const uint8_t *czx_reader_bytes(const czx_reader *reader, int index, int *length) {
-    const auto &bytes = reader->results[(size_t)index].bytes();
+const uint8_t *bytes(const czx_reader *reader, int index, int *length) {
+    const auto &bytes = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].bytes();
     *length = (int)bytes.size();
     return bytes.data();
 }
 
-void czx_reader_corners(const czx_reader *reader, int index, float *out8) {
-    const auto &position = reader->results[(size_t)index].position();
+const char *text(const czx_reader *reader, int index) {
+    return reinterpret_cast<const Reader *>(reader)->texts[(size_t)index].c_str();
+}
+
+void corners(const czx_reader *reader, int index, float *out8) {
+    const auto &position = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].position();
     for (int i = 0; i < 4; i++) {
         out8[2 * i] = (float)position[i].x;
         out8[2 * i + 1] = (float)position[i].y;
     }
 }
 
-int czx_encode_qr(const char *text, int ecc_level, uint8_t *modules, int capacity, int *side) {
-    try {
-        last_error.clear();
+void info(const czx_reader *reader, int index, czx_result_info *out) {
+    const auto *r = reinterpret_cast<const Reader *>(reader);
+    const auto &result = r->results[(size_t)index];
+    *out = czx_result_info{};
+    out->valid = result.isValid() ? 1 : 0;
+    out->error_type = (int)result.error().type();
+    out->has_eci = result.isValid() && result.hasECI() ? 1 : 0;
+    out->inverted = r->inverted[(size_t)index] ? 1 : 0;
+    out->mirrored = result.isMirrored() ? 1 : 0;
+    out->version = 0;  // 1.4 does not report the version
+    std::string level = result.ecLevel();
+    out->ec_level = level.empty() ? 0 : level[0];
+}
+
+const czx_engine engine = {version, lastError, readerNew, readerFree, decode, bytes, text, corners, info};
+
+} // namespace
+
+extern "C" {
+
+const czx_engine *czx_engine_1(void) { return &engine; }
+
+int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t *modules, int capacity, int *side) {
+    return guarded([&]() -> int {
         ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::QRCode);
         writer.setMargin(0);
         writer.setEccLevel(ecc_level);
-        writer.setEncoding(ZXing::CharacterSet::BINARY);
+        ZXing::CharacterSet set = ZXing::CharacterSet::BINARY;
+        if (charset && *charset) {
+            set = ZXing::CharacterSetFromString(charset);
+            if (set == ZXing::CharacterSet::Unknown) {
+                last_error = std::string("unknown character set ") + charset;
+                return -1;
+            }
+        }
+        writer.setEncoding(set);
         ZXing::BitMatrix matrix = writer.encode(std::string(text), 0, 0);
         int n = matrix.width();
         if (n * n > capacity) {
@@ -95,12 +164,7 @@ int czx_encode_qr(const char *text, int ecc_level, uint8_t *modules, int capacit
             for (int x = 0; x < n; x++) modules[y * n + x] = matrix.get(x, y) ? 1 : 0;
         *side = n;
         return 0;
-    } catch (const std::exception &e) {
-        last_error = e.what();
-    } catch (...) {
-        last_error = "unknown C++ exception";
-    }
-    return -1;
+    }, -1);
 }
 
 } // extern "C"

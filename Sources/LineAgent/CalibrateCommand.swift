@@ -90,8 +90,9 @@ struct CalibrateCommand: ParsableCommand {
                     try? FileManager.default.removeItem(atPath: (outFolder as NSString).appendingPathComponent(name))
                     annotated.remove(at: drop)
                 }
-                try Annotator.write(image, analysis: analysis, truth: truth, label: info.file.map { ($0 as NSString).lastPathComponent } ?? "frame \(index)",
-                                    to: (outFolder as NSString).appendingPathComponent(String(format: "frame-%05d.png", index)))
+                try AnnotatedImage(image, analysis: analysis, label: info.file.map { ($0 as NSString).lastPathComponent } ?? "frame \(index)",
+                                   truth: truth)
+                    .write(to: (outFolder as NSString).appendingPathComponent(String(format: "frame-%05d.png", index)))
                 annotated.append((miss, index))
             }
             progress.update(index + 1, suffix: "read \(report.framesWithCode)/\(report.frames)")
@@ -150,35 +151,6 @@ struct ProgressBar {
     }
 }
 
-/// Draws what the pipeline saw onto a colour copy of the frame.
-enum Annotator {
-    static func write(_ frame: GrayImage, analysis: FrameAnalysis, truth: [String]?, label: String, to path: String) throws {
-        let canvas = try AnnotatedImage(frame)
-        let roi = analysis.roi
-        try canvas.rectangle(x: roi.x, y: roi.y, width: roi.width, height: roi.height, color: (60, 140, 255), thickness: 2)
-        for cap in analysis.caps {
-            let read = analysis.codes.contains { cap.contains($0.center) }
-            try canvas.circle(x: Int(cap.x), y: Int(cap.y), radius: Int(cap.radius), color: read ? (255, 220, 0) : (255, 40, 40), thickness: 2)
-        }
-        for code in analysis.codes {
-            try canvas.polygon(code.corners, color: (40, 220, 60), thickness: 3)
-            let text = String(code.text.suffix(24))
-            try canvas.text("\(code.decoder.rawValue): \(text)", x: Int(code.corners.map(\.x).min() ?? 0),
-                            y: Int(code.corners.map(\.y).min() ?? 20) - 8, scale: 0.6, color: (40, 220, 60))
-        }
-        var status = "\(label): \(analysis.codes.count) code(s), \(String(format: "%.1f", analysis.total.inMilliseconds)) ms"
-        if analysis.codes.isEmpty {
-            status += "  NO READ"
-            try canvas.rectangle(x: 2, y: 2, width: frame.width - 4, height: frame.height - 4, color: (255, 40, 40), thickness: 6)
-        }
-        if let truth {
-            let missed = Set(truth).subtracting(analysis.codes.map(\.text))
-            if !missed.isEmpty { status += "  missed \(missed.count) of \(truth.count)" }
-        }
-        try canvas.text(status, x: 12, y: 34, scale: 0.9, color: analysis.codes.isEmpty ? (255, 60, 60) : (255, 255, 255))
-        try canvas.write(to: path)
-    }
-}
 
 /// Per-frame statistics and advice of a calibration run.
 struct CalibrationReport: Encodable {

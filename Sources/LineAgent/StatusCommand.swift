@@ -203,7 +203,9 @@ enum StatusScreen {
             for camera in line.cameras {
                 out.append("  camera \(camera.id)  \(camera.state) · \(Show.count(camera.frames)) frames"
                     + " · last frame \(camera.lastFrameAgeSeconds.map { Show.age($0) + " ago" } ?? "-")"
-                    + " · decode p99 \(Show.millis(camera.decodeP99Ms))")
+                    + " · decode p99 \(Show.millis(camera.decodeP99Ms))"
+                    + (camera.readContrast.map { String(format: " · contrast %.2f", $0) } ?? "")
+                    + (camera.fallbackShare.map { " · fallback reads \(Show.percent($0))" } ?? ""))
             }
         }
 

@@ -25,6 +25,9 @@ public struct CalibrationConfiguration: Codable, Sendable, ValidatableConfig {
     public var totalBudget: ConfigDuration
     /// At most this many codes are reported per frame.
     public var maxCodesPerFrame: Int
+    /// How many codes a frame normally holds (1 for a bottle camera, 12–24 for a case camera): the chain stops once
+    /// it has read this many. Unset: every step runs within the budget, looking for every code in the frame.
+    public var expectedCodes: Int?
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -39,6 +42,7 @@ public struct CalibrationConfiguration: Codable, Sendable, ValidatableConfig {
         decoders = try c.decode([DecoderStep].self, forKey: .decoders)
         totalBudget = try c.decodeIfPresent(ConfigDuration.self, forKey: .totalBudget) ?? ConfigDuration(.milliseconds(20))
         maxCodesPerFrame = try c.decodeIfPresent(Int.self, forKey: .maxCodesPerFrame) ?? 4
+        expectedCodes = try c.decodeIfPresent(Int.self, forKey: .expectedCodes)
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -63,6 +67,13 @@ public struct CalibrationConfiguration: Codable, Sendable, ValidatableConfig {
         v.check(decoders.isEmpty || decoders.contains { $0.budget.duration <= totalBudget.duration }, at: "totalBudget",
                 "no decoder fits in totalBudget \(totalBudget.duration); raise totalBudget or lower the decoders' budgets")
         v.checkRange(maxCodesPerFrame, 1...64, at: "maxCodesPerFrame", what: "a count")
+        if let expectedCodes {
+            v.check(expectedCodes >= 1 && expectedCodes <= maxCodesPerFrame, at: "expectedCodes",
+                    "expected 1 to maxCodesPerFrame (\(maxCodesPerFrame)), got \(expectedCodes)")
+        }
+        if let first = decoders.first, first.region == .unread {
+            v.error(at: "decoders", "the first step cannot have region unread: only an earlier zxing step finds unread symbols")
+        }
     }
 }
 
@@ -268,35 +279,70 @@ public struct PreprocessStep: Codable, Sendable, ValidatableConfig {
 
 /// The decoders available.
 public enum DecoderName: String, ConfigEnum, Codable {
-    /// zxing-cpp 1.4 (reads most on caps, fastest on full frames).
+    /// zxing-cpp: the current version built by `scripts/setup.sh` (3.x), or Debian's 1.4 when this build has none.
     case zxing
+    /// Debian's zxing-cpp 1.4, explicitly.
+    case zxing14
     /// ZBar 0.23 (QR only; best on a tight crop of the cap).
     case zbar
 }
 
 /// What a decoder step looks at.
 public enum DecoderRegion: String, ConfigEnum, Codable {
-    /// The region of interest (after rotation, scale and preprocessing). After a `cap` step this runs only on
-    /// frames where the locator found no cap (a fallback for a missed cap, not a slower re-read of the same pixels).
+    /// The whole region of interest (after rotation, scale and preprocessing). Runs whenever the chain still lacks
+    /// codes: when no cap was located, when a located cap gave no code, when an earlier step found a symbol it could
+    /// not decode, and (unless `expectedCodes` is reached) to find codes away from the located caps.
     case roi
     /// Each cap the locator finds in the region of interest, cropped tightly (ZBar reads more, and much faster,
     /// on a crop of the cap than on a full frame). Caps whose code an earlier step already read are skipped.
     case cap
+    /// Each place where an earlier zxing step found a symbol it could not decode, cropped with a margin: the cheap
+    /// way to give a damaged, glared or low-contrast code a second decoder and a preprocessing variant.
+    case unread
+}
+
+/// A preprocessing variant applied to one step's image only (after the calibration's `preprocess`).
+public enum DecoderVariant: String, ConfigEnum, Codable {
+    /// The image as prepared.
+    case none
+    /// Light on dark made dark on light (ZBar reads only dark-on-light symbols).
+    case invert
+    /// Contrast-limited adaptive histogram equalisation: glare and uneven light.
+    case clahe
+    /// Local normalisation (each pixel against its neighbourhood's mean and spread): shadows and glare.
+    case normalize
+    /// Morphological close: dotted modules and small damage joined.
+    case close
+    /// Contrast stretch to the full 0–255 range: low contrast (a weak lamp, a faded print).
+    case stretch
 }
 
 /// One decoder in the chain.
 public struct DecoderStep: Codable, Sendable, ValidatableConfig {
     public var name: DecoderName
     /// Time this step may take per frame. A running decoder cannot be interrupted, so a step after the first starts
-    /// only if its budget fits in what is left of `totalBudget`; cap crops stop being tried once the step's budget is
+    /// only if its budget fits in what is left of `totalBudget`; crops stop being tried once the step's budget is
     /// spent; overruns are counted.
     public var budget: ConfigDuration
-    /// zxing: also try rotated, downscaled and inverted images (doubles the time; bought nothing on caps).
+    /// zxing: also try rotated, downscaled and inverted images (zxing's own harder search).
     public var tryHarder: Bool
-    /// What the step decodes: the region of interest, or each located cap.
+    /// What the step decodes: the region of interest, each located cap, or each symbol an earlier step could not read.
     public var region: DecoderRegion
-    /// Extra upscaling for this step's image (small codes on cap crops read better at 1.5–2).
+    /// Scaling of this step's image: above 1 upscales small modules (1.5–2 on cap crops), below 1 downscales large
+    /// codes (0.5 for codes of 10+ px per module).
     public var scale: Double
+    /// A preprocessing variant for this step only.
+    public var variant: DecoderVariant
+
+    public init(name: DecoderName, region: DecoderRegion = .roi, scale: Double = 1, variant: DecoderVariant = .none,
+                tryHarder: Bool = false, budget: Duration = .milliseconds(15)) {
+        self.name = name
+        self.region = region
+        self.scale = scale
+        self.variant = variant
+        self.tryHarder = tryHarder
+        self.budget = ConfigDuration(budget)
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -305,11 +351,29 @@ public struct DecoderStep: Codable, Sendable, ValidatableConfig {
         tryHarder = try c.decodeIfPresent(Bool.self, forKey: .tryHarder) ?? false
         region = try c.decodeIfPresent(DecoderRegion.self, forKey: .region) ?? .roi
         scale = try c.decodeIfPresent(Double.self, forKey: .scale) ?? 1
+        variant = try c.decodeIfPresent(DecoderVariant.self, forKey: .variant) ?? DecoderVariant.none
     }
 
     public func validate(_ v: inout ConfigValidator) {
         v.check(budget.duration >= .microseconds(100) && budget.duration <= .seconds(1), at: "budget", "expected 100us to 1s")
-        if tryHarder { v.check(name == .zxing, at: "tryHarder", "applies to zxing only") }
-        v.checkRange(scale, 1...4, at: "scale", what: "a factor")
+        if tryHarder { v.check(name != .zbar, at: "tryHarder", "applies to zxing only") }
+        v.checkRange(scale, 0.25...4, at: "scale", what: "a factor")
+    }
+
+    /// The step's name in reports: decoder, region, then scale and variant when they are not the default
+    /// (`zxing@cap×1.5`, `zbar@unread+invert`).
+    public var label: String {
+        var label = "\(name.rawValue)@\(region.rawValue)"
+        if scale != 1 { label += "×\(scale.formatted())" }
+        if variant != .none { label += "+\(variant.rawValue)" }
+        if tryHarder { label += "+harder" }
+        return label
+    }
+}
+
+extension Double {
+    /// The shortest decimal text that reads back as the same value (`1.5`, `2`, `0.25`).
+    fileprivate func formatted() -> String {
+        self == rounded() ? String(Int(self)) : String(self)
     }
 }

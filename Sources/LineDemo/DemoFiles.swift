@@ -30,21 +30,29 @@ codeSize:
 
 preprocess: []                 # none needed for generated frames
 
-decoders:                      # tried in order; later steps look only at caps without a code yet
-  - name: zxing                # zxing-cpp on each located cap, upscaled: fast, reads most
+decoders:                      # each step looks at what the steps before it did not read
+  - name: zxing                # the whole frame (640×512: under a millisecond)
+    region: roi
+    budget: 4ms
+  - name: zxing                # each located cap still without a code, upscaled (the budget includes locating)
     region: cap
     scale: 1.5
     budget: 6ms
-    tryHarder: false           # rotate/downscale/invert searches: twice the time, bought nothing on caps
-  - name: zbar                 # ZBar on each cap zxing could not read: reads much of what zxing misses
-    region: cap
-    budget: 8ms
-  - name: zxing                # the whole region, only when the locator found no cap at all
+  - name: zxing                # zxing's full search: rotations, inverted, multi-scale
     region: roi
-    budget: 10ms
+    tryHarder: true
+    budget: 6ms
+  - name: zbar                 # ZBar on each cap still without a code
+    region: cap
+    budget: 5ms
+  - name: zbar                 # ZBar on symbols zxing found but could not decode, shadows and glare evened out
+    region: unread
+    variant: normalize
+    budget: 3ms
 
 totalBudget: 20ms
 maxCodesPerFrame: 4
+expectedCodes: 1               # one bottle under the camera per trigger: stop at its code
 """
 
     static func agentConfiguration(plcPort: Int, serverPort: Int, setup: SimulatedPlant.Setup) -> String {

@@ -233,7 +233,9 @@ public enum LineDemo {
             "  good (passed):         \(s.good)",
             "  rejected:              \(s.bottles - s.good) (\(reasons.isEmpty ? "none" : reasons))",
             "  bad caps passed:       \(s.badCapsPassed)",
-            "  good caps rejected:    \(s.goodCapsRejected) (vision misses or late decisions; codes stay unused)",
+            "  good caps rejected:    \(s.goodCapsRejected) of \(s.capsByContent["good", default: 0])"
+                + String(format: " = %.2f in 2,000 (vision misses or late decisions; codes stay unused)",
+                         Double(s.goodCapsRejected) / Double(max(1, s.capsByContent["good", default: 0])) * 2_000),
             "  rejects late/missed:   \(s.rejectsLate)/\(s.rejectsMissed) (linesim at the reject station)",
             String(format: "  decision latency:      p50 %.1f ms, p99 %.1f ms (deadline %.0f ms)", s.decisionLatencyP50Ms,
                    s.decisionLatencyP99Ms, s.decisionDeadlineMs),

@@ -1,4 +1,7 @@
 import COpenCVShim
+import Foundation
+import LineConfig
+import LineCore
 
 /// A colour copy of a frame to draw on (calibration reports).
 public final class AnnotatedImage {
@@ -30,4 +33,45 @@ public final class AnnotatedImage {
     }
 
     public func write(to path: String) throws(VisionError) { try image.write(to: path) }
+}
+
+extension AnnotatedImage {
+    /// What the chain saw, drawn on a colour copy of the frame: the region of interest (blue), the located caps (yellow
+    /// when read, red when not), each code's quadrilateral (green) with the step that read it and the end of its
+    /// text, symbols found but not read (red), and a status line (red frame when nothing was read). `truth`, when
+    /// known, adds how many expected codes were missed.
+    public convenience init(_ frame: GrayImage, analysis: FrameAnalysis, label: String, truth: [String]? = nil) throws(VisionError) {
+        try self.init(frame)
+        let roi = analysis.roi
+        try rectangle(x: roi.x, y: roi.y, width: roi.width, height: roi.height, color: (60, 140, 255), thickness: 2)
+        for cap in analysis.caps {
+            let read = analysis.codes.contains { cap.contains($0.center) }
+            try circle(x: Int(cap.x), y: Int(cap.y), radius: Int(cap.radius), color: read ? (255, 220, 0) : (255, 40, 40), thickness: 2)
+        }
+        for quad in analysis.unread { try polygon(quad, color: (255, 40, 40), thickness: 3) }
+        for code in analysis.codes {
+            try polygon(code.corners, color: (40, 220, 60), thickness: 3)
+            let text = String(code.text.suffix(20))
+            try self.text("\(code.step.isEmpty ? code.decoder.rawValue : code.step): \(text)", x: Int(code.corners.map(\.x).min() ?? 0),
+                          y: Int(code.corners.map(\.y).min() ?? 20) - 8, scale: 0.55, color: (40, 220, 60))
+        }
+        var status = "\(label): \(analysis.codes.count) code(s), \(String(format: "%.1f", analysis.total.inMilliseconds)) ms"
+        if analysis.codes.isEmpty {
+            status += "  NO READ"
+            try rectangle(x: 2, y: 2, width: frame.width - 4, height: frame.height - 4, color: (255, 40, 40), thickness: 6)
+        }
+        if let truth {
+            let missed = Set(truth).subtracting(analysis.codes.map(\.text))
+            if !missed.isEmpty { status += "  missed \(missed.count) of \(truth.count)" }
+        }
+        try self.text(status, x: 12, y: 34, scale: 0.9, color: analysis.codes.isEmpty ? (255, 60, 60) : (255, 255, 255))
+    }
+
+    /// Writes the picture scaled by `factor` (0.5 for documentation and reports).
+    public func write(to path: String, scale factor: Double) throws(VisionError) {
+        guard factor != 1 else { return try write(to: path) }
+        let scaled = GrayImage()
+        try OpenCV.check(cvs_resize(image.handle, factor, scaled.handle), "resize")
+        try scaled.write(to: path)
+    }
 }

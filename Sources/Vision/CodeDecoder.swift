@@ -10,29 +10,112 @@ public struct Point: Hashable, Sendable, Codable {
     }
 }
 
+/// What the decoder says about a symbol beyond its payload (zxing-cpp reports these; ZBar does not).
+public struct SymbolInfo: Hashable, Sendable, Codable {
+    /// The symbol names its character set with an ECI designator.
+    public var hasECI: Bool
+    /// Light modules on a dark background.
+    public var inverted: Bool
+    /// Mirrored (printed or seen through the back of a film).
+    public var mirrored: Bool
+    /// QR version (1–40), when the decoder reports it.
+    public var version: Int?
+    /// Error correction level (L, M, Q, H), when the decoder reports it.
+    public var errorCorrection: String?
+    /// The decoder gave the payload converted to UTF-8 text instead of the symbol's own bytes (ZBar beyond ASCII).
+    public var bytesConverted: Bool
+
+    public init(hasECI: Bool = false, inverted: Bool = false, mirrored: Bool = false, version: Int? = nil, errorCorrection: String? = nil,
+                bytesConverted: Bool = false) {
+        self.bytesConverted = bytesConverted
+        self.hasECI = hasECI
+        self.inverted = inverted
+        self.mirrored = mirrored
+        self.version = version
+        self.errorCorrection = errorCorrection
+    }
+}
+
+/// How well a code read: a falling contrast or reads moving to later steps show a failing lamp or a dirty lens
+/// before reads fail.
+public struct ReadQuality: Hashable, Sendable, Codable {
+    /// Symbol contrast: the spread between the code's light and dark pixels (95th − 5th percentile) over the full
+    /// 0–255 scale, measured in the frame as the camera delivered it (0…1; a clean print under good light ≥ 0.5).
+    public var contrast: Double
+    /// Pixels per module (the code's side over its module count), when the decoder reports the version.
+    public var modulePx: Double?
+    /// The position in the chain of the step that read it (0 = the first step).
+    public var stepIndex: Int
+}
+
 /// One QR symbol read from an image.
 public struct DecodedCode: Hashable, Sendable {
     /// The symbol's raw payload bytes (parsed by `PayloadRules`, never trusted as text).
     public var bytes: [UInt8]
+    /// The payload as text, converted from the character set the symbol's ECI names (or the decoder's guess).
+    public var text: String
     /// Which decoder read it.
     public var decoder: DecoderName
     /// The symbol's four corners (top-left, top-right, bottom-right, bottom-left) in frame coordinates.
     public var corners: [Point]
+    /// What the decoder says about the symbol.
+    public var symbol: SymbolInfo
+    /// The chain step that read it (`zxing@cap×1.5`, `zbar@unread+invert`, …); empty outside a chain.
+    public var step: String
+    /// How well it read (set by the chain).
+    public var quality: ReadQuality?
 
-    public init(bytes: [UInt8], decoder: DecoderName, corners: [Point]) {
+    public init(bytes: [UInt8], text: String? = nil, decoder: DecoderName, corners: [Point], symbol: SymbolInfo = SymbolInfo(),
+                step: String = "", quality: ReadQuality? = nil) {
         self.bytes = bytes
+        self.text = text ?? String(decoding: bytes, as: UTF8.self)
         self.decoder = decoder
         self.corners = corners
+        self.symbol = symbol
+        self.step = step
+        self.quality = quality
     }
-
-    /// The payload as text (invalid UTF-8 shown with replacement characters).
-    public var text: String { String(decoding: bytes, as: UTF8.self) }
 
     /// The centre of the corners.
     public var center: Point {
         guard !corners.isEmpty else { return Point(x: 0, y: 0) }
         return Point(x: corners.map(\.x).reduce(0, +) / Double(corners.count),
                      y: corners.map(\.y).reduce(0, +) / Double(corners.count))
+    }
+
+    /// The longest side of the quadrilateral, in pixels.
+    public var sidePx: Double { Quad.longestSide(corners) }
+}
+
+/// A quadrilateral (four corners) in image coordinates.
+public enum Quad {
+    static func longestSide(_ corners: [Point]) -> Double {
+        guard corners.count >= 2 else { return 0 }
+        var longest = 0.0
+        for index in corners.indices {
+            let a = corners[index], b = corners[(index + 1) % corners.count]
+            longest = max(longest, ((a.x - b.x) * (a.x - b.x) + (a.y - b.y) * (a.y - b.y)).squareRoot())
+        }
+        return longest
+    }
+
+    /// The bounding rectangle, grown by `margin` pixels on every side.
+    static func bounds(_ corners: [Point], margin: Double = 0) -> Rect {
+        let xs = corners.map(\.x), ys = corners.map(\.y)
+        let x0 = (xs.min() ?? 0) - margin, y0 = (ys.min() ?? 0) - margin
+        let x1 = (xs.max() ?? 0) + margin, y1 = (ys.max() ?? 0) + margin
+        return Rect(x: Int(x0.rounded(.down)), y: Int(y0.rounded(.down)), width: Int((x1 - x0).rounded(.up)), height: Int((y1 - y0).rounded(.up)))
+    }
+}
+
+/// What one decoder run found: the codes it read, and where it saw a symbol it could not decode.
+public struct DecoderOutput: Sendable {
+    public var codes: [DecodedCode] = []
+    /// Corners of symbols found but not decoded (zxing-cpp with `reportUnread`); later steps look there.
+    public var unread: [[Point]] = []
+    public init(codes: [DecodedCode] = [], unread: [[Point]] = []) {
+        self.codes = codes
+        self.unread = unread
     }
 }
 
@@ -42,13 +125,20 @@ public protocol CodeDecoder: AnyObject {
     /// The decoder's name in reports and calibration files.
     var name: DecoderName { get }
     /// Reads every QR symbol in the image; corners are in the image's own coordinates.
-    func decode(_ image: GrayImage) throws(VisionError) -> [DecodedCode]
+    func read(_ image: GrayImage) throws(VisionError) -> DecoderOutput
+}
+
+extension CodeDecoder {
+    /// The codes `read` finds.
+    public func decode(_ image: GrayImage) throws(VisionError) -> [DecodedCode] { try read(image).codes }
 }
 
 /// Makes the decoder a calibration step names.
 public func makeDecoder(_ step: DecoderStep, maxCodes: Int) throws(VisionError) -> any CodeDecoder {
+    let options = step.tryHarder ? ZXingOptions.library(maxSymbols: maxCodes) : ZXingOptions(maxSymbols: maxCodes)
     switch step.name {
-    case .zxing: try ZXingDecoder(tryHarder: step.tryHarder, maxCodes: maxCodes)
-    case .zbar: try ZBarDecoder()
+    case .zxing: return try ZXingDecoder(engine: .best, options: options)
+    case .zxing14: return try ZXingDecoder(engine: .debian, options: options)
+    case .zbar: return try ZBarDecoder()
     }
 }

@@ -2,6 +2,7 @@ import ConfigKit
 import COpenCVShim
 import Foundation
 import LineConfig
+import LineCore
 
 /// A located cap: centre and radius in frame pixels.
 public struct Circle: Hashable, Sendable, Codable {
@@ -38,13 +39,15 @@ public struct Rect: Hashable, Sendable, Codable {
 
 /// What the pipeline found in one frame and what it cost.
 public struct FrameAnalysis: Sendable {
-    /// Codes read, in frame coordinates, without duplicates.
+    /// Codes read, in frame coordinates, without duplicates, each with the step that read it and its read quality.
     public var codes: [DecodedCode]
     /// The region of interest used.
     public var roi: Rect
     /// Caps the locator found (empty when no step needed it).
     public var caps: [Circle]
-    /// Time per stage (`prepare`, `locate`, `zxing@cap`, `zbar@cap`, `zxing@roi`, …), in the order they ran.
+    /// Symbols a decoder found but no step could read (corners in frame coordinates).
+    public var unread: [[Point]]
+    /// Time per stage (`prepare`, `locate`, `zxing@cap×1.5`, `zbar@cap`, `zxing@roi`, …), in the order they ran.
     public var stages: [(stage: String, duration: Duration)]
     /// Decoder steps that took longer than their budget.
     public var overruns: [DecoderName]
@@ -57,6 +60,12 @@ public struct FrameAnalysis: Sendable {
 /// The calibrated decode chain of one camera: region of interest, rotation, scale, preprocessing, cap locator and
 /// decoders with time budgets. Owns every buffer it uses, so steady-state analysis allocates no image memory.
 /// Belongs to one camera pipeline (not `Sendable`).
+///
+/// The policy: each step looks at what the steps before it did not read — caps without a code (`cap`), symbols an
+/// earlier zxing step found but could not decode (`unread`), or the whole region (`roi`). A whole-region step runs
+/// whenever the chain may still lack a code: no cap located, a located cap without a code, an unread symbol, or
+/// (without `expectedCodes`) to find codes away from the caps. The chain stops when it has `expectedCodes` codes,
+/// and a step starts only if its budget fits in what is left of the total.
 public final class DecodePipeline {
     public let calibration: CalibrationConfiguration
     private let decoders: [(step: DecoderStep, decoder: any CodeDecoder)]
@@ -70,18 +79,30 @@ public final class DecodePipeline {
     private let capSteps = (GrayImage(), GrayImage())
     private let capCrop = GrayImage()
     private let capScaled = GrayImage()
+    private let variantImage = GrayImage()
     private let locatorWork = GrayImage()
     private var circleBuffer = [Float](repeating: 0, count: 3 * 64)
+    /// Each step's measured decode cost per pixel of crop (nanoseconds), so that a crop starts only if it fits.
+    private var nanosecondsPerPixel: [Double]
 
     /// Builds the chain a calibration describes.
-    public init(calibration: CalibrationConfiguration) throws(VisionError) {
-        _ = OpenCV.singleThreaded
-        self.calibration = calibration
-        var decoders: [(DecoderStep, any CodeDecoder)] = []
+    public convenience init(calibration: CalibrationConfiguration) throws(VisionError) {
+        var decoders: [any CodeDecoder] = []
         for step in calibration.decoders {
-            decoders.append((step, try makeDecoder(step, maxCodes: calibration.maxCodesPerFrame)))
+            decoders.append(try makeDecoder(step, maxCodes: calibration.maxCodesPerFrame))
         }
-        self.decoders = decoders
+        try self.init(calibration: calibration, decoders: decoders)
+    }
+
+    /// A chain with the given decoders, one per calibration step (tests inject their own).
+    public init(calibration: CalibrationConfiguration, decoders: [any CodeDecoder]) throws(VisionError) {
+        _ = OpenCV.singleThreaded
+        guard decoders.count == calibration.decoders.count else {
+            throw .calibrationMismatch(key: "decoders", reason: "\(calibration.decoders.count) steps but \(decoders.count) decoders given")
+        }
+        self.calibration = calibration
+        self.decoders = Array(zip(calibration.decoders, decoders))
+        nanosecondsPerPixel = Array(repeating: 0, count: decoders.count)
     }
 
     /// Analyses one gray frame.
@@ -99,63 +120,143 @@ public final class DecodePipeline {
         stages.append(("prepare", t.duration(to: clock.now)))
 
         var codes: [DecodedCode] = []
+        var unread: [[Point]] = []
         var caps: [Circle]?
         var overruns: [DecoderName] = []
         var skipped = 0
         var ranSteps = 0
         let total = calibration.totalBudget.duration
-        for (step, decoder) in decoders {
-            if codes.count >= calibration.maxCodesPerFrame { break }
+        let limit = min(calibration.maxCodesPerFrame, calibration.expectedCodes ?? .max)
+        for (index, (step, decoder)) in decoders.enumerated() {
+            if codes.count >= limit { break }
+            // In roi mode `cap` the region of interest is the set of located caps, for every step.
+            let region = calibration.roi.mode == .cap && step.region == .roi ? DecoderRegion.cap : step.region
             // A decoder cannot be interrupted: a step starts only if its budget fits in what is left of the total.
-            if ranSteps > 0, start.duration(to: clock.now) + step.budget.duration > total {
+            let fits = ranSteps == 0 || start.duration(to: clock.now) + step.budget.duration <= total
+            let stepStart = clock.now
+            // Locating the caps is part of the first cap step (charged to its budget).
+            if region == .cap, caps == nil {
+                guard fits else {
+                    skipped += 1
+                    continue
+                }
+                caps = try locateCaps(frame, roi: roi)
+                stages.append(("locate", stepStart.duration(to: clock.now)))
+            }
+            // What is left for this step to look at.
+            let openCaps = (caps ?? []).filter { cap in !codes.contains { read(cap, by: $0) } }
+            unread.removeAll { quad in codes.contains { covers($0, quad) } }
+            switch region {
+            case .cap: if openCaps.isEmpty { continue }
+            case .unread: if unread.isEmpty { continue }
+            case .roi: break
+            }
+            guard fits else {
                 skipped += 1
                 continue
             }
             ranSteps += 1
-            // Once caps are located, later steps look only at caps without a code: cap steps skip read caps, and a
-            // whole-region step runs only if the locator found no cap at all (it re-reads the same pixels slower).
-            if let located = caps, !located.isEmpty {
-                if located.allSatisfy({ cap in codes.contains { cap.contains($0.center) } }) { break }
-                if step.region == .roi && calibration.roi.mode != .cap { continue }
+            t = stepStart
+            let factor = calibration.scale * step.scale
+            func take(_ output: DecoderOutput, map: (DecodedCode) -> DecodedCode) {
+                for code in output.codes {
+                    var mapped = map(code)
+                    mapped.step = step.label
+                    mapped.quality = ReadQuality(contrast: 0, modulePx: nil, stepIndex: index)
+                    insert(mapped, into: &codes)
+                }
+                for quad in output.unread {
+                    let mapped = map(DecodedCode(bytes: [], decoder: step.name, corners: quad)).corners
+                    if !unread.contains(where: { overlaps($0, mapped) }) { unread.append(mapped) }
+                }
             }
-            t = clock.now
-            // In roi mode `cap` the region of interest is the set of located caps, for every step.
-            let region = calibration.roi.mode == .cap ? DecoderRegion.cap : step.region
             switch region {
             case .roi:
-                let image = try scaled(prepared, by: step.scale, into: capScaled)
-                let found = try decoder.decode(image)
-                let factor = calibration.scale * step.scale
-                for code in found { insert(mapROI(code, roi: roi, factor: factor), into: &codes) }
-            case .cap:
-                if caps == nil {
-                    let locateStart = clock.now
-                    caps = try locateCaps(frame, roi: roi)
-                    stages.append(("locate", locateStart.duration(to: clock.now)))
-                    t = clock.now
-                }
-                for cap in caps ?? [] where !codes.contains(where: { cap.contains($0.center) }) {
-                    if t.duration(to: clock.now) >= step.budget.duration || start.duration(to: clock.now) >= total { break }
-                    let margin = Double(calibration.roi.margin)
-                    let side = Int((cap.radius + margin) * 2)
-                    guard let rect = Rect(x: Int(cap.x - cap.radius - margin), y: Int(cap.y - cap.radius - margin),
-                                          width: side, height: side).clipped(width: frame.width, height: frame.height)
-                    else { continue }
-                    try OpenCV.check(cvs_crop(frame.handle, Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height),
-                                              capCrop.handle), "crop cap")
-                    let factor = calibration.scale * step.scale
-                    let image = try preprocess(try scaled(capCrop, by: factor, into: capScaled), buffers: capSteps)
-                    for code in try decoder.decode(image) {
-                        insert(mapRect(code, origin: rect, factor: factor), into: &codes)
+                let image = try variant(step.variant, of: try scaled(prepared, by: step.scale, into: capScaled))
+                let output = try decoder.read(image)
+                take(output) { mapROI($0, roi: roi, factor: factor) }
+            case .cap, .unread:
+                let margin = Double(calibration.roi.margin)
+                let rects: [Rect] = region == .cap
+                    ? openCaps.map { cap in
+                        let side = Int((cap.radius + margin) * 2)
+                        return Rect(x: Int(cap.x - cap.radius - margin), y: Int(cap.y - cap.radius - margin), width: side, height: side)
                     }
+                    : unread.map { quad in Quad.bounds(quad, margin: max(8, Quad.longestSide(quad) * 0.25)) }
+                for candidate in rects {
+                    guard let rect = candidate.clipped(width: frame.width, height: frame.height), rect.width >= 8, rect.height >= 8 else { continue }
+                    // A crop starts only if its expected cost (this step's measured cost per pixel) fits in the step's
+                    // budget and the chain's: one large crop must not overrun both.
+                    let pixels = Double(rect.width * rect.height) * factor * factor
+                    let expected = Duration.nanoseconds(Int64(nanosecondsPerPixel[index] * pixels))
+                    if t.duration(to: clock.now) + expected > step.budget.duration || start.duration(to: clock.now) + expected > total { continue }
+                    let cropStart = clock.now
+                    try OpenCV.check(cvs_crop(frame.handle, Int32(rect.x), Int32(rect.y), Int32(rect.width), Int32(rect.height),
+                                              capCrop.handle), "crop")
+                    let prepared = try preprocess(try scaled(capCrop, by: factor, into: capScaled), buffers: capSteps)
+                    let output = try decoder.read(try variant(step.variant, of: prepared))
+                    take(output) { mapRect($0, origin: rect, factor: factor) }
+                    let measured = cropStart.duration(to: clock.now).inMilliseconds * 1e6 / max(1, pixels)
+                    nanosecondsPerPixel[index] = nanosecondsPerPixel[index] == 0 ? measured : 0.8 * nanosecondsPerPixel[index] + 0.2 * measured
                 }
             }
             let spent = t.duration(to: clock.now)
-            stages.append(("\(step.name.rawValue)@\(region.rawValue)", spent))
+            stages.append((step.label, spent))
             if spent > step.budget.duration { overruns.append(step.name) }
         }
-        return FrameAnalysis(codes: Array(codes.prefix(calibration.maxCodesPerFrame)), roi: roi, caps: caps ?? [],
-                             stages: stages, overruns: overruns, skippedForBudget: skipped, total: start.duration(to: clock.now))
+        unread.removeAll { quad in codes.contains { covers($0, quad) } }
+        var reported = Array(codes.prefix(calibration.maxCodesPerFrame))
+        for index in reported.indices { reported[index].quality = try quality(of: reported[index], in: frame) }
+        return FrameAnalysis(codes: reported, roi: roi, caps: caps ?? [], unread: unread, stages: stages, overruns: overruns,
+                             skippedForBudget: skipped, total: start.duration(to: clock.now))
+    }
+
+    /// The read quality of a code: its contrast in the frame as delivered, its module size, the step that read it.
+    private func quality(of code: DecodedCode, in frame: GrayImage) throws(VisionError) -> ReadQuality {
+        let box = Quad.bounds(code.corners)
+        var low = 0.0, high = 0.0
+        try OpenCV.check(cvs_contrast(frame.handle, Int32(box.x), Int32(box.y), Int32(max(1, box.width)), Int32(max(1, box.height)),
+                                      &low, &high), "measure contrast")
+        let modules = code.symbol.version.map { Double(17 + 4 * $0) }
+        return ReadQuality(contrast: ((high - low) / 255 * 1000).rounded() / 1000,
+                           modulePx: modules.map { ((code.sidePx / $0) * 100).rounded() / 100 },
+                           stepIndex: code.quality?.stepIndex ?? 0)
+    }
+
+    /// True when `code` is the cap's code: its centre on the cap, or the cap's centre on the code (a circle the locator
+    /// found inside a large code, in one of its finder patterns, is not a cap of its own).
+    private func read(_ cap: Circle, by code: DecodedCode) -> Bool {
+        if cap.contains(code.center) { return true }
+        let box = Quad.bounds(code.corners)
+        return cap.x >= Double(box.x) && cap.x <= Double(box.x + box.width) && cap.y >= Double(box.y) && cap.y <= Double(box.y + box.height)
+    }
+
+    /// True when `code` sits on the symbol `quad` (its centre inside the quad's bounds).
+    private func covers(_ code: DecodedCode, _ quad: [Point]) -> Bool {
+        let box = Quad.bounds(quad, margin: 4), c = code.center
+        return c.x >= Double(box.x) && c.x <= Double(box.x + box.width) && c.y >= Double(box.y) && c.y <= Double(box.y + box.height)
+    }
+
+    private func overlaps(_ a: [Point], _ b: [Point]) -> Bool {
+        let ra = Quad.bounds(a), rb = Quad.bounds(b)
+        return ra.x < rb.x + rb.width && rb.x < ra.x + ra.width && ra.y < rb.y + rb.height && rb.y < ra.y + ra.height
+    }
+
+    /// One step's preprocessing variant.
+    private func variant(_ variant: DecoderVariant, of image: GrayImage) throws(VisionError) -> GrayImage {
+        let status: Int32
+        switch variant {
+        case .none: return image
+        case .invert: status = cvs_invert(image.handle, variantImage.handle)
+        case .clahe: status = cvs_clahe(image.handle, 3, 8, variantImage.handle)
+        case .normalize: status = cvs_normalize_local(image.handle, 12, variantImage.handle)
+        case .close:
+            let module = calibration.codeSize.modulePx * calibration.scale
+            status = cvs_morph_close(image.handle, Int32(max(2, (module * 0.6).rounded())), variantImage.handle)
+        case .stretch: status = cvs_stretch(image.handle, 1, 1, variantImage.handle)
+        }
+        try OpenCV.check(status, "variant \(variant.rawValue)")
+        return variantImage
     }
 
     // MARK: Regions
@@ -264,11 +365,13 @@ public final class DecodePipeline {
         return mapped
     }
 
-    /// Adds a code unless the same payload was already read at the same place.
+    /// Adds a code unless the same payload was already read at the same place (the same symbol read twice). The
+    /// same payload elsewhere in the frame is a second symbol (two bottles with one code) and is kept.
     private func insert(_ code: DecodedCode, into codes: inout [DecodedCode]) {
         let center = code.center
         let duplicate = codes.contains { other in
-            other.bytes == code.bytes && abs(other.center.x - center.x) < 40 && abs(other.center.y - center.y) < 40
+            let near = max(10, min(other.sidePx, code.sidePx) / 2)
+            return other.bytes == code.bytes && abs(other.center.x - center.x) < near && abs(other.center.y - center.y) < near
         }
         if !duplicate { codes.append(code) }
     }

@@ -1,8 +1,11 @@
 import CZBar
 import LineConfig
 
-/// ZBar 0.23, QR only, returning raw bytes (no charset conversion). Hands the pixels to ZBar without copying
-/// when rows are contiguous.
+/// ZBar 0.23, QR only. Hands the pixels to ZBar without copying when rows are contiguous.
+///
+/// ZBar converts byte segments to UTF-8 text even in binary mode (by the symbol's ECI, or guessing Shift_JIS or
+/// Latin-1 without one): for a payload beyond ASCII its `bytes` are that UTF-8 text, not the symbol's own bytes, and
+/// `symbol.bytesConverted` says so. Stamp payloads are ASCII, where the two are the same.
 public final class ZBarDecoder: CodeDecoder {
     public let name = DecoderName.zbar
     private let scanner: OpaquePointer
@@ -28,13 +31,13 @@ public final class ZBarDecoder: CodeDecoder {
         zbar_image_scanner_destroy(scanner)
     }
 
-    public func decode(_ gray: GrayImage) throws(VisionError) -> [DecodedCode] {
+    public func read(_ gray: GrayImage) throws(VisionError) -> DecoderOutput {
         guard gray.channels == 1 else {
             throw .formatMismatch(source: "zbar", reason: "expected a gray image, got \(gray.channels) channels")
         }
         let width = gray.width, height = gray.height
-        guard width > 0, height > 0 else { return [] }
-        return gray.withPixels { data, width, height, stride in
+        guard width > 0, height > 0 else { return DecoderOutput() }
+        let codes = gray.withPixels { data, width, height, stride in
             if stride == width {
                 return scan(UnsafeRawPointer(data), width: width, height: height)
             }
@@ -44,9 +47,14 @@ public final class ZBarDecoder: CodeDecoder {
             }
             return contiguous.withUnsafeBytes { scan($0.baseAddress!, width: width, height: height) }
         }
+        return DecoderOutput(codes: codes)
     }
 
     private func scan(_ pixels: UnsafeRawPointer, width: Int, height: Int) -> [DecodedCode] {
+        scan(pixels, width: width, height: height, with: scanner)
+    }
+
+    private func scan(_ pixels: UnsafeRawPointer, width: Int, height: Int, with scanner: OpaquePointer) -> [DecodedCode] {
         zbar_image_set_size(image, UInt32(width), UInt32(height))
         zbar_image_set_data(image, pixels, UInt(width * height), nil)
         defer {
@@ -65,7 +73,8 @@ public final class ZBarDecoder: CodeDecoder {
             var corners = (0..<count).map { Point(x: Double(zbar_symbol_get_loc_x(current, $0)), y: Double(zbar_symbol_get_loc_y(current, $0))) }
             // ZBar lists QR corners as top-left, bottom-left, bottom-right, top-right: reorder to clockwise from top-left.
             if corners.count == 4 { corners = [corners[0], corners[3], corners[2], corners[1]] }
-            codes.append(DecodedCode(bytes: bytes, decoder: .zbar, corners: corners))
+            codes.append(DecodedCode(bytes: bytes, decoder: .zbar, corners: corners,
+                                     symbol: SymbolInfo(bytesConverted: bytes.contains { $0 >= 0x80 })))
             symbol = zbar_symbol_next(current)
         }
         return codes

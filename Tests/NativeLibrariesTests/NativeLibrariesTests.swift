@@ -1,7 +1,9 @@
 import CModbus
 import COpenCVShim
 import CZBar
+import CZXing3Shim
 import CZXingShim
+import Foundation
 import Testing
 
 /// The C libraries are installed, found by pkg-config and linked: each answers with its version.
@@ -35,8 +37,22 @@ struct NativeLibrariesTests {
         #expect(String(cString: cvs_last_error()).isEmpty)
     }
 
-    @Test("zxing-cpp through the C shim")
+    @Test("Debian's zxing-cpp 1.4 through the C shim")
     func zxing() {
-        #expect(String(cString: czx_version()) == "1.4.0")
+        #expect(String(cString: czx_engine_1().pointee.version!()!) == "1.4.0")
+    }
+
+    /// scripts/setup.sh builds the current zxing-cpp into .deps/zxing-cpp; Package.swift links it when it is there.
+    static let currentBuilt = FileManager.default.fileExists(
+        atPath: URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+            .appendingPathComponent(".deps/zxing-cpp/lib/libZXing3.a").path)
+
+    @Test("the current zxing-cpp (3.x) links beside 1.4 through its own shim",
+          .enabled(if: currentBuilt, "scripts/setup.sh did not build zxing-cpp into .deps/zxing-cpp (see its output): 1.4 is used"))
+    func zxing3() throws {
+        let table = try #require(czx_engine_3(), "\(String(cString: czx_engine_3_unavailable_reason()))")
+        let engine = table.assumingMemoryBound(to: czx_engine.self)
+        #expect(String(cString: engine.pointee.version!()!).hasPrefix("3."))
+        #expect(String(cString: czx_engine_3_unavailable_reason()).isEmpty)
     }
 }

@@ -41,8 +41,11 @@ func shippedCalibration() throws -> CalibrationConfiguration {
 
 /// The shipped chain with budgets so large that no step is ever skipped for time: reads in tests must not depend on
 /// how busy the machine is (budgets are measured by vision-bench, not by unit tests).
-func unhurriedCalibration() throws -> CalibrationConfiguration {
-    var chain = try shippedCalibration()
+func unhurriedCalibration() throws -> CalibrationConfiguration { unhurried(try shippedCalibration()) }
+
+/// A chain with budgets no machine can miss.
+func unhurried(_ calibration: CalibrationConfiguration) -> CalibrationConfiguration {
+    var chain = calibration
     chain.totalBudget = ConfigDuration(.seconds(10))
     for index in chain.decoders.indices { chain.decoders[index].budget = ConfigDuration(.seconds(2)) }
     return chain

@@ -58,6 +58,15 @@ int cvs_sharpen(const cvs_image *src, double amount, double sigma, cvs_image *ds
 int cvs_blur(const cvs_image *src, double sigma, cvs_image *dst);
 int cvs_adaptive_threshold(const cvs_image *src, int block_size, double offset, cvs_image *dst);
 int cvs_invert(const cvs_image *src, cvs_image *dst);
+/// Local normalisation: each pixel against the mean and spread of its gaussian neighbourhood (`sigma` pixels),
+/// mapped around mid-gray. Evens out shadows and glare.
+int cvs_normalize_local(const cvs_image *src, double sigma, cvs_image *dst);
+/// Joins dotted or broken dark modules: a morphological opening of the light ground with a disc of `size` pixels.
+int cvs_morph_close(const cvs_image *src, int size, cvs_image *dst);
+/// Stretches the range between the `low_percent` and `high_percent` (from the top) percentiles to 0-255.
+int cvs_stretch(const cvs_image *src, double low_percent, double high_percent, cvs_image *dst);
+/// The 5th and 95th percentile gray levels inside the rectangle (clipped to the image).
+int cvs_contrast(const cvs_image *src, int x, int y, int width, int height, double *low, double *high);
 /// Finds up to `max_circles` bright discs of radius min..max pixels; writes x, y, r triples; returns the count or -1.
 int cvs_find_circles(const cvs_image *src, int min_radius, int max_radius, int max_circles, float *out, cvs_image *work);
 
@@ -98,6 +107,65 @@ int cvs_synth_degrade(cvs_image *frame, double motion_px, double motion_angle_de
                       double contrast, double noise_sigma, uint64_t seed, cvs_image *work);
 /// A filled rectangle rotated by angle: partial occlusion (a label, a finger, a droplet).
 int cvs_synth_occlude(cvs_image *frame, double cx, double cy, double width, double height, double angle_deg, int gray);
+
+// MARK: Scenes for the evaluation sets (scene.cpp)
+/// How a stamp with its code looks.
+typedef struct cvs_stamp_style {
+    /// Gray levels of dark modules and of the light ground.
+    int dark, light;
+    /// 1: light modules on a dark ground.
+    int inverted;
+    /// 0: square modules; 0.4-1: each dark module a dot of this diameter (in modules): inkjet, dot-peen.
+    double dot;
+    /// Quiet zone around the code, in modules.
+    int quiet;
+    /// Stamp paper beyond the quiet zone, in modules.
+    double stamp_margin;
+    /// Guilloche amplitude on the stamp paper (gray levels), 0 for none.
+    double guilloche;
+    /// Hologram sheen: a bright striped band over the stamp (gray levels), and its angle in degrees.
+    double sheen, sheen_angle;
+    /// A domed surface (a cap's top): 0 flat … 0.25.
+    double bulge;
+    uint64_t seed;
+} cvs_stamp_style;
+
+/// Draws a stamp: the code square with its quiet zone mapped onto `quad8` (TL, TR, BR, BL in frame pixels), the
+/// stamp margin around it. Writes the code's own four corners (without quiet zone) to `code_corners8` if given.
+int cvs_scene_stamp(cvs_image *frame, const uint8_t *modules, int side, const float *quad8, const cvs_stamp_style *style,
+                    float *code_corners8, cvs_image *work);
+/// A bottle cap seen from above: a disc lit from `light_angle_deg`, with a knurled rim darkened by `rim_depth` (0-1).
+int cvs_scene_cap(cvs_image *frame, double cx, double cy, double radius, int base, double light_angle_deg, double rim_depth);
+/// A specular highlight: an elliptical gaussian spot added (saturating).
+int cvs_scene_specular(cvs_image *frame, double cx, double cy, double rx, double ry, double angle_deg, double strength);
+/// A soft shadow over the side of the line (x0, y0)→(x1, y1) to its left: brightness × (1 − depth).
+int cvs_scene_shadow(cvs_image *frame, double x0, double y0, double x1, double y1, double softness, double depth);
+/// A fold or crease along a segment: a light/dark ridge `width` wide and one side displaced by `shift` pixels.
+int cvs_scene_fold(cvs_image *frame, double x0, double y0, double x1, double y1, double width, double strength, double shift);
+/// Surface texture in a rectangle: 0 paper fibres, 1 corrugated cardboard, 2 a screen's pixel grid.
+int cvs_scene_texture(cvs_image *frame, int kind, int x, int y, int width, int height, double strength, uint64_t seed);
+
+/// The camera: illumination, optics and sensor.
+typedef struct cvs_optics {
+    /// Motion blur length (pixels) and direction (degrees).
+    double motion_px, motion_angle;
+    /// Defocus: a disc point-spread function of this radius (pixels).
+    double defocus_radius;
+    /// A film of dust on the lens: veiling glare, 0 … 0.6.
+    double haze;
+    /// Illumination: 1 nominal, 0.3 a failing lamp.
+    double gain;
+    /// Corner darkening 0 … 0.6.
+    double vignetting;
+    /// Sensor noise: read noise (gray levels) and shot noise (sigma = shot_noise × sqrt(level)).
+    double read_noise, shot_noise;
+    /// JPEG compression quality 5-100, 0 for none.
+    int jpeg_quality;
+    uint64_t seed;
+} cvs_optics;
+
+/// Applies the camera to a rendered scene, in order: illumination, defocus, motion, haze, noise, JPEG.
+int cvs_scene_optics(cvs_image *frame, const cvs_optics *optics, cvs_image *work);
 
 #ifdef __cplusplus
 }

@@ -1,34 +1,83 @@
 #ifndef CZXING_SHIM_H
 #define CZXING_SHIM_H
-/// A C API over zxing-cpp 1.4 (Debian's libzxing-dev is C++ only). Opaque handles, no C++ types, no exceptions
-/// across the boundary.
+/// A C API over zxing-cpp. Two engines implement it: Debian's zxing-cpp 1.4 (this target, always present) and a
+/// current zxing-cpp built from its source distribution (target CZXing3Shim, present when scripts/setup.sh built
+/// it). Swift reaches both through the same table of functions (`czx_engine`), never a C++ type, and no C++
+/// exception crosses the boundary.
 #include <stddef.h>
 #include <stdint.h>
 #ifdef __cplusplus
 extern "C" {
 #endif
 
-/// zxing-cpp's version string, e.g. "1.4.0".
-const char *czx_version(void);
-/// The message of the last failed call on this thread, or "" if none.
-const char *czx_last_error(void);
+/// Reader options (zxing's ReaderOptions / DecodeHints). Zero means off / default.
+typedef struct czx_options {
+    /// Spend more time looking for symbols (zxing's tryHarder).
+    int try_harder;
+    /// Also look at the image rotated by 90/180/270 degrees.
+    int try_rotate;
+    /// Also look for light-on-dark (inverted) symbols.
+    int try_invert;
+    /// Also look at downscaled copies of large images.
+    int try_downscale;
+    /// 0 local average (hybrid), 1 global histogram, 2 fixed threshold 127, 3 bool cast.
+    int binarizer;
+    /// At most this many symbols (1-255).
+    int max_symbols;
+    /// Also report symbols that were found but could not be decoded (position and error, no payload).
+    int return_errors;
+} czx_options;
 
-/// A QR reader that keeps its last results until the next decode (no allocation by the caller per frame).
+/// What zxing says about one result beyond its payload.
+typedef struct czx_result_info {
+    /// 1: decoded; 0: a symbol was found but its payload could not be decoded (`error_type` says why).
+    int valid;
+    /// 0 none, 1 format, 2 checksum (too damaged for error correction), 3 unsupported.
+    int error_type;
+    /// 1 when the symbol carries an ECI designator (the character set is explicit).
+    int has_eci;
+    /// 1 when the symbol was light on dark.
+    int inverted;
+    /// 1 when the symbol was mirrored.
+    int mirrored;
+    /// The QR version (1-40), or 0 when unknown.
+    int version;
+    /// Error correction level 'L', 'M', 'Q', 'H', or 0 when unknown.
+    char ec_level;
+} czx_result_info;
+
+/// A reader: holds its options and its last results until the next decode.
 typedef struct czx_reader czx_reader;
-/// `try_harder` turns on zxing's rotate, downscale and harder-search options.
-czx_reader *czx_reader_new(int try_harder, int max_symbols);
-void czx_reader_free(czx_reader *reader);
-/// Decodes QR codes in a gray image (rows `stride` bytes apart). Returns the number of valid codes, or -1.
-int czx_reader_decode(czx_reader *reader, const uint8_t *gray, int width, int height, int stride);
-/// The raw bytes of result `index`; `length` receives their count. Valid until the next decode.
-const uint8_t *czx_reader_bytes(const czx_reader *reader, int index, int *length);
-/// The four corners (x0, y0, … x3, y3: top-left, top-right, bottom-right, bottom-left) of result `index`.
-void czx_reader_corners(const czx_reader *reader, int index, float *out8);
 
-/// Encodes `text` (UTF-8 bytes, byte mode) as a QR code with error correction level 0..8 (zxing's scale;
-/// 2 ≈ L, 4 ≈ M, 6 ≈ Q, 8 ≈ H). Writes side×side module bytes (1 = dark) without quiet zone into `modules`
-/// (capacity bytes) and the side into `side`. Returns 0, or -1 (too long for a QR code, or capacity too small).
-int czx_encode_qr(const char *text, int ecc_level, uint8_t *modules, int capacity, int *side);
+/// One zxing-cpp engine.
+typedef struct czx_engine {
+    /// zxing-cpp's version string, e.g. "1.4.0".
+    const char *(*version)(void);
+    /// The message of the last failed call on this thread, or "" if none.
+    const char *(*last_error)(void);
+    /// A QR reader with these options, or NULL (see last_error).
+    czx_reader *(*reader_new)(const czx_options *options);
+    void (*reader_free)(czx_reader *reader);
+    /// Reads the QR symbols in a gray image (rows `stride` bytes apart). Returns the number of results, or -1.
+    int (*decode)(czx_reader *reader, const uint8_t *gray, int width, int height, int stride);
+    /// The raw payload bytes of result `index` (no character set conversion). Valid until the next decode.
+    const uint8_t *(*bytes)(const czx_reader *reader, int index, int *length);
+    /// The payload as UTF-8 text, converted from the character set its ECI names (or zxing's guess without one).
+    const char *(*text)(const czx_reader *reader, int index);
+    /// The four corners (x0, y0, … x3, y3: top-left, top-right, bottom-right, bottom-left) of result `index`.
+    void (*corners)(const czx_reader *reader, int index, float *out8);
+    void (*info)(const czx_reader *reader, int index, czx_result_info *out);
+} czx_engine;
+
+/// Debian's zxing-cpp 1.4.
+const czx_engine *czx_engine_1(void);
+
+/// Encodes `text` (UTF-8) as a QR code with error correction level 0..8 (zxing's scale; 2 ≈ L, 4 ≈ M, 6 ≈ Q,
+/// 8 ≈ H). `charset`: NULL or "BINARY" writes the bytes as they are in byte mode without ECI; "UTF-8",
+/// "Shift_JIS", "ISO-8859-5"… convert the text and add an ECI where zxing does (any set but ISO-8859-1).
+/// Writes side×side module bytes (1 = dark) without quiet zone into `modules` (capacity bytes) and the side into
+/// `side`. Returns 0, or -1 (too long for a QR code, text not representable, or capacity too small).
+int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t *modules, int capacity, int *side);
 
 #ifdef __cplusplus
 }
