@@ -315,7 +315,7 @@ let package = Package(
             name: "LineAgentTests",
             dependencies: [
                 "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore", "LineConfig",
-                "LineDemo",
+                "LineDemo", "Vision",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),

@@ -115,9 +115,16 @@ final class DyingCamera: FrameSource {
                 #expect(metrics.contains(name), "\(name) missing from /metrics")
             }
             #expect(metrics.contains(#"qazline_plc_link_up{line="demo"} 1"#))
+            // Read quality per camera: the contrast of the codes read, the share read by fallback steps, reads per step.
+            let contrast = metrics.split(separator: "\n").first { $0.hasPrefix(#"qazline_read_contrast{line="demo",camera="demo-top"}"#) }
+            let contrastValue = try #require(contrast.flatMap { Double($0.split(separator: " ").last ?? "") }, "\(metrics)")
+            #expect(contrastValue > 0.3 && contrastValue <= 1)
+            #expect(metrics.contains(#"qazline_read_fallback_share{line="demo",camera="demo-top"}"#))
+            #expect(metrics.contains(#"qazline_reads_total{line="demo",camera="demo-top",step="zxing@roi"}"#))
             let status = try AgentStatusSnapshot.decoder().decode(AgentStatusSnapshot.self, from: Data(try await get("/status").body))
             #expect(status.lines.first?.bottles == plant.reports.count)
             #expect(status.lines.first?.cameras.first?.state == "delivering")
+            #expect((status.lines.first?.cameras.first?.readContrast ?? 0) > 0.3)
             #expect(status.producer == LineDemo.producerBIN)
         }
     }

@@ -17,8 +17,8 @@ struct BinaryRun: CustomStringConvertible {
 }
 
 /// Runs the built `lineagent` binary without blocking a cooperative thread (the registrar the test started runs on
-/// the same pool); kills it after `timeout` seconds.
-func lineagent(_ arguments: [String], timeout: Double = 20) async throws -> BinaryRun {
+/// the same pool); kills it after `timeout` seconds. `stdin`: a file given as its standard input.
+func lineagent(_ arguments: [String], timeout: Double = 20, stdin: URL? = nil) async throws -> BinaryRun {
     let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
     try #require(FileManager.default.isExecutableFile(atPath: binary.path), "lineagent binary not found next to \(CommandLine.arguments[0])")
     let process = Process()
@@ -28,6 +28,7 @@ func lineagent(_ arguments: [String], timeout: Double = 20) async throws -> Bina
     let out = Pipe(), err = Pipe()
     process.standardOutput = out
     process.standardError = err
+    if let stdin { process.standardInput = try FileHandle(forReadingFrom: stdin) }
     let finished = AsyncStream<Int32>.makeStream()
     process.terminationHandler = { finished.continuation.yield($0.terminationStatus) }
     try process.run()
