@@ -67,6 +67,8 @@ struct Tally {
     var readsOnEmptyFrames = 0
     var times: [Double] = []
     var byEffect: [String: (expected: Int, read: Int)] = [:]
+    /// Sum and count of the read quality's contrast per effect ("" for every frame), for the chains.
+    var contrast: [String: (sum: Double, count: Int)] = [:]
 
     /// Returns the wrong reads (payloads that are not in the frame).
     @discardableResult
@@ -81,6 +83,12 @@ struct Tally {
                 if remaining[index].text != code.text || remaining[index].bytes != code.bytes { charsetMismatches += 1 }
                 remaining.remove(at: index)
                 readHere += 1
+                if let quality = code.quality {
+                    for effect in effects + [""] {
+                        contrast[effect, default: (0, 0)].sum += quality.contrast
+                        contrast[effect, default: (0, 0)].count += 1
+                    }
+                }
             } else if !truth.contains(where: { $0.bytes == code.bytes || $0.text == code.text }) {
                 wrong += 1
                 wrongReads.append(code)
@@ -277,6 +285,13 @@ do {
                 }
                 let count = tallies[order[0]]!.byEffect[effect]?.expected ?? 0
                 print("    \(effect.padding(toLength: 14, withPad: " ", startingAt: 0)) (\(count) codes) " + cells.joined(separator: " | "))
+            }
+            if let chain = pipelines.first?.0, let t = tallies[chain], let all = t.contrast[""], all.count > 0 {
+                let cells = names.compactMap { effect -> String? in
+                    guard let c = t.contrast[effect], c.count > 0 else { return nil }
+                    return String(format: "%@ %.2f", effect, c.sum / Double(c.count))
+                }
+                print(String(format: "  mean contrast of the %@'s reads: all %.2f; ", chain, all.sum / Double(all.count)) + cells.joined(separator: ", "))
             }
         }
         print(String(format: "RSS after the set: %.1f MiB", residentMiB()))

@@ -27,8 +27,10 @@ public final class AnnotatedImage {
                                            Int32(color.2), Int32(thickness)), "draw")
     }
 
+    /// Draws text; OpenCV's Hershey font has ASCII only (× becomes x, other characters ?).
     public func text(_ text: String, x: Int, y: Int, scale: Double, color: (Int, Int, Int)) throws(VisionError) {
-        try OpenCV.check(cvs_draw_text(image.handle, text, Int32(x), Int32(max(12, y)), scale, Int32(color.0), Int32(color.1),
+        let ascii = String(text.replacingOccurrences(of: "×", with: "x").unicodeScalars.map { $0.isASCII ? Character($0) : "?" })
+        try OpenCV.check(cvs_draw_text(image.handle, ascii, Int32(x), Int32(max(12, y)), scale, Int32(color.0), Int32(color.1),
                                        Int32(color.2), 2), "draw")
     }
 
@@ -46,14 +48,18 @@ extension AnnotatedImage {
         try rectangle(x: roi.x, y: roi.y, width: roi.width, height: roi.height, color: (60, 140, 255), thickness: 2)
         for cap in analysis.caps {
             let read = analysis.codes.contains { cap.contains($0.center) }
-            try circle(x: Int(cap.x), y: Int(cap.y), radius: Int(cap.radius), color: read ? (255, 220, 0) : (255, 40, 40), thickness: 2)
+            try circle(x: Int(cap.x), y: Int(cap.y), radius: Int(cap.radius), color: read ? (255, 220, 0) : (255, 40, 40), thickness: read ? 1 : 2)
         }
         for quad in analysis.unread { try polygon(quad, color: (255, 40, 40), thickness: 3) }
+        // Labels sized to the frame, so that they stay legible in a half-size picture.
+        let labelScale = max(0.55, Double(frame.width) / 1_500)
+        // A case of 24 codes has no room for labels: the quadrilaterals say enough.
         for code in analysis.codes {
             try polygon(code.corners, color: (40, 220, 60), thickness: 3)
+            guard analysis.codes.count <= 6 else { continue }
             let text = String(code.text.suffix(20))
             try self.text("\(code.step.isEmpty ? code.decoder.rawValue : code.step): \(text)", x: Int(code.corners.map(\.x).min() ?? 0),
-                          y: Int(code.corners.map(\.y).min() ?? 20) - 8, scale: 0.55, color: (40, 220, 60))
+                          y: Int(code.corners.map(\.y).min() ?? 20) - 8, scale: labelScale, color: (40, 220, 60))
         }
         var status = "\(label): \(analysis.codes.count) code(s), \(String(format: "%.1f", analysis.total.inMilliseconds)) ms"
         if analysis.codes.isEmpty {
@@ -64,7 +70,7 @@ extension AnnotatedImage {
             let missed = Set(truth).subtracting(analysis.codes.map(\.text))
             if !missed.isEmpty { status += "  missed \(missed.count) of \(truth.count)" }
         }
-        try self.text(status, x: 12, y: 34, scale: 0.9, color: analysis.codes.isEmpty ? (255, 60, 60) : (255, 255, 255))
+        try self.text(status, x: 12, y: Int(34 * labelScale / 0.55), scale: labelScale * 1.6, color: analysis.codes.isEmpty ? (255, 60, 60) : (255, 255, 255))
     }
 
     /// Writes the picture scaled by `factor` (0.5 for documentation and reports).

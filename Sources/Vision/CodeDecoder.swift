@@ -134,8 +134,12 @@ extension CodeDecoder {
 }
 
 /// Makes the decoder a calibration step names.
-public func makeDecoder(_ step: DecoderStep, maxCodes: Int) throws(VisionError) -> any CodeDecoder {
-    let options = step.tryHarder ? ZXingOptions.library(maxSymbols: maxCodes) : ZXingOptions(maxSymbols: maxCodes)
+public func makeDecoder(_ step: DecoderStep) throws(VisionError) -> any CodeDecoder {
+    // In a chain zxing reports the symbols it found but could not decode, for the `unread` steps after it. Those count
+    // towards zxing's symbol limit, so the limit stays zxing's own (the chain reports at most `maxCodesPerFrame`): a
+    // frame must read at least what plain zxing-cpp reads.
+    var options = step.tryHarder ? ZXingOptions.library() : ZXingOptions(maxSymbols: 255)
+    options.reportUnread = true
     switch step.name {
     case .zxing: return try ZXingDecoder(engine: .best, options: options)
     case .zxing14: return try ZXingDecoder(engine: .debian, options: options)

@@ -89,7 +89,7 @@ public final class DecodePipeline {
     public convenience init(calibration: CalibrationConfiguration) throws(VisionError) {
         var decoders: [any CodeDecoder] = []
         for step in calibration.decoders {
-            decoders.append(try makeDecoder(step, maxCodes: calibration.maxCodesPerFrame))
+            decoders.append(try makeDecoder(step))
         }
         try self.init(calibration: calibration, decoders: decoders)
     }

@@ -10,7 +10,7 @@ struct DecoderTests {
     @Test("every decoder reads a clean code's raw bytes with its corners", arguments: [DecoderName.zxing, .zxing14, .zbar])
     func cleanCode(_ name: DecoderName) throws {
         let image = try render(cleanSpec())
-        let decoder = try makeDecoder(DecoderStep(name: name), maxCodes: 4)
+        let decoder = try makeDecoder(DecoderStep(name: name))
         let codes = try decoder.decode(image)
         #expect(codes.count == 1)
         let code = try #require(codes.first)
