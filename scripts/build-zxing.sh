@@ -50,6 +50,7 @@ rm -rf "$prefix" && mkdir -p "$prefix/lib" || fail "cannot create $prefix"
 cp "$lib" "$prefix/lib/libZXing3.a" && cp -r "$work/install/include" "$prefix/include" || fail "cannot copy into $prefix"
 echo "$VERSION" >"$stamp"
 rm -rf "$work"
-# SwiftPM caches the manifest: make it look again (Package.swift links the library when it exists).
-touch "$root/Package.swift"
+# SwiftPM caches evaluated manifests by their text, and Package.swift links the library only when it exists: drop the
+# cached evaluation so that the next build sees it (tests fail loudly when a build links 1.4 with the library here).
+rm -f "${XDG_CACHE_HOME:-$HOME/.cache}/org.swift.swiftpm/manifests/manifest.db"
 echo "setup: zxing-cpp $VERSION built into $prefix" >&2

@@ -70,11 +70,12 @@ struct ChainPolicyTests {
             decoders:
               - { name: zxing, region: roi, tryHarder: true, budget: 200ms }
               - { name: zbar, region: unread, budget: 200ms }
+              - { name: zbar, region: roi, budget: 200ms }
             totalBudget: 1000ms
             maxCodesPerFrame: 32
             """)
         let analysis = try DecodePipeline(calibration: chain).analyze(image)
-        #expect(analysis.codes.count == 12)
+        #expect(analysis.codes.count == 12, "each code once, though several steps read them")
         #expect(Set(analysis.codes.map(\.text)) == Set(truths.map(\.text)))
         for truth in truths {
             let code = try #require(analysis.codes.first { $0.text == truth.text })

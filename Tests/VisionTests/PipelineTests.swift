@@ -69,7 +69,7 @@ struct PipelineTests {
         let pipeline = try DecodePipeline(calibration: chain)
         let analysis = try pipeline.analyze(try render(cleanSpec()))
         #expect(analysis.caps.count == 1)
-        #expect(analysis.codes.map(\.decoder) == [.zxing])
+        #expect(analysis.codes.map(\.decoder) == [ZXingEngine.best.name])
         #expect(!analysis.stages.map(\.stage).contains("zbar@cap"), "a read cap needs no second decoder")
     }
 
