@@ -1,14 +1,20 @@
 // swift-tools-version: 6.2
 //
-// QazLine: line-side track-and-trace for excise-stamped alcohol (QazTrack pilot).
-// Dependency direction (A → B means A may import B):
-//   LineCore                       (domain values, no I/O, imports none of our targets)
-//   ConfigKit → Yams               (strict YAML → Codable with file:line key-path errors)
-//   LineConfig → LineCore, ConfigKit
-//   COpenCVShim, CZXingShim        (C++ behind extern "C"; Swift never sees a C++ type)
-//   LineAgent (exe) → LineConfig, LineCore, C* adapters   — the agent's composition root
-//   QazServer → ConfigKit, LineCore;  QazServerApp (exe) → QazServer
-// The agent side and the server side never import each other.
+// QazLine: line-side track-and-trace for excise-stamped alcohol (QazTrack pilot). docs/architecture.md draws the
+// graph; in short (A → B: A imports B):
+//
+//   domain      LineCore (values, rules, time; no I/O)   ConfigKit → Yams   LineConfig → LineCore, ConfigKit
+//   contract    QazAPI → LineCore (the registrar's wire types)   Delivery → QazAPI (the outbox → registrar seam)
+//   C           CZBar, CModbus, CAravis (system libraries), COpenCVShim, CZXingShim, CZXing3Shim (C++ behind C)
+//   agent       Vision, PLC, LineDecisions, Outbox → Delivery, QazClient → Delivery + AsyncHTTPClient,
+//               AgentRuntime (the composition root), LineAgent (the `lineagent` executable)
+//   registrar   QazServer → QazAPI, QazServerApp (the `qazserver` executable)
+//   simulation  LineSimulator, LineSimApp (`linesim`), LineDemo (the simulated plant: agent + linesim + registrar),
+//               LineDemoApp (`qazline-demo`), Chaos (`chaos`)
+//   shared      CommandSupport (what every executable's command line shares), LineAgentTesting (test doubles)
+//
+// The agent's targets and the registrar's never import each other: only the simulation puts both in one process, and
+// the `lineagent` executable links neither the registrar, nor linesim, nor the simulated plant.
 import Foundation
 import PackageDescription
 
@@ -29,6 +35,29 @@ let zxing3Prefix = URL(fileURLWithPath: #filePath).deletingLastPathComponent().a
 let zxing3Available = FileManager.default.fileExists(atPath: zxing3Prefix + "/lib/libZXing3.a")
     && FileManager.default.fileExists(atPath: zxing3Prefix + "/include/ZXing/ReadBarcode.h")
 
+// Products of our package dependencies, by the module name we import.
+let argumentParser = Target.Dependency.product(name: "ArgumentParser", package: "swift-argument-parser")
+let asyncHTTPClient = Target.Dependency.product(name: "AsyncHTTPClient", package: "async-http-client")
+let coreMetrics = Target.Dependency.product(name: "CoreMetrics", package: "swift-metrics")
+let crypto = Target.Dependency.product(name: "Crypto", package: "swift-crypto")
+let grdb = Target.Dependency.product(name: "GRDB", package: "GRDB.swift")
+let httpTypes = Target.Dependency.product(name: "HTTPTypes", package: "swift-http-types")
+let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummingbird")
+let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
+let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
+let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
+let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
+let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
+let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
+let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
+let postgresNIO = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
+let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
+let serviceLifecycle = Target.Dependency.product(name: "ServiceLifecycle", package: "swift-service-lifecycle")
+let serviceLifecycleTestKit = Target.Dependency.product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle")
+let unixSignals = Target.Dependency.product(name: "UnixSignals", package: "swift-service-lifecycle")
+let yams = Target.Dependency.product(name: "Yams", package: "Yams")
+
 let package = Package(
     name: "QazLine",
     platforms: [.macOS(.v15)],
@@ -36,13 +65,14 @@ let package = Package(
         .executable(name: "lineagent", targets: ["LineAgent"]),
         .executable(name: "qazserver", targets: ["QazServerApp"]),
         .executable(name: "linesim", targets: ["LineSimApp"]),
+        .executable(name: "qazline-demo", targets: ["LineDemoApp"]),
+        .executable(name: "chaos", targets: ["Chaos"]),
         .executable(name: "vision-bench", targets: ["VisionBench"]),
         .executable(name: "plc-bench", targets: ["PLCBench"]),
         .executable(name: "api-bench", targets: ["APIBench"]),
         .executable(name: "outbox-bench", targets: ["OutboxBench"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
         .executable(name: "load-bench", targets: ["LoadBench"]),
-        .executable(name: "chaos", targets: ["Chaos"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -52,6 +82,8 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-metrics", from: "2.13.0"),
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-nio-ssl", from: "2.37.6"),
+        .package(url: "https://github.com/apple/swift-http-types", from: "1.8.0"),
         .package(url: "https://github.com/swift-server/swift-prometheus", from: "2.4.1"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.13.0"),
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
@@ -60,20 +92,14 @@ let package = Package(
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
     ],
     targets: [
-        // MARK: C libraries (system libraries found by pkg-config, installed from Debian)
-        .systemLibrary(
-            name: "CZBar", pkgConfig: "zbar",
-            providers: [.apt(["libzbar-dev"])]),
-        .systemLibrary(
-            name: "CModbus", pkgConfig: "libmodbus",
-            providers: [.apt(["libmodbus-dev"])]),
+        // MARK: C libraries (system libraries found by pkg-config, installed from Debian; C++ behind C shims)
+        .systemLibrary(name: "CZBar", pkgConfig: "zbar", providers: [.apt(["libzbar-dev"])]),
+        .systemLibrary(name: "CModbus", pkgConfig: "libmodbus", providers: [.apt(["libmodbus-dev"])]),
+        .systemLibrary(name: "CAravis", pkgConfig: "aravis-0.8", providers: [.apt(["libaravis-dev", "libusb-1.0-0-dev"])]),
         .target(
             name: "COpenCVShim",
             cxxSettings: [.unsafeFlags(["-I/usr/include/opencv4", "-O2"])],  // image loops optimised in debug builds too
             linkerSettings: openCVModules.map { .linkedLibrary($0) }),
-        .systemLibrary(
-            name: "CAravis", pkgConfig: "aravis-0.8",
-            providers: [.apt(["libaravis-dev", "libusb-1.0-0-dev"])]),
         .target(
             name: "CZXingShim",
             cxxSettings: [.define("ZX_USE_UTF8"), .unsafeFlags(["-O2"])],
@@ -86,278 +112,153 @@ let package = Package(
                 : [],
             linkerSettings: zxing3Available ? [.unsafeFlags(["-L\(zxing3Prefix)/lib"]), .linkedLibrary("ZXing3")] : []),
 
-        // MARK: Domain and configuration
+        // MARK: Domain, configuration, the registrar's contract
         .target(name: "LineCore", swiftSettings: swiftSettings),
-        .target(
-            name: "ConfigKit",
-            dependencies: [.product(name: "Yams", package: "Yams")],
-            swiftSettings: swiftSettings),
-        .target(
-            name: "LineConfig",
-            dependencies: ["LineCore", "ConfigKit"],
-            swiftSettings: swiftSettings),
+        .target(name: "ConfigKit", dependencies: [yams], swiftSettings: swiftSettings),
+        .target(name: "LineConfig", dependencies: ["LineCore", "ConfigKit"], swiftSettings: swiftSettings),
+        .target(name: "QazAPI", dependencies: ["LineCore"], resources: [.copy("openapi.yaml")], swiftSettings: swiftSettings),
+        // The seam between the agent's outbox and the registrar: no HTTP, so the outbox does not link the client.
+        .target(name: "Delivery", dependencies: ["LineCore", "QazAPI"], swiftSettings: swiftSettings),
+        // What every executable's command line shares: `--log-level`, logging set-up, standard error.
+        .target(name: "CommandSupport", dependencies: [argumentParser, logging], swiftSettings: swiftSettings),
 
-        // MARK: The wire contract, shared by client and server (docs/openapi.yaml is its source of truth)
+        // MARK: The line agent
         .target(
-            name: "QazAPI",
-            dependencies: ["LineCore"],
-            resources: [.copy("openapi.yaml")],
+            name: "Vision",
+            dependencies: ["LineCore", "LineConfig", "ConfigKit", "CZBar", "CZXingShim", "CZXing3Shim", "COpenCVShim", "CAravis"],
+            swiftSettings: swiftSettings),
+        .target(name: "PLC", dependencies: ["LineCore", "LineConfig", "ConfigKit", "CModbus", logging], swiftSettings: swiftSettings),
+        .target(name: "LineDecisions", dependencies: ["LineCore"], swiftSettings: swiftSettings),
+        .target(
+            name: "Outbox",
+            dependencies: ["LineCore", "Delivery", "QazAPI", grdb, logging, serviceLifecycle],
             swiftSettings: swiftSettings),
         .target(
             name: "QazClient",
-            dependencies: [
-                "QazAPI", "LineCore",
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-            ],
+            dependencies: ["QazAPI", "LineCore", "Delivery", asyncHTTPClient, logging, nioCore, nioHTTP1, nioSSL],
             swiftSettings: swiftSettings),
-
-        // MARK: Server side
+        // The agent's composition root: cameras + PLC + decisions + outbox + delivery + HTTP as one ServiceGroup.
         .target(
-            name: "QazServer",
+            name: "AgentRuntime",
             dependencies: [
-                "ConfigKit", "LineCore", "QazAPI",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "HummingbirdTLS", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Crypto", package: "swift-crypto"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "QazServerApp",
-            dependencies: [
-                "QazServer", "QazAPI", "LineCore", "ConfigKit",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings),
-
-        // MARK: Agent side
-        .target(
-            name: "Vision",
-            dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "CZBar", "CZXingShim", "CZXing3Shim", "COpenCVShim", "CAravis",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings),
-        .target(
-            name: "PLC",
-            dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "CModbus",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings),
-        .target(
-            name: "LineSimulator",
-            dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "CModbus",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings),
-        .executableTarget(
-            name: "LineSimApp",
-            dependencies: [
-                "LineSimulator",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "LineDecisions", "Outbox", "Delivery", "QazClient",
+                hummingbird, logging, metrics, coreMetrics, nioCore, prometheus, serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "LineAgent",
             dependencies: [
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
-                "LineSimulator", "QazServer", "LineDemo",
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
             ],
             swiftSettings: swiftSettings),
-        // `lineagent demo`: linesim + generated frames + the agent + the registrar on SQLite, reconciled.
+
+        // MARK: The registrar
+        .target(
+            name: "QazServer",
+            dependencies: [
+                "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
+                logging, metrics, nioCore, nioSSL, postgresNIO, prometheus, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "QazServerApp",
+            dependencies: [
+                "QazServer", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", argumentParser, logging, metrics, prometheus,
+                serviceLifecycle, unixSignals,
+            ],
+            swiftSettings: swiftSettings),
+
+        // MARK: Simulation: a filling line's PLC, the simulated plant, the fault-injection run
+        .target(name: "LineSimulator", dependencies: ["LineCore", "LineConfig", "ConfigKit", "CModbus"], swiftSettings: swiftSettings),
+        .executableTarget(name: "LineSimApp", dependencies: ["LineSimulator", argumentParser], swiftSettings: swiftSettings),
         .target(
             name: "LineDemo",
             dependencies: [
                 "AgentRuntime", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "ConfigKit",
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "LineConfig", "ConfigKit", logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
-        // `chaos`: the fault-injection run (agent and registrar as processes, a fault proxy, kill -9), reconciled.
+        .executableTarget(name: "LineDemoApp", dependencies: ["LineDemo", "CommandSupport", argumentParser, logging], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Chaos",
             dependencies: [
                 "LineDemo", "AgentRuntime", "LineSimulator", "Vision", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "ConfigKit",
-                .product(name: "NIOHTTP1", package: "swift-nio"),
-                .product(name: "ArgumentParser", package: "swift-argument-parser"),
-                .product(name: "AsyncHTTPClient", package: "async-http-client"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            swiftSettings: swiftSettings),
-        // The agent's composition root: cameras + PLC + decisions + outbox + HTTP as one ServiceGroup.
-        .target(
-            name: "AgentRuntime",
-            dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "LineDecisions", "Outbox", "QazClient", "QazAPI",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "Metrics", package: "swift-metrics"),
-                .product(name: "CoreMetrics", package: "swift-metrics"),
-                .product(name: "UnixSignals", package: "swift-service-lifecycle"),
-                .product(name: "Prometheus", package: "swift-prometheus"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "LineConfig", "ConfigKit", "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
             ],
             swiftSettings: swiftSettings),
 
-        // MARK: Agent core: durable outbox + drainer, pure per-bottle decisions, in-memory fakes for tests
-        .target(
-            name: "Outbox",
-            dependencies: [
-                "LineCore", "QazClient", "QazAPI",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings),
-        .target(name: "LineDecisions", dependencies: ["LineCore"], swiftSettings: swiftSettings),
-        .target(
-            name: "LineAgentTesting",
-            dependencies: ["LineCore", "QazClient", "QazAPI"],
-            swiftSettings: swiftSettings),
+        // MARK: Test doubles shared by the agent's tests: one per seam
+        .target(name: "LineAgentTesting", dependencies: ["LineCore", "Delivery", "QazClient", "QazAPI"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (run in release: `swift run -c release NAME`)
         .executableTarget(
-            name: "VisionBench",
-            dependencies: ["Vision", "LineCore", "LineConfig"],
-            path: "Benchmarks/VisionBench",
+            name: "VisionBench", dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit"], path: "Benchmarks/VisionBench",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "PLCBench",
-            dependencies: [
-                "PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit",
-                .product(name: "Logging", package: "swift-log"),
-            ],
-            path: "Benchmarks/PLCBench",
-            swiftSettings: swiftSettings),
+            name: "PLCBench", dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
+            path: "Benchmarks/PLCBench", swiftSettings: swiftSettings),
         .executableTarget(
             name: "APIBench",
-            dependencies: [
-                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            path: "Benchmarks/APIBench",
-            swiftSettings: swiftSettings),
-
+            dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit", grdb, hummingbird, logging, serviceLifecycle],
+            path: "Benchmarks/APIBench", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "OutboxBench",
-            dependencies: [
-                "Outbox", "LineCore",
-                .product(name: "GRDB", package: "GRDB.swift"),
-            ],
-            path: "Benchmarks/OutboxBench",
-            swiftSettings: swiftSettings),
-
+            name: "OutboxBench", dependencies: ["Outbox", "LineCore", grdb], path: "Benchmarks/OutboxBench", swiftSettings: swiftSettings),
         .executableTarget(
-            name: "AgentBench",
-            dependencies: ["LineDemo", "LineCore", .product(name: "Logging", package: "swift-log")],
-            path: "Benchmarks/AgentBench",
+            name: "AgentBench", dependencies: ["LineDemo", "LineCore", logging], path: "Benchmarks/AgentBench",
             swiftSettings: swiftSettings),
-
         .executableTarget(
-            name: "LoadBench",
-            dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore"],
-            path: "Benchmarks/LoadBench",
+            name: "LoadBench", dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore"], path: "Benchmarks/LoadBench",
             swiftSettings: swiftSettings),
-
         .executableTarget(
             name: "ReportBench",
             dependencies: [
-                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "PostgresNIO", package: "postgres-nio"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit", grdb, postgresNIO, hummingbird, nioCore, logging,
+                serviceLifecycle,
             ],
-            path: "Benchmarks/ReportBench",
-            swiftSettings: swiftSettings),
+            path: "Benchmarks/ReportBench", swiftSettings: swiftSettings),
 
-        // MARK: Tests
+        // MARK: Tests (beside the seam they test)
         .testTarget(name: "LineCoreTests", dependencies: ["LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "LineConfigTests", dependencies: ["LineConfig", "ConfigKit", "QazServer"], swiftSettings: swiftSettings),
         .testTarget(
-            name: "LineConfigTests",
-            dependencies: ["LineConfig", "ConfigKit", "LineCore", "QazServer"],
+            name: "NativeLibrariesTests", dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim", "CZXing3Shim"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "NativeLibrariesTests",
-            dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim", "CZXing3Shim"],
+            name: "VisionTests", dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit", "COpenCVShim"],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "PLCTests", dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
+            exclude: ["Peers"],  // the Python test peer, started by the tests
+            swiftSettings: swiftSettings),
+        .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "OutboxTests",
+            dependencies: [
+                "Outbox", "LineAgentTesting", "LineCore", "Delivery", "QazClient", "QazAPI", "QazServer", grdb, hummingbird,
+                logging, serviceLifecycle, serviceLifecycleTestKit,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "QazServerTests",
+            dependencies: [
+                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", hummingbird,
+                hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AgentRuntimeTests",
+            dependencies: [
+                "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "Vision",
+                "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
+            ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",
             dependencies: [
                 "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore", "LineConfig",
-                "LineDemo", "Vision",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings),
-        .testTarget(
-            name: "VisionTests",
-            dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit", "COpenCVShim"],
-            swiftSettings: swiftSettings),
-        .testTarget(
-            name: "PLCTests",
-            dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit"],
-            exclude: ["Peers"],  // the Python test peer, started by the tests
-            swiftSettings: swiftSettings),
-        .testTarget(
-            name: "QazServerTests",
-            dependencies: [
-                "QazServer", "QazClient", "QazAPI", "LineCore", "ConfigKit",
-                .product(name: "HummingbirdTesting", package: "hummingbird"),
-            ],
-            swiftSettings: swiftSettings),
-            .testTarget(
-            name: "OutboxTests",
-            dependencies: [
-                "Outbox", "LineAgentTesting", "LineCore", "QazClient", "QazAPI", "QazServer",
-                .product(name: "GRDB", package: "GRDB.swift"),
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-                .product(name: "ServiceLifecycleTestKit", package: "swift-service-lifecycle"),
-            ],
-            swiftSettings: swiftSettings),
-        .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
-        .testTarget(
-            name: "AgentRuntimeTests",
-            dependencies: [
-                "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", "Vision",
-                "PLC", "LineDecisions", "QazClient", "QazAPI", "QazServer", "LineDemo",
-                .product(name: "Hummingbird", package: "hummingbird"),
-                .product(name: "NIOCore", package: "swift-nio"),
-                .product(name: "Logging", package: "swift-log"),
-                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+                "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
     ]

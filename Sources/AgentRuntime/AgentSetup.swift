@@ -39,7 +39,7 @@ extension AgentPlan {
     public func readToken() throws(AgentSetupError) -> String {
         let path = resolve(configuration.server.credentialFile).path
         guard let data = FileManager.default.contents(atPath: path) else {
-            throw AgentSetupError("server.credentialFile: cannot read \(path) (create it with the token the registrar issued: qazserver token create …)")
+            throw AgentSetupError("server.credentialFile: cannot read \(path) (create it with the token the registrar issued: qazserver token issue --config F --bin BIN --role producer, on the registrar)")
         }
         let token = String(decoding: data, as: UTF8.self).split(whereSeparator: \.isNewline).first
             .map { $0.trimmingCharacters(in: .whitespaces) } ?? ""

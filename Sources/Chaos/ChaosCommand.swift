@@ -1,5 +1,6 @@
 import AgentRuntime
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig
@@ -27,7 +28,7 @@ struct ChaosAgentCommand: AsyncParsableCommand {
     @Option(help: "The cap plan written by `chaos run`.") var caps: String
     @Option(help: "Seed of the frame generator.") var seed: UInt64 = 1
     @Option(help: "The UDP port of the trigger wire from linesim.") var triggerPort: Int
-    @Option(help: "Log level.") var logLevel: String = "notice"
+    @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .notice
 
     func run() async throws {
         let plan: AgentPlan
@@ -37,12 +38,7 @@ struct ChaosAgentCommand: AsyncParsableCommand {
             for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
             throw ExitCode.failure
         }
-        let level = Logger.Level(rawValue: logLevel) ?? .notice
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: logLevel)
         let payloads = try CapPlan.payloads(from: caps)
         var overrides = LineAgentRuntime.Overrides()
         let port = triggerPort

@@ -1,9 +1,9 @@
 import AgentRuntime
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig
-import LineDemo
 import Logging
 
 /// `run` and `demo`: the agent itself, and the complete simulated line.
@@ -23,8 +23,8 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The agent configuration file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
 
     @Option(name: .long, help: "Seconds the outbox may spend delivering on shutdown.")
     var flushTimeout: Double = 5
@@ -39,14 +39,7 @@ struct RunCommand: AsyncParsableCommand {
             print("\(error.issues.count) problem(s) found; the agent does not start.", to: &stderr)
             throw ExitCode.failure
         }
-        guard let level = Logger.Level(rawValue: logLevel) else {
-            throw ValidationError("--log-level: expected trace, debug, info, notice, warning or error, got \(logLevel)")
-        }
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: logLevel)
         let logger = Logger(label: "qazline.agent")
         var overrides = LineAgentRuntime.Overrides()
         overrides.shutdownFlushTimeout = .milliseconds(Int(flushTimeout * 1_000))
@@ -71,87 +64,30 @@ struct RunCommand: AsyncParsableCommand {
     }
 }
 
-/// `lineagent demo`: the complete simulated line on embedded defaults, ending with a reconciled summary.
-struct DemoCommand: AsyncParsableCommand {
+/// `lineagent demo`: the simulated plant is its own program, `qazline-demo` (the agent binary does not link the
+/// registrar, linesim or the plant); this runs it with the same arguments when it sits next to `lineagent`.
+struct DemoCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "demo",
-        abstract: "Run a complete simulated line: linesim as the PLC, generated caps as the camera, the agent, and the registrar on SQLite.",
-        discussion: """
-        Prints progress every second and ends with a summary: bottles, good, rejected by reason, rejects late or \
-        missed (linesim at the reject station), activations sent and accepted, and the registrar's App. 10 report for \
-        the month. Exits 1 unless every total reconciles.
-        """)
+        abstract: "Run a complete simulated line (runs qazline-demo, installed next to lineagent, with these arguments).",
+        discussion: "See `qazline-demo --help` for the options.")
 
-    @Option(name: .long, help: "Bottles to fill.")
-    var bottles = 1_000
+    @Argument(parsing: .allUnrecognized, help: "Arguments for qazline-demo.")
+    var arguments: [String] = []
 
-    @Option(name: .long, help: "Line speed in bottles per hour.")
-    var speed = 36_000.0
-
-    @Option(name: .long, help: "Share of caps without a readable code (0-1).")
-    var unreadable = 0.03
-
-    @Option(name: .long, help: "Share of damaged caps whose code reads wrong (0-1).")
-    var damaged = 0.02
-
-    @Option(name: .long, help: "Share of caps with a code used before (0-1).")
-    var duplicate = 0.02
-
-    @Option(name: .long, help: "Share of caps with another producer's code (0-1).")
-    var foreign = 0.02
-
-    @Option(name: .long, help: "Seed of the caps and frames.")
-    var seed: UInt64 = 2024
-
-    @Option(name: .long, help: "Write the summary as JSON to this file.")
-    var summaryJSON: String?
-
-    @Option(name: .long, help: "Keep the demo's files (agent config, outbox, registrar database) in this directory.")
-    var workdir: String?
-
-    @Flag(name: .long, help: "Log the agent's warnings (alarms) while the demo runs.")
-    var verbose = false
-
-    func validate() throws {
-        guard bottles >= 1, bottles <= 10_000_000 else { throw ValidationError("--bottles must be 1-10000000, got \(bottles)") }
-        guard speed >= 60, speed <= 200_000 else { throw ValidationError("--speed must be 60-200000 bottles/h, got \(speed)") }
-        for (name, value) in [("unreadable", unreadable), ("damaged", damaged), ("duplicate", duplicate), ("foreign", foreign)] {
-            guard (0...1).contains(value) else { throw ValidationError("--\(name) must be a share 0-1, got \(value)") }
-        }
-        guard unreadable + damaged + duplicate + foreign <= 1 else {
-            throw ValidationError("the shares of bad caps add up to more than 1")
-        }
-    }
-
-    func run() async throws {
-        let verbose = verbose
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardError(label: label)
-            handler.logLevel = verbose ? .warning : .critical
-            return handler
-        }
-        var options = DemoOptions()
-        options.bottles = bottles
-        options.bottlesPerHour = speed
-        options.shares = [.unreadable: unreadable, .damaged: damaged, .duplicate: duplicate, .foreign: foreign]
-        options.seed = seed
-        options.workDirectory = workdir.map { URL(fileURLWithPath: $0).path }
-        let summary: DemoSummary
-        do {
-            summary = try await LineDemo.run(options, logger: Logger(label: "qazline.demo")) { line in
-                FileHandle.standardError.write(Data("demo: \(line)\n".utf8))
-            }
-        } catch {
+    func run() throws {
+        let here = URL(fileURLWithPath: CommandLine.arguments[0]).resolvingSymlinksInPath().deletingLastPathComponent()
+        let demo = here.appendingPathComponent("qazline-demo")
+        guard FileManager.default.isExecutableFile(atPath: demo.path) else {
             var stderr = StandardError()
-            print("lineagent demo: \(error)", to: &stderr)
+            print("lineagent demo: the simulated line is the program qazline-demo, not found next to lineagent (\(demo.path)); build it with `swift build --product qazline-demo` or run scripts/demo.sh", to: &stderr)
             throw ExitCode.failure
         }
-        print(LineDemo.render(summary))
-        if let summaryJSON {
-            let encoder = JSONEncoder()
-            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
-            try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
-        }
-        if !summary.reconciled { throw ExitCode.failure }
+        let process = Process()
+        process.executableURL = demo
+        process.arguments = arguments
+        try process.run()
+        process.waitUntilExit()
+        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig
@@ -27,7 +28,3 @@ struct CheckConfig: ParsableCommand {
     }
 }
 
-/// Standard error as a `TextOutputStream`.
-struct StandardError: TextOutputStream {
-    mutating func write(_ string: String) { FileHandle.standardError.write(Data(string.utf8)) }
-}

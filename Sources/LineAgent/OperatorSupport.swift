@@ -2,6 +2,7 @@
 // `--config` option, loading the plan, opening the outbox, one-line errors and Astana-time display.
 import AgentRuntime
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig

@@ -1,5 +1,6 @@
 import AgentRuntime
 import ArgumentParser
+import CommandSupport
 import Foundation
 import LineConfig
 import LineCore

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig

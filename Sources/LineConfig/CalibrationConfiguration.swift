@@ -1,4 +1,5 @@
 import ConfigKit
+import LineCore
 
 /// A camera's calibration (`Calibration/<camera-id>.yaml`), tuned by line engineers: what part of the frame to
 /// look at, how to prepare it, which decoders to run in which order and how long each may take.
@@ -277,15 +278,7 @@ public struct PreprocessStep: Codable, Sendable, ValidatableConfig {
     }
 }
 
-/// The decoders available.
-public enum DecoderName: String, ConfigEnum, Codable {
-    /// zxing-cpp: the current version built by `scripts/setup.sh` (3.x), or Debian's 1.4 when this build has none.
-    case zxing
-    /// Debian's zxing-cpp 1.4, explicitly.
-    case zxing14
-    /// ZBar 0.23 (QR only; best on a tight crop of the cap).
-    case zbar
-}
+extension DecoderName: ConfigEnum {}
 
 /// What a decoder step looks at.
 public enum DecoderRegion: String, ConfigEnum, Codable {

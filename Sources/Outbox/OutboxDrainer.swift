@@ -1,7 +1,7 @@
+import Delivery
 import Foundation
 import LineCore
 import Logging
-import QazClient
 import ServiceLifecycle
 import Synchronization
 

@@ -1,8 +1,8 @@
 import Foundation
 import GRDB
+import Delivery
 import LineCore
 import QazAPI
-import QazClient
 import Synchronization
 
 /// A decision as the outbox recorded it.

@@ -1,4 +1,5 @@
 import AsyncHTTPClient
+import Delivery
 import Foundation
 import LineCore
 import Logging

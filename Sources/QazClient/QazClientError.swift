@@ -1,3 +1,4 @@
+import Delivery
 import Foundation
 import QazAPI
 
@@ -42,5 +43,13 @@ public enum QazClientError: Error, Sendable, Equatable, CustomStringConvertible 
         case .invalidResponse(let status, let why): "unreadable answer (HTTP \(status)): \(why)"
         case .invalidRequest(let why): "invalid request: \(why)"
         }
+    }
+}
+
+extension RecordOutcome {
+    /// Classifies a whole-batch failure: retry what may succeed later, dead-letter what cannot.
+    public init(_ error: QazClientError) {
+        self = error.isRetryable ? .retry(after: error.retryAfter, reason: error.description)
+                                 : .failed(code: error.errorCode, reason: error.description)
     }
 }

@@ -1,4 +1,5 @@
 import ArgumentParser
+import CommandSupport
 import ConfigKit
 import Foundation
 import LineCore
@@ -15,8 +16,8 @@ struct ConfigOptions: ParsableArguments {
     @Option(name: .long, help: "The server configuration file (YAML).", completion: .file(extensions: ["yaml", "yml"]))
     var config: String
 
-    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error, critical.")
-    var logLevel: String = "info"
+    @Option(name: .long, help: "Log level: trace, debug, info, notice, warning, error or critical.")
+    var logLevel: Logger.Level = .info
 
     func load() throws -> (ServerConfiguration, URL) {
         let url = URL(fileURLWithPath: config)
@@ -56,12 +57,7 @@ struct Serve: AsyncParsableCommand {
 
     func run() async throws {
         let (configuration, file) = try options.load()
-        let level = Logger.Level(rawValue: options.logLevel) ?? .info
-        LoggingSystem.bootstrap { label in
-            var handler = StreamLogHandler.standardOutput(label: label)
-            handler.logLevel = level
-            return handler
-        }
+        CommandLogging.bootstrap(level: options.logLevel, to: .standardOutput)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "qazserver")

@@ -1,6 +1,7 @@
 import Dispatch
 import Foundation
 import LineConfig
+import LineCore
 
 /// Runs an actor's jobs on its own dispatch queue: camera reads and decodes block for milliseconds, and the
 /// default pool has only as many threads as cores.

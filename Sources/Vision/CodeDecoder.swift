@@ -1,4 +1,5 @@
 import LineConfig
+import LineCore
 
 /// A point in image coordinates (pixels).
 public struct Point: Hashable, Sendable, Codable {

@@ -1,5 +1,6 @@
 import CZBar
 import LineConfig
+import LineCore
 
 /// ZBar 0.23, QR only. Hands the pixels to ZBar without copying when rows are contiguous.
 ///

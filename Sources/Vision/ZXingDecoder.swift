@@ -1,6 +1,7 @@
 import CZXing3Shim
 import CZXingShim
 import LineConfig
+import LineCore
 
 /// A zxing-cpp engine: Debian's 1.4, or a current one (3.x) built by `scripts/setup.sh`. Both sit behind the same
 /// C function table; Swift never sees a C++ type.

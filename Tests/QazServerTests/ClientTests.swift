@@ -1,4 +1,5 @@
 import ConfigKit
+import Delivery
 import Foundation
 import LineCore
 import QazAPI

@@ -1,0 +1,87 @@
+import ArgumentParser
+import CommandSupport
+import Foundation
+import LineDemo
+import Logging
+
+/// `qazline-demo`: the complete simulated line on embedded defaults, ending with a reconciled summary.
+@main
+struct DemoCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "qazline-demo",
+        abstract: "Run a complete simulated line: linesim as the PLC, generated caps as the camera, the agent, and the registrar on SQLite.",
+        discussion: """
+        Prints progress every second and ends with a summary: bottles, good, rejected by reason, rejects late or \
+        missed (linesim at the reject station), activations sent and accepted, and the registrar's App. 10 report for \
+        the month. Exits 1 unless every total reconciles.
+        """)
+
+    @Option(name: .long, help: "Bottles to fill.")
+    var bottles = 1_000
+
+    @Option(name: .long, help: "Line speed in bottles per hour.")
+    var speed = 36_000.0
+
+    @Option(name: .long, help: "Share of caps without a readable code (0-1).")
+    var unreadable = 0.03
+
+    @Option(name: .long, help: "Share of damaged caps whose code reads wrong (0-1).")
+    var damaged = 0.02
+
+    @Option(name: .long, help: "Share of caps with a code used before (0-1).")
+    var duplicate = 0.02
+
+    @Option(name: .long, help: "Share of caps with another producer's code (0-1).")
+    var foreign = 0.02
+
+    @Option(name: .long, help: "Seed of the caps and frames.")
+    var seed: UInt64 = 2024
+
+    @Option(name: .long, help: "Write the summary as JSON to this file.")
+    var summaryJSON: String?
+
+    @Option(name: .long, help: "Keep the demo's files (agent config, outbox, registrar database) in this directory.")
+    var workdir: String?
+
+    @Flag(name: .long, help: "Log the agent's warnings (alarms) while the demo runs.")
+    var verbose = false
+
+    func validate() throws {
+        guard bottles >= 1, bottles <= 10_000_000 else { throw ValidationError("--bottles must be 1-10000000, got \(bottles)") }
+        guard speed >= 60, speed <= 200_000 else { throw ValidationError("--speed must be 60-200000 bottles/h, got \(speed)") }
+        for (name, value) in [("unreadable", unreadable), ("damaged", damaged), ("duplicate", duplicate), ("foreign", foreign)] {
+            guard (0...1).contains(value) else { throw ValidationError("--\(name) must be a share 0-1, got \(value)") }
+        }
+        guard unreadable + damaged + duplicate + foreign <= 1 else {
+            throw ValidationError("the shares of bad caps add up to more than 1")
+        }
+    }
+
+    func run() async throws {
+        let verbose = verbose
+        CommandLogging.bootstrap(level: verbose ? .warning : .critical)
+        var options = DemoOptions()
+        options.bottles = bottles
+        options.bottlesPerHour = speed
+        options.shares = [.unreadable: unreadable, .damaged: damaged, .duplicate: duplicate, .foreign: foreign]
+        options.seed = seed
+        options.workDirectory = workdir.map { URL(fileURLWithPath: $0).path }
+        let summary: DemoSummary
+        do {
+            summary = try await LineDemo.run(options, logger: Logger(label: "qazline.demo")) { line in
+                FileHandle.standardError.write(Data("demo: \(line)\n".utf8))
+            }
+        } catch {
+            var stderr = StandardError()
+            print("qazline-demo: \(error)", to: &stderr)
+            throw ExitCode.failure
+        }
+        print(LineDemo.render(summary))
+        if let summaryJSON {
+            let encoder = JSONEncoder()
+            encoder.outputFormatting = [.prettyPrinted, .sortedKeys]
+            try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
+        }
+        if !summary.reconciled { throw ExitCode.failure }
+    }
+}
