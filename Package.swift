@@ -257,8 +257,8 @@ let package = Package(
         .testTarget(
             name: "LineAgentTests",
             dependencies: [
-                "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore", "LineConfig",
-                "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
+                "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazServer", "QazClient", "QazAPI", "LineCore",
+                "LineConfig", "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
     ]

@@ -80,3 +80,18 @@ func freePort() throws -> Int {
         #expect(UInt64(decided) >= plant.simulator.counter - 1, "decided \(decided), counted \(plant.simulator.counter)")
     }
 }
+
+/// `lineagent demo` still runs the simulated line: it hands its arguments to `qazline-demo` beside it.
+@Suite struct DemoCommandTests {
+    @Test("lineagent demo runs qazline-demo with its arguments and passes on its exit status")
+    func demoForwards() async throws {
+        let run = try await lineagent(["demo", "--bottles", "40", "--speed", "36000", "--seed", "7"], timeout: 120)
+        #expect(run.status == 0, "\(run)")
+        #expect(run.stdout.contains("QazLine demo summary"))
+        #expect(run.stdout.contains("bottles:               40 at 36000 bottles/h"))
+        #expect(run.stdout.contains("RECONCILED"))
+        let refused = try await lineagent(["demo", "--bottles", "0"])
+        #expect(refused.status != 0)
+        #expect(refused.stderr.contains("--bottles must be 1-10000000, got 0"), "\(refused)")
+    }
+}

@@ -1,4 +1,5 @@
 import AgentRuntime
+import Delivery
 import Foundation
 import Hummingbird
 import LineCore

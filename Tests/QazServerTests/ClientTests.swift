@@ -1,6 +1,7 @@
 import ConfigKit
 import Delivery
 import Foundation
+import LineAgentTesting
 import LineCore
 import QazAPI
 import QazClient
