@@ -189,7 +189,7 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Test doubles shared by the agent's tests: one per seam
-        .target(name: "LineAgentTesting", dependencies: ["LineCore", "Delivery", "QazClient", "QazAPI"], swiftSettings: swiftSettings),
+        .target(name: "LineAgentTesting", dependencies: ["LineCore", "LineDecisions", "Delivery", "QazClient", "QazAPI"], swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (run in release: `swift run -c release NAME`)
         .executableTarget(

@@ -38,6 +38,8 @@ public final class LineAgentRuntime: Sendable {
         public var onBottle: @Sendable (BottleReport) -> Void = { _ in }
         /// The drainer's shutdown flush limit.
         public var shutdownFlushTimeout: Duration = .seconds(5)
+        /// The bottle path's time (PLC polls, deadlines, decision times); a manual clock in tests.
+        public var clock: any LineClock = SystemLineClock()
         public init() {}
     }
 
@@ -56,12 +58,14 @@ public final class LineAgentRuntime: Sendable {
     private let boundPort = BoundPort()
     private let client: QazAPIClient?
     private let logger: Logger
+    private let shutdownFlushTimeout: Duration
 
     /// Builds the agent. Opens the outbox (refusing a corrupt one), checks the pool requirement; connects nothing
     /// yet (links and cameras connect when the services run, and retry).
     public init(plan: AgentPlan, overrides: Overrides = Overrides(), logger: Logger) throws(AgentSetupError) {
         self.plan = plan
         self.logger = logger
+        shutdownFlushTimeout = overrides.shutdownFlushTimeout
         let configuration = plan.configuration
         let store = try plan.openOutbox()
         self.store = store
@@ -100,8 +104,7 @@ public final class LineAgentRuntime: Sendable {
         self.drainer = drainer
 
         let products = Dictionary(configuration.products.map { ($0.recipe, $0.product) }, uniquingKeysWith: { a, _ in a })
-        let seen = ClosureCodeLookup { (try? store.hasSeen($0)) ?? false }
-        let pool: (any CodeLookup)? = poolCount > 0 ? ClosureCodeLookup { (try? store.poolContains($0)) ?? false } : nil
+        let facts = OutboxCodeFacts(store: store)
         var lines: [LineRuntime] = []
         var monitors: [PLCMonitor] = []
         var lineServices: [any Service] = []
@@ -111,19 +114,21 @@ public final class LineAgentRuntime: Sendable {
             var lineLogger = logger
             lineLogger[metadataKey: "line.id"] = "\(line.id)"
             let link = overrides.plcLink?(line) ?? ModbusPLCLink(configuration: line.plc, logger: lineLogger)
-            let monitor = PLCMonitor(link: link, options: PLCMonitor.Options(plc: line.plc, reject: line.reject), logger: lineLogger)
+            let options = PLCMonitor.Options(plc: line.plc, reject: line.reject)
+            let monitor = PLCMonitor(link: link, options: options, logger: lineLogger, clock: overrides.clock)
             let mode: WindowMode = line.cameras.contains { $0.mode == .continuous } ? .continuous : .triggered
-            let decider = LineDecider(lineID: line.id, mode: mode, rules: rules, products: products, seen: seen, pool: pool,
+            let decider = LineDecider(lineID: line.id, mode: mode, rules: rules, products: products,
                                       consecutiveFailureAlarm: line.reject.consecutiveFailureAlarm,
                                       stopLineOnConsecutiveFailures: line.reject.stopLineOnConsecutiveFailures)
-            let runtime = LineRuntime(configuration: line, decider: decider, monitor: monitor, store: store, metrics: metrics,
-                                      events: events, options: LineRuntime.Options(pollInterval: line.plc.pollInterval.duration),
-                                      logger: lineLogger, notifyAppended: { drainer.notifyAppended() },
-                                      onBottle: overrides.onBottle)
+            let commands = PLCCommandChannel()
+            let runtime = LineRuntime(configuration: line, decider: decider, commands: commands, facts: facts, store: store,
+                                      metrics: metrics, events: events,
+                                      options: LineRuntime.Options(pollInterval: line.plc.pollInterval.duration), logger: lineLogger,
+                                      clock: overrides.clock, notifyAppended: { drainer.notifyAppended() }, onBottle: overrides.onBottle)
             lines.append(runtime)
             monitors.append(monitor)
             lineServices.append(LineService(line: runtime, monitor: monitor))
-            plcServices.append(PLCService(monitor: monitor))
+            plcServices.append(PLCService(monitor: monitor, commands: commands, rejectFlush: options.ackTimeout * 4))
             for camera in line.cameras {
                 guard let calibration = plan.calibrations[camera.id] else {
                     throw AgentSetupError("camera \(camera.id): no calibration loaded")
@@ -170,11 +175,19 @@ public final class LineAgentRuntime: Sendable {
     }
 
     /// The service group (for callers that trigger graceful shutdown themselves).
+    /// The services in one group: graceful shutdown stops them in reverse order (cameras, lines, PLC links, outbox
+    /// watch, HTTP, drainer), and escalates to cancellation after ``maximumGracefulShutdown``.
     public func makeServiceGroup(signals: [UnixSignal] = []) -> ServiceGroup {
-        ServiceGroup(configuration: ServiceGroupConfiguration(
+        var configuration = ServiceGroupConfiguration(
             services: services.map { ServiceGroupConfiguration.ServiceConfiguration(service: $0) },
-            gracefulShutdownSignals: signals, logger: logger))
+            gracefulShutdownSignals: signals, logger: logger)
+        configuration.maximumGracefulShutdownDuration = maximumGracefulShutdown
+        return ServiceGroup(configuration: configuration)
     }
+
+    /// How long a graceful shutdown may take before the group cancels what is left: the outbox's flush timeout plus
+    /// time for the last decisions, their writes and the PLC's last commands.
+    public var maximumGracefulShutdown: Duration { shutdownFlushTimeout + .seconds(15) }
 
     /// Closes the registrar client (after the group returned).
     public func close() async {
@@ -254,5 +267,15 @@ final class StatusSource: Sendable {
 
     private static func json(_ body: String, status: HTTPResponse.Status = .ok) -> Response {
         Response(status: status, headers: [.contentType: "application/json"], body: ResponseBody(byteBuffer: ByteBuffer(string: body)))
+    }
+}
+
+/// The outbox as the decisions' ``CodeFactsSource``: one read on the database's own queue per bottle with a code.
+struct OutboxCodeFacts: CodeFactsSource {
+    let store: OutboxStore
+
+    func facts(for code: StampCode) async throws -> CodeFacts {
+        let found = try await store.lookup(code)
+        return CodeFacts(seen: found.seen, inPool: found.inPool)
     }
 }

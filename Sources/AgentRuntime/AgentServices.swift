@@ -18,15 +18,17 @@ struct CameraService: Service {
     }
 }
 
-/// One line's decisions: feeds the PLC's events to the line and checks deadlines. On graceful shutdown (after the
-/// cameras stopped) it decides every open bottle and waits for the decisions being written, then returns; the PLC
-/// link stops after it, so the last rejects still reach the PLC.
+/// One line's decisions: the bottle path (``LineRuntime/run()``), the PLC's events fed to the line, and the deadline
+/// ticks, as child tasks. On graceful shutdown (after the cameras stopped) it decides every open bottle and waits for
+/// every decision to be written, which closes the line's PLC channel; the PLC service, stopped after it, applies
+/// what the channel still holds.
 struct LineService: Service {
     let line: LineRuntime
     let monitor: PLCMonitor
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
+            group.addTask { await line.run() }
             group.addTask {
                 for await event in monitor.events { await line.handle(event) }
             }
@@ -39,12 +41,21 @@ struct LineService: Service {
     }
 }
 
-/// One line's PLC link as a service: polls until graceful shutdown reaches it (after the line's decisions finished).
+/// One line's PLC link as a service: polls, and applies the line's commands in decision order until the line
+/// closes its channel (after its last decision, on shutdown); then writes what rejects are still queued (within
+/// `rejectFlush`) and stops polling.
 struct PLCService: Service {
     let monitor: PLCMonitor
+    let commands: PLCCommandChannel
+    let rejectFlush: Duration
 
     func run() async throws {
-        await cancelWhenGracefulShutdown { await monitor.run() }
+        await withTaskGroup(of: Void.self) { group in
+            group.addTask { await monitor.run() }
+            await monitor.follow(commands)
+            _ = await monitor.waitForQueuedRejects(limit: rejectFlush)
+            group.cancelAll()
+        }
         await monitor.setStatus(.starting)
     }
 }

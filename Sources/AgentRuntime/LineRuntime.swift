@@ -28,9 +28,15 @@ public struct BottleReport: Sendable, Hashable {
 }
 
 /// One filling line at run time: takes the PLC's events and the cameras' decoded frames, matches frames to bottles
-/// (``BottleCorrelator``), decides each bottle (``LineDecider``), commands rejects through the ``PLCMonitor``,
-/// records every decision in the outbox before a good bottle is acknowledged, and keeps the line's status and
-/// metrics.
+/// (``BottleCorrelator``), decides each bottle (``LineDecider``), commands rejects through the line's ordered
+/// ``PLCCommandChannel``, records every decision in the outbox before a good bottle is acknowledged, and keeps the
+/// line's status and metrics.
+///
+/// The bottle path is structured: completed bottles queue in order and ``run()`` decides them one at a time (looking
+/// up the code's ``CodeFacts`` in the outbox off the cooperative pool), sends each reject or acknowledgement to the
+/// PLC channel in decision order, and runs the outbox writes as its child tasks. ``finishInFlight()`` decides what is
+/// open, waits until every decision is made and every write landed, then closes the PLC channel. No task is left
+/// unstructured.
 ///
 /// Safety rules:
 /// - A non-good bottle's reject is commanded at once, before its decision is written.
@@ -85,7 +91,8 @@ public actor LineRuntime {
     private let configuration: LineConfiguration
     private var decider: LineDecider
     private var correlator: BottleCorrelator
-    private let monitor: PLCMonitor
+    private let commands: PLCCommandChannel
+    private let facts: any CodeFactsSource
     private let store: OutboxStore
     private let notifyAppended: @Sendable () -> Void
     private let onBottle: @Sendable (BottleReport) -> Void
@@ -93,7 +100,10 @@ public actor LineRuntime {
     private let metrics: LineMetrics
     private let options: Options
     private var logger: Logger
-    private let clock = ContinuousClock()
+    private let clock: any LineClock
+    /// Completed bottles waiting for their decision, in order (``run()`` consumes them).
+    private let queue: AsyncStream<BottleCorrelator.Bottle>
+    private let queueInput: AsyncStream<BottleCorrelator.Bottle>.Continuation
 
     private var cameras: [String: Camera] = [:]
     private var recipe: Int?
@@ -106,8 +116,11 @@ public actor LineRuntime {
     private var pendingGood: [UInt64: PendingGood] = [:]
     /// Good bottles rejected as timeout before their commit landed: withdraw when it does.
     private var timedOut: Set<UInt64> = []
+    /// Bottles queued or decided whose decision is not yet written.
     private var inFlight = 0
-    private var idleWaiters: [CheckedContinuation<Void, Never>] = []
+    /// ``run()`` has decided everything queued and every write landed.
+    private var drained = false
+    private var drainWaiters: [CheckedContinuation<Void, Never>] = []
     private var outboxWritable = true
     private var lastRoomProbe: ContinuousClock.Instant?
 
@@ -118,18 +131,25 @@ public actor LineRuntime {
 
     /// - Parameters:
     ///   - configuration: the line.
-    ///   - decider: the line's per-bottle rules (with the outbox's seen set and the pool).
-    ///   - monitor: the line's PLC monitor (its events are fed to ``handle(_:)-PLCEvent``).
+    ///   - decider: the line's per-bottle rules.
+    ///   - commands: the line's ordered channel to its PLC (the PLC service applies it; events come back through
+    ///     ``handle(_:)-PLCEvent``).
+    ///   - facts: what the outbox knows of a code (seen set, local pool), read off the cooperative pool.
     ///   - store: the outbox.
+    ///   - clock: the bottle path's time (a manual clock in tests).
     ///   - notifyAppended: wakes the outbox drainer after a good decision is committed.
     ///   - onBottle: called once per bottle with its final outcome.
-    public init(configuration: LineConfiguration, decider: LineDecider, monitor: PLCMonitor, store: OutboxStore,
-                metrics: AgentMetrics, events: AgentEventLog, options: Options, logger: Logger,
-                notifyAppended: @escaping @Sendable () -> Void, onBottle: @escaping @Sendable (BottleReport) -> Void = { _ in }) {
+    public init(configuration: LineConfiguration, decider: LineDecider, commands: PLCCommandChannel, facts: any CodeFactsSource,
+                store: OutboxStore, metrics: AgentMetrics, events: AgentEventLog, options: Options, logger: Logger,
+                clock: any LineClock = SystemLineClock(), notifyAppended: @escaping @Sendable () -> Void,
+                onBottle: @escaping @Sendable (BottleReport) -> Void = { _ in }) {
         lineID = configuration.id
         self.configuration = configuration
         self.decider = decider
-        self.monitor = monitor
+        self.commands = commands
+        self.facts = facts
+        self.clock = clock
+        (queue, queueInput) = AsyncStream.makeStream(of: BottleCorrelator.Bottle.self, bufferingPolicy: .unbounded)
         self.store = store
         self.notifyAppended = notifyAppended
         self.onBottle = onBottle
@@ -159,9 +179,8 @@ public actor LineRuntime {
             lastSequence = sequence
             adaptDeadline(trigger: event.instant)
             for id in cameras.keys where cameras[id]?.waitingSince == nil { cameras[id]?.waitingSince = event.instant }
-            let complete = correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
-                                              liveCameras: liveCameras(at: event.instant))
-            for bottle in complete { decide(bottle, now: clock.now) }
+            enqueue(correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
+                                       liveCameras: liveCameras(at: event.instant)))
         case .recipe(let value, _):
             recipe = value
         case .lineState(let state, _):
@@ -171,7 +190,7 @@ public actor LineRuntime {
             linkUp = true
             metrics.plcLinkUp.record(1)
             logger.info("PLC link up", metadata: ["plc.endpoint": "\(endpoint)"])
-            Task { await monitor.setStatus(outboxWritable ? .ready : .degraded) }
+            commands.send(.setStatus(outboxWritable ? .ready : .degraded))
         case .linkDown(let error):
             linkUp = false
             metrics.plcLinkUp.record(0)
@@ -210,7 +229,7 @@ public actor LineRuntime {
             let afterDrop = camera.frames > 1 && result.info.dropped > camera.dropped
             camera.dropped = result.info.dropped
             if camera.state != .delivering {
-                if camera.state != .starting { logger.info("camera delivers again", metadata: ["camera": "\(camera.id)"]) }
+                if camera.state != .starting { logger.info("camera delivers again", metadata: ["camera.id": "\(camera.id)"]) }
                 camera.state = .delivering
                 camera.metrics.up.record(1)
             }
@@ -234,10 +253,8 @@ public actor LineRuntime {
                 events.error(line: lineID, kind: "camera-dropped-frames",
                              "camera \(result.camera) lost frames: the bottles they belonged to are rejected as no-reads")
             }
-            let complete = correlator.frame(camera: result.camera, capturedAt: result.info.capturedInstant,
-                                            payloads: result.codes.map(\.bytes), afterDrop: afterDrop,
-                                            liveCameras: liveCameras(at: now))
-            for bottle in complete { decide(bottle, now: now) }
+            enqueue(correlator.frame(camera: result.camera, capturedAt: result.info.capturedInstant,
+                                     payloads: result.codes.map(\.bytes), afterDrop: afterDrop, liveCameras: liveCameras(at: now)))
         case .problem(let cameraID, let error):
             cameras[cameraID]?.metrics.problems.increment()
             events.error(line: lineID, kind: "camera", "\(cameraID): \(error)")
@@ -249,7 +266,7 @@ public actor LineRuntime {
                     alarm("camera-failed", "camera \(cameraID): \(error)")
                 }
             default:
-                logger.warning("frame skipped", metadata: ["camera": "\(cameraID)", "error": "\(error)"])
+                logger.warning("frame skipped", metadata: ["camera.id": "\(cameraID)", "error.message": "\(error)"])
             }
         case .ended(let cameraID):
             cameras[cameraID]?.state = .ended
@@ -272,7 +289,7 @@ public actor LineRuntime {
                 alarm("camera-silent", "camera \(id) delivered no frame for \(camera.frameTimeout) while bottles pass: its bottles are no-reads")
             }
         }
-        for bottle in correlator.expired(at: now) { decide(bottle, now: now) }
+        enqueue(correlator.expired(at: now))
         metrics.strayFrames.record(correlator.strayFrames)
         // While the outbox cannot record, the line is (asked to be) stopped, so no append would find out that space
         // returned: probe once a second.
@@ -297,16 +314,40 @@ public actor LineRuntime {
     public func runTicks() async {
         while !Task.isCancelled {
             tick()
-            try? await Task.sleep(for: options.tickInterval, tolerance: .milliseconds(1))
+            try? await clock.sleep(for: options.tickInterval)
         }
     }
 
-    /// Graceful shutdown, after the cameras stopped: decides every open bottle now, then waits for the decisions
-    /// being written.
+    /// The bottle path: decides the queued bottles one at a time, in order, and runs their outbox writes as child
+    /// tasks (appends that meet share a commit). Returns once ``finishInFlight()`` closed the queue, every queued bottle
+    /// was decided and every write landed.
+    public func run() async {
+        await withDiscardingTaskGroup { group in
+            for await bottle in queue {
+                let write = await decide(bottle)
+                group.addTask { await self.perform(write) }
+            }
+        }
+        drained = true
+        let waiters = drainWaiters
+        drainWaiters.removeAll()
+        for waiter in waiters { waiter.resume() }
+    }
+
+    /// Graceful shutdown, after the cameras stopped (``run()`` still running): decides every open bottle now, waits
+    /// until every decision is made and written, then closes the PLC channel (its service applies what is queued).
     public func finishInFlight() async {
-        let now = clock.now
-        for bottle in correlator.drainAll() { decide(bottle, now: now) }
-        while inFlight > 0 { await withCheckedContinuation { idleWaiters.append($0) } }
+        enqueue(correlator.drainAll())
+        queueInput.finish()
+        while !drained { await withCheckedContinuation { drainWaiters.append($0) } }
+        commands.finish()
+    }
+
+    private func enqueue(_ bottles: [BottleCorrelator.Bottle]) {
+        for bottle in bottles {
+            inFlight += 1
+            queueInput.yield(bottle)
+        }
     }
 
     /// The deadline a new bottle gets: `reject.decisionDeadline`, but never more than half the time the bottle
@@ -332,33 +373,58 @@ public actor LineRuntime {
         Set(cameras.values.filter { $0.state == .delivering }.map(\.id))
     }
 
-    private func decide(_ bottle: BottleCorrelator.Bottle, now: ContinuousClock.Instant) {
+    /// An outbox write a decision starts.
+    private enum OutboxWrite: Sendable {
+        /// A good bottle: acknowledged only once committed.
+        case good(BottleDecision, trigger: ContinuousClock.Instant, frames: Int)
+        /// A rejected bottle (already rejected): the record of it.
+        case record(BottleDecision)
+    }
+
+    private func perform(_ write: OutboxWrite) async {
+        switch write {
+        case .good(let decision, let trigger, let frames): await commitGood(decision, trigger: trigger, frames: frames)
+        case .record(let decision): await record(decision)
+        }
+    }
+
+    /// Decides one bottle: looks up its code's facts (off the cooperative pool), applies the rules, sends a reject
+    /// at once, and returns the write that records the decision.
+    private func decide(_ bottle: BottleCorrelator.Bottle) async -> OutboxWrite {
         let window = bottle.window(lineID: lineID, mode: decider.mode)
-        let outcome = decider.decide(window, at: Date())
+        var codeFacts: CodeFacts?
+        var lookupFailure: (any Error)?
+        if let code = decider.code(in: window) {
+            do { codeFacts = try await facts.facts(for: code) } catch { lookupFailure = error }
+        }
+        let outcome: DecisionOutcome
+        if let lookupFailure {
+            // Whether the code was used before or is ours cannot be told: reject, and say why.
+            alarm("outbox-read-failed", "bottle \(bottle.sequence): the outbox could not be read (\(lookupFailure)); rejected as timeout")
+            outcome = decider.timeout(sequence: bottle.sequence, recipe: window.recipe, at: clock.wallNow)
+        } else {
+            outcome = decider.decide(window, facts: codeFacts, at: clock.wallNow)
+        }
+        let now = clock.now
         for alarm in outcome.alarms { raise(alarm) }
         let decision = outcome.decision
         let kind = decision.verdict.kind
         let frames = bottle.frameCount
         var log = logger
         log[metadataKey: "bottle.sequence"] = "\(bottle.sequence)"
-        if let code = decision.verdict.code { log[metadataKey: "code"] = "\(code.rawValue)" }
+        if let code = decision.verdict.code { log[metadataKey: "bottle.code"] = "\(code.rawValue)" }
         if kind.passes {
-            log.debug("bottle decided", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
-        } else {
-            log.info("bottle rejected", metadata: ["decision": "\(kind.rawValue)", "frames": "\(frames)"])
-        }
-        inFlight += 1
-        if kind.passes {
+            log.debug("bottle decided", metadata: ["bottle.decision": "\(kind.rawValue)", "bottle.frames": "\(frames)"])
             pendingGood[bottle.sequence] = PendingGood(deadline: bottle.deadline, triggerInstant: bottle.triggerInstant,
                                                        frames: frames, code: decision.verdict.code)
-            Task { await self.commitGood(decision, trigger: bottle.triggerInstant, frames: frames) }
-        } else {
-            // Reject first (fail safe), then write the decision.
-            commandReject(bottle.sequence, kind)
-            finishReport(sequence: bottle.sequence, kind: kind, code: decision.verdict.code, rejected: true,
-                         trigger: bottle.triggerInstant, frames: frames, now: now)
-            Task { await self.record(decision) }
+            return .good(decision, trigger: bottle.triggerInstant, frames: frames)
         }
+        log.info("bottle rejected", metadata: ["bottle.decision": "\(kind.rawValue)", "bottle.frames": "\(frames)"])
+        // Reject first (fail safe), then write the decision.
+        commandReject(bottle.sequence, kind)
+        finishReport(sequence: bottle.sequence, kind: kind, code: decision.verdict.code, rejected: true,
+                     trigger: bottle.triggerInstant, frames: frames, now: now)
+        return .record(decision)
     }
 
     private func commitGood(_ decision: BottleDecision, trigger: ContinuousClock.Instant, frames: Int) async {
@@ -375,7 +441,7 @@ public actor LineRuntime {
             guard pendingGood.removeValue(forKey: sequence) != nil else { return }
             if kind.passes {
                 notifyAppended()
-                await monitor.countGood()
+                commands.send(.countGood)
                 finishReport(sequence: sequence, kind: .good, code: recorded.decision.verdict.code, rejected: false,
                              trigger: trigger, frames: frames, now: clock.now)
             } else {
@@ -420,14 +486,7 @@ public actor LineRuntime {
         }
     }
 
-    private func leave() {
-        inFlight -= 1
-        if inFlight == 0 {
-            let waiters = idleWaiters
-            idleWaiters.removeAll()
-            for waiter in waiters { waiter.resume() }
-        }
-    }
+    private func leave() { inFlight -= 1 }
 
     private func writable(_ isWritable: Bool, error: (any Error)? = nil) {
         guard isWritable != outboxWritable else { return }
@@ -435,24 +494,20 @@ public actor LineRuntime {
         if isWritable {
             logger.notice("outbox writable again: bottles are acknowledged again")
             events.alarm(line: lineID, kind: "outbox-recovered", "the outbox accepts writes again; the line may be restarted")
-            Task {
-                await monitor.clearLineStopRequest()
-                await monitor.setStatus(.ready)
-                await monitor.setAlarm(0)
-            }
+            commands.send(.clearLineStopRequest)
+            commands.send(.setStatus(.ready))
+            commands.send(.setAlarm(0))
         } else {
             alarm("outbox-unwritable", "the outbox cannot record decisions (\(error.map { "\($0)" } ?? "?")): bottles are rejected, line stop requested")
-            Task {
-                await monitor.setStatus(.degraded)
-                await monitor.setAlarm(AlarmCode.outbox)
-                await monitor.requestLineStop(reason: "outbox cannot record decisions")
-            }
+            commands.send(.setStatus(.degraded))
+            commands.send(.setAlarm(AlarmCode.outbox))
+            commands.send(.requestLineStop(reason: "outbox cannot record decisions"))
         }
     }
 
     private func commandReject(_ sequence: UInt64, _ kind: DecisionKind) {
         metrics.rejectsCommanded.increment()
-        Task { await monitor.reject(sequence: sequence, reason: kind) }
+        commands.send(.reject(sequence: sequence, reason: kind))
     }
 
     private func finishReport(sequence: UInt64, kind: DecisionKind, code: StampCode?, rejected: Bool,
@@ -474,17 +529,15 @@ public actor LineRuntime {
             self.alarm("ambiguous-read", "bottle \(sequence): \(codes.count) different codes in one window (\(codes.map(\.rawValue).joined(separator: ", ")))")
         case .consecutiveFailures(let count, let kinds, let stop):
             self.alarm("consecutive-failures", "\(count) bad bottles in a row (\(kinds.map(\.rawValue).joined(separator: ", ")))")
-            Task {
-                await monitor.setAlarm(AlarmCode.consecutiveFailures)
-                if stop { await monitor.requestLineStop(reason: "\(count) bad bottles in a row") }
-            }
+            commands.send(.setAlarm(AlarmCode.consecutiveFailures))
+            if stop { commands.send(.requestLineStop(reason: "\(count) bad bottles in a row")) }
         }
     }
 
     private func alarm(_ kind: String, _ message: String) {
         metrics.alarms.increment()
         events.alarm(line: lineID, kind: kind, message)
-        logger.warning("\(message)", metadata: ["alarm": "\(kind)"])
+        logger.warning("\(message)", metadata: ["alarm.kind": "\(kind)"])
     }
 
     // MARK: Status
@@ -528,7 +581,7 @@ public actor LineRuntime {
         return reasons
     }
 
-    /// Bottles with a decision not yet written (for tests and shutdown).
+    /// Bottles queued or decided whose decision is not yet written (for tests and shutdown).
     public var decisionsInFlight: Int { inFlight }
 }
 

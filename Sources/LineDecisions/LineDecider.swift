@@ -28,24 +28,25 @@ public struct BottleWindow: Sendable, Hashable {
     }
 }
 
-/// Whether a code is in a set (the persistent seen set, the local pool). Implementations may read storage; the
-/// decider itself does no I/O.
-public protocol CodeLookup: Sendable {
-    func contains(_ code: StampCode) -> Bool
+/// What storage knows of a code, looked up before the bottle is decided (the decider itself does no I/O).
+public struct CodeFacts: Sendable, Hashable {
+    /// The code was on a bottle that passed before (the outbox's seen set, across restarts).
+    public var seen: Bool
+    /// Whether the local pool of codes issued to this producer holds it; nil when no pool is loaded (then nothing is
+    /// judged `foreign` locally).
+    public var inPool: Bool?
+
+    public init(seen: Bool, inPool: Bool?) {
+        self.seen = seen
+        self.inPool = inPool
+    }
 }
 
-/// A code set held in memory.
-public struct InMemoryCodeLookup: CodeLookup {
-    public var codes: Set<StampCode>
-    public init(_ codes: Set<StampCode> = []) { self.codes = codes }
-    public func contains(_ code: StampCode) -> Bool { codes.contains(code) }
-}
-
-/// A lookup backed by a closure (e.g. `OutboxStore.hasSeen`).
-public struct ClosureCodeLookup: CodeLookup {
-    private let body: @Sendable (StampCode) -> Bool
-    public init(_ body: @escaping @Sendable (StampCode) -> Bool) { self.body = body }
-    public func contains(_ code: StampCode) -> Bool { body(code) }
+/// Where the facts about a code come from: the outbox's seen set and local pool, read off the caller's thread (the
+/// outbox reads on its own queue, never on the cooperative pool), or an in-memory double in tests. A failed read
+/// throws: the caller decides fail-safe and reports it, never treats it as "not seen".
+public protocol CodeFactsSource: Sendable {
+    func facts(for code: StampCode) async throws -> CodeFacts
 }
 
 /// Something a line's operator must know about now.
@@ -68,7 +69,8 @@ public struct DecisionOutcome: Sendable, Hashable {
 ///
 /// Order of the rules: the window's symbols (no read, malformed, ambiguous) → the product (recipe mapped?) →
 /// duplicate (the seen set, and codes this decider passed and not yet in the seen set) → foreign (only when a
-/// pool is loaded) → good.
+/// pool is loaded) → good. The seen set and the pool are storage: the caller looks up the ``CodeFacts`` of the
+/// window's code (``code(in:)``) and hands them to ``decide(_:facts:at:)``.
 public struct LineDecider: Sendable {
     public let lineID: String
     public let mode: WindowMode
@@ -79,8 +81,6 @@ public struct LineDecider: Sendable {
     public let consecutiveFailureAlarm: Int
     /// Whether that alarm requests a line stop.
     public let stopLineOnConsecutiveFailures: Bool
-    private let seen: any CodeLookup
-    private let pool: (any CodeLookup)?
 
     /// Codes passed recently by this decider (in case the seen set lags behind: the outbox commits in groups).
     private var recentGood: Set<StampCode> = []
@@ -90,19 +90,12 @@ public struct LineDecider: Sendable {
     public private(set) var consecutiveFailures = 0
     private var failureKinds: [DecisionKind] = []
 
-    /// - Parameters:
-    ///   - seen: codes already used on bottles that passed (persistent).
-    ///   - pool: the local pool of codes issued to this producer; nil when no pool is loaded (then nothing is
-    ///     judged `foreign` locally).
     public init(lineID: String, mode: WindowMode, rules: PayloadRules = .default, products: [Int: Product],
-                seen: any CodeLookup, pool: (any CodeLookup)?, consecutiveFailureAlarm: Int = 5,
-                stopLineOnConsecutiveFailures: Bool = false) {
+                consecutiveFailureAlarm: Int = 5, stopLineOnConsecutiveFailures: Bool = false) {
         self.lineID = lineID
         self.mode = mode
         self.rules = rules
         self.products = products
-        self.seen = seen
-        self.pool = pool
         self.consecutiveFailureAlarm = max(1, consecutiveFailureAlarm)
         self.stopLineOnConsecutiveFailures = stopLineOnConsecutiveFailures
     }
@@ -160,8 +153,14 @@ public struct LineDecider: Sendable {
         return .none
     }
 
+    /// The code whose ``CodeFacts`` the decision needs: the window's one valid code, if it has one.
+    public func code(in window: BottleWindow) -> StampCode? {
+        if case .code(let code) = read(window.frames) { code } else { nil }
+    }
+
     /// Decides one bottle and updates the failure count.
-    public mutating func decide(_ window: BottleWindow, at time: Date) -> DecisionOutcome {
+    /// - Parameter facts: what storage knows of ``code(in:)`` (nil when the window has no single valid code).
+    public mutating func decide(_ window: BottleWindow, facts: CodeFacts?, at time: Date) -> DecisionOutcome {
         let product = window.recipe.flatMap { products[$0] }
         var alarms: [LineAlarm] = []
         let verdict: Verdict
@@ -174,9 +173,9 @@ public struct LineDecider: Sendable {
         case .code(let code):
             if product == nil {
                 verdict = .unknownProduct(recipe: window.recipe ?? -1)
-            } else if recentGood.contains(code) || seen.contains(code) {
+            } else if recentGood.contains(code) || facts?.seen == true {
                 verdict = .duplicate(code)
-            } else if let pool, !pool.contains(code) {
+            } else if facts?.inPool == false {
                 verdict = .foreign(code)
             } else {
                 verdict = .good(code)

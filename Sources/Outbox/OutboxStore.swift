@@ -486,12 +486,26 @@ public final class OutboxStore: Sendable {
     // MARK: Seen codes and the local pool
 
     /// Whether a code was already used on a bottle that passed (the persistent duplicate filter). Synchronous:
-    /// one indexed read.
+    /// one indexed read (operator commands; the line uses ``lookup(_:)``).
     public func hasSeen(_ code: StampCode) throws(OutboxError) -> Bool {
         try readSync { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_code WHERE code = ?", arguments: [code.rawValue]) ?? false }
     }
 
-    /// Whether the local pool holds a code. Synchronous: one indexed read.
+    /// What the outbox knows of a code for a bottle's decision: whether it was on a bottle that passed before, and
+    /// whether the local pool holds it (nil: no pool loaded). One read on the database's own queue: the caller's
+    /// thread (the cooperative pool) never blocks on SQLite, and a failed read throws.
+    public func lookup(_ code: StampCode) async throws(OutboxError) -> (seen: Bool, inPool: Bool?) {
+        let raw = code.rawValue
+        return try await read { db in
+            let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_code WHERE code = ?", arguments: [raw]) ?? false
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code LIMIT 1") ?? false else { return (seen, nil) }
+            let inPool = try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code WHERE code = ?", arguments: [raw]) ?? false
+            return (seen, inPool)
+        }
+    }
+
+    /// Whether the local pool holds a code. Synchronous: one indexed read (operator commands; the line uses
+    /// ``lookup(_:)``).
     public func poolContains(_ code: StampCode) throws(OutboxError) -> Bool {
         try readSync { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code WHERE code = ?", arguments: [code.rawValue]) ?? false }
     }

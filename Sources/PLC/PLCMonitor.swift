@@ -103,7 +103,7 @@ public actor PLCMonitor {
     /// The settings in use.
     public nonisolated let options: Options
     private let logger: Logger
-    private let clock = ContinuousClock()
+    private let clock: any LineClock
 
     // Inputs as last seen
     private var lastCounter: UInt32?
@@ -112,7 +112,7 @@ public actor PLCMonitor {
     private var lineState: LineState?
     private var recipe: Int?
     private var heartbeat: UInt32?
-    private var heartbeatChangedAt = ContinuousClock.now
+    private var heartbeatChangedAt: ContinuousClock.Instant
     private var heartbeatLost = false
     private var confirmCounter: UInt32?
     private var linkReportedUp: Bool?
@@ -128,7 +128,8 @@ public actor PLCMonitor {
     private var agentHeartbeat: Int64 = 0
     private var status = AgentStatus.starting
     private var alarm: Int64 = 0
-    private var goodCount: Int64 = 0
+    /// Good bottles acknowledged so far (written to `goodCounter`).
+    public private(set) var goodCount: Int64 = 0
     private var rejectCount: Int64 = 0
     private var lineStopRequested = false
     private var lineStopWritten: Bool?
@@ -141,10 +142,13 @@ public actor PLCMonitor {
     ///   - link: the PLC link (``ModbusPLCLink`` or ``MemoryPLCLink``).
     ///   - options: timing and verification settings.
     ///   - logger: where alarms and link changes are logged.
-    public init(link: any PLCLink, options: Options, logger: Logger) {
+    ///   - clock: polls, timeouts and event times (a manual clock in tests).
+    public init(link: any PLCLink, options: Options, logger: Logger, clock: any LineClock = SystemLineClock()) {
         self.link = link
         self.options = options
         self.logger = logger
+        self.clock = clock
+        heartbeatChangedAt = clock.now
         (events, continuation) = AsyncStream.makeStream(of: PLCEvent.self, bufferingPolicy: .unbounded)
     }
 
@@ -167,7 +171,7 @@ public actor PLCMonitor {
             } catch {
                 linkFailed(error)
                 await link.disconnect()
-                try? await Task.sleep(for: backoff)
+                try? await clock.sleep(for: backoff)
                 backoff = min(backoff * 2, options.maxReconnectBackoff)
                 next = clock.now
                 continue
@@ -175,7 +179,7 @@ public actor PLCMonitor {
             next = next.advanced(by: options.pollInterval)
             let now = clock.now
             if next < now { next = now }  // late: never run polls back to back to catch up
-            try? await Task.sleep(until: next, tolerance: .microseconds(100), clock: clock)
+            try? await clock.sleep(until: next)
         }
         continuation.finish()
     }
@@ -195,6 +199,19 @@ public actor PLCMonitor {
         } catch {
             logger.debug("reject command deferred", metadata: ["plc.error": "\(error)"])  // retried by the poll loop
         }
+    }
+
+    /// Whether reject commands wait to be written (another command awaits its echo, or the link is down).
+    public var hasUnsentRejects: Bool { !rejectQueue.isEmpty }
+
+    /// On shutdown, after the line's last command: keeps the caller until the queued rejects were written or
+    /// `limit` passed (the poll loop writes them). Returns whether all were written.
+    public func waitForQueuedRejects(limit: Duration) async -> Bool {
+        let deadline = clock.now.advanced(by: limit)
+        while hasUnsentRejects, clock.now < deadline {
+            try? await clock.sleep(for: options.pollInterval)
+        }
+        return !hasUnsentRejects
     }
 
     /// Counts a good bottle (written to `goodCounter` with the next poll).
@@ -222,7 +239,7 @@ public actor PLCMonitor {
     // MARK: - Internals
 
     private func emit(_ kind: PLCEvent.Kind, at instant: ContinuousClock.Instant) {
-        continuation.yield(PLCEvent(kind: kind, time: Date(), instant: instant))
+        continuation.yield(PLCEvent(kind: kind, time: clock.wallNow, instant: instant))
     }
 
     private func linkConnected() {

@@ -37,6 +37,16 @@ public struct CameraFrameResult: Sendable {
     public var stages: [(stage: String, duration: Duration)]
     public var total: Duration
     public var overruns: [DecoderName]
+
+    public init(camera: String, info: FrameInfo, codes: [DecodedCode], stages: [(stage: String, duration: Duration)] = [],
+                total: Duration, overruns: [DecoderName] = []) {
+        self.camera = camera
+        self.info = info
+        self.codes = codes
+        self.stages = stages
+        self.total = total
+        self.overruns = overruns
+    }
 }
 
 /// One camera: captures, preprocesses and decodes on its own thread, and hands out only decoded values. A failing

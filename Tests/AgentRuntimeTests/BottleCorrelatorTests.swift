@@ -153,8 +153,7 @@ import Testing
         #expect(done.map(\.sequence) == [1])
         #expect(done.first?.frameCount == 4)
         // The window holds bottle 1's four frames, not bottle 2's: two codes in it → ambiguous, most frames first
-        let decider = LineDecider(lineID: "l", mode: .continuous, rules: .default, products: [:], seen: InMemoryCodeLookup(),
-                                  pool: nil)
+        let decider = LineDecider(lineID: "l", mode: .continuous, rules: .default, products: [:])
         let reading = decider.read(done.first!.window(lineID: "l", mode: .continuous).frames)
         #expect(reading == .ambiguous([StampCode(trusted: a), StampCode(trusted: x)]))
         #expect(c.open.map(\.sequence) == [2])

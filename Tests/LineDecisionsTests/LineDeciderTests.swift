@@ -14,11 +14,29 @@ func bare(_ number: Int) -> [UInt8] { Array(code(number).rawValue.utf8) }
 func url(_ number: Int) -> [UInt8] { Array("https://qr.example.kz/c/\(code(number))".utf8) }
 let garbage: [UInt8] = Array("https://evil.example.com/c/QZA000000000000000001".utf8)
 
+/// The decider with its storage facts from in-memory sets, as the line runtime looks them up before each decision.
+struct TestDecider {
+    var decider: LineDecider
+    var seen: Set<StampCode>
+    var pool: Set<StampCode>?
+
+    mutating func decide(_ window: BottleWindow, at time: Date) -> DecisionOutcome {
+        let facts = decider.code(in: window).map { code in CodeFacts(seen: seen.contains(code), inPool: pool.map { $0.contains(code) }) }
+        return decider.decide(window, facts: facts, at: time)
+    }
+
+    mutating func timeout(sequence: UInt64, recipe: Int?, at time: Date) -> DecisionOutcome {
+        decider.timeout(sequence: sequence, recipe: recipe, at: time)
+    }
+
+    var consecutiveFailures: Int { decider.consecutiveFailures }
+}
+
 func decider(_ mode: WindowMode = .triggered, seen: Set<StampCode> = [], pool: Set<StampCode>? = nil,
-             alarmAfter: Int = 3, stopLine: Bool = false) -> LineDecider {
-    LineDecider(lineID: "line1", mode: mode, products: [7: vodka], seen: InMemoryCodeLookup(seen),
-                pool: pool.map { InMemoryCodeLookup($0) }, consecutiveFailureAlarm: alarmAfter,
-                stopLineOnConsecutiveFailures: stopLine)
+             alarmAfter: Int = 3, stopLine: Bool = false) -> TestDecider {
+    TestDecider(decider: LineDecider(lineID: "line1", mode: mode, products: [7: vodka], consecutiveFailureAlarm: alarmAfter,
+                                     stopLineOnConsecutiveFailures: stopLine),
+                seen: seen, pool: pool)
 }
 
 func window(_ frames: [[UInt8]]..., sequence: UInt64 = 1, recipe: Int? = 7) -> BottleWindow {
