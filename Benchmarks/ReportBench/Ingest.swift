@@ -32,7 +32,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
     var clock = ContinuousClock.now
     do {
         let store = try PostgresRegistrarStore(url: url, poolSize: 2, logger: logger)
-        store.start()
+        try await withRunningStore(store) {
         try await store.migrate()
         let seeder = RegistrarServer(store: store)
         for client in 0..<clients {
@@ -53,19 +53,19 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             }
         }
         try await store.client.query("VACUUM ANALYZE", logger: logger)
-        await store.close()
+        }
         components.path = "/postgres"
         let admin = try PostgresRegistrarStore(url: components.string!, poolSize: 1, logger: logger)
-        admin.start()
-        try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(bareDatabase)"), logger: logger)
-        try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(bareDatabase) TEMPLATE \(database)"), logger: logger)
-        await admin.close()
+        try await withRunningStore(admin) {
+            try await admin.client.query(PostgresQuery(unsafeSQL: "DROP DATABASE IF EXISTS \(bareDatabase)"), logger: logger)
+            try await admin.client.query(PostgresQuery(unsafeSQL: "CREATE DATABASE \(bareDatabase) TEMPLATE \(database)"), logger: logger)
+        }
     }
     print(String(format: "seed:  %.1f s (two identical databases)", clock.duration(to: .now).inSeconds))
 
     // HTTP run
     let store = try PostgresRegistrarStore(url: url, poolSize: clients * 2, logger: logger)
-    store.start()
+    let (httpElapsed, latencies, httpActivated) = try await withRunningStore(store) {
     var limits = LimitsConfiguration()
     limits.requestsPerSecond = 100_000
     limits.burst = 100_000
@@ -77,7 +77,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
     let (ports, continuation) = AsyncStream<Int>.makeStream()
     let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
     let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of: Void.self) { group in
+    return try await withThrowingTaskGroup(of: Void.self) { group in
         group.addTask { try await serviceGroup.run() }
         var iterator = ports.makeAsyncIterator()
         let port = await iterator.next()!
@@ -111,7 +111,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
         try await group.waitForAll()
         return (elapsed, results.0.sorted(), results.1)
     }
-    await store.close()
+    }
     let httpRate = Double(httpActivated) / httpElapsed
     print(String(format: "HTTP:  %d activated in %.2f s = %.0f activations/s; batch latency p50 %.1f ms, p99 %.1f ms (%d batches)",
                  httpActivated, httpElapsed, httpRate, percentile(ofSorted: latencies, 0.5), percentile(ofSorted: latencies, 0.99), latencies.count))
@@ -119,9 +119,9 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
     // Bare loop: the store's statements, one connection, no HTTP, no JSON.
     components.path = "/" + bareDatabase
     let bare = try PostgresRegistrarStore(url: components.string!, poolSize: 1, logger: logger)
-    bare.start()
-    clock = ContinuousClock.now
     var bareActivated = 0
+    try await withRunningStore(bare) {
+    clock = ContinuousClock.now
     for client in 0..<clients {
         let participant = producerBIN(client).rawValue
         var next = 0
@@ -163,8 +163,8 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             next += count
         }
     }
+    }
     let bareElapsed = clock.duration(to: .now).inSeconds
-    await bare.close()
     let bareRate = Double(bareActivated) / bareElapsed
     print(String(format: "bare:  %d activated in %.2f s = %.0f activations/s (same statements in one loop on one connection, no HTTP, no JSON)",
                  bareActivated, bareElapsed, bareRate))

@@ -97,7 +97,7 @@ if let url = argument("--postgres-url") {
     var logger = Logger(label: "report-bench")
     logger.logLevel = .error
     let store = try PostgresRegistrarStore(url: url, poolSize: 4, logger: logger)
-    store.start()
+    try await withRunningStore(store) {
     try await store.migrate()
     try await store.client.withConnection { c in
         try await c.query("TRUNCATE monthly_counter", logger: logger)
@@ -108,7 +108,7 @@ if let url = argument("--postgres-url") {
         try await c.query("ANALYZE monthly_counter", logger: logger)
     }
     try await time("postgres  ", store: store)
-    await store.close()
+    }
 } else {
     print("postgres   skipped: pass --postgres-url (scripts/with-postgres.sh starts a throwaway server and passes it)")
 }

@@ -127,7 +127,6 @@ struct Reconciliation {
     /// Activation events per code, read from the registrar's database after it stopped (one event per activation).
     static func activationEvents(path: String) async throws -> [String: Int] {
         let store = try SQLiteRegistrarStore(path: path)
-        defer { Task { await store.close() } }
         var counts: [String: Int] = [:]
         var after: Int64 = 0
         while true {

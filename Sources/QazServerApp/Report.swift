@@ -30,16 +30,15 @@ struct ReportCommand: AsyncParsableCommand {
     }
 
     func run() async throws {
-        let (configuration, file) = try options.load()
-        let store = try await options.openStore(configuration, file: file)
-        let service = ReportService(store: store)
-        let participant = TaxpayerID(bin)!, month = ReportingMonth(month)!, format = ReportFormat(rawValue: format)!
-        let bytes = switch kind {
-        case .usage: try ReportRenderer.render(try await service.usage(participant: participant, month: month), as: format)
-        case .activation: try ReportRenderer.render(try await service.activation(participant: participant, month: month), as: format)
+        let participant = TaxpayerID(bin)!, month = ReportingMonth(month)!, format = ReportFormat(rawValue: format)!, kind = kind
+        let bytes = try await options.withStore { store in
+            let service = ReportService(store: store)
+            return switch kind {
+            case .usage: try ReportRenderer.render(try await service.usage(participant: participant, month: month), as: format)
+            case .activation: try ReportRenderer.render(try await service.activation(participant: participant, month: month), as: format)
+            }
         }
         FileHandle.standardOutput.write(Data(bytes))
         if format == .json { print() }
-        await store.close()
     }
 }

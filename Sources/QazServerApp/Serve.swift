@@ -29,23 +29,38 @@ struct ConfigOptions: ParsableArguments {
         }
     }
 
-    /// Opens and migrates the configured store.
-    func openStore(_ configuration: ServerConfiguration, file: URL) async throws -> any RegistrarStore {
+    /// The configured store, not yet migrated (PostgreSQL's pool runs only once the store runs as a service).
+    func makeStore(_ configuration: ServerConfiguration, file: URL, logger: Logger) throws -> any RegistrarStore {
         switch configuration.storage.backend {
         case .sqlite:
             let path = ConfigLoader.resolve(configuration.storage.path ?? "", relativeTo: file.deletingLastPathComponent()).path
-            let store = try SQLiteRegistrarStore(path: path)
-            try await store.migrate()
-            return store
+            return try SQLiteRegistrarStore(path: path)
         case .postgres:
-            let store = try PostgresRegistrarStore(url: configuration.storage.url ?? "", poolSize: configuration.storage.poolSize ?? 8)
-            store.start()
-            do { try await store.migrate() } catch {
-                await store.close()
-                throw error
-            }
-            return store
+            return try PostgresRegistrarStore(url: configuration.storage.url ?? "", poolSize: configuration.storage.poolSize ?? 8,
+                                              logger: logger)
         }
+    }
+
+    /// Runs `body` on the configured store, migrated, for a command's duration.
+    func withStore<T: Sendable>(_ body: (any RegistrarStore) async throws -> T) async throws -> T {
+        let (configuration, file) = try load()
+        let store = try makeStore(configuration, file: file, logger: Logger(label: "qazserver"))
+        return try await withRunningStore(store) {
+            try await store.migrate()
+            return try await body(store)
+        }
+    }
+}
+
+/// The registrar's HTTP service: migrates the store, then serves until graceful shutdown. In the service group after
+/// the store (so that a PostgreSQL pool outlives the requests it serves).
+struct RegistrarService: Service {
+    let store: any RegistrarStore
+    let app: any Service
+
+    func run() async throws {
+        try await store.migrate()
+        try await app.run()
     }
 }
 
@@ -61,7 +76,7 @@ struct Serve: AsyncParsableCommand {
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "qazserver")
-        let store = try await options.openStore(configuration, file: file)
+        let store = try options.makeStore(configuration, file: file, logger: logger)
         let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream)
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()
@@ -74,14 +89,16 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { port in
                 logger.info("registrar listening", metadata: ["listen.host": "\(configuration.listen.host)", "listen.port": "\(port)"])
             })
+        // Graceful shutdown runs in reverse: the HTTP service first, then the store (PostgreSQL's pool).
+        let services: [any Service] = (store as? any Service).map { [$0] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: [app], gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
+            services: (services + [RegistrarService(store: store, app: app)]).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         // In-flight batches get the grace period to finish (their transactions commit or roll back whole); after it
         // the group escalates to cancellation and unfinished requests are not acknowledged.
         groupConfiguration.maximumGracefulShutdownDuration = configuration.limits.shutdownGracePeriod.duration
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
-        await store.close()
         logger.info("registrar stopped")
     }
 }
@@ -118,10 +135,10 @@ struct TokenCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let (configuration, file) = try options.load()
-            let store = try await options.openStore(configuration, file: file)
-            let (token, record) = try await TokenService(store: store).issue(
-                participant: TaxpayerID(bin)!, role: Role(rawValue: role)!, expiresAt: expires.flatMap { Self.expiry($0) })
+            let participant = TaxpayerID(bin)!, role = Role(rawValue: role)!, expiresAt = expires.flatMap { Self.expiry($0) }
+            let (token, record) = try await options.withStore { store in
+                try await TokenService(store: store).issue(participant: participant, role: role, expiresAt: expiresAt)
+            }
             print(token)
             FileHandle.standardError.write(Data("""
                 token \(record.id) for \(record.participant) (\(record.role.rawValue))\
@@ -137,9 +154,8 @@ struct TokenCommand: AsyncParsableCommand {
         @Argument(help: "The token id.") var id: String
 
         func run() async throws {
-            let (configuration, file) = try options.load()
-            let store = try await options.openStore(configuration, file: file)
-            guard try await store.revokeToken(id: id, at: .now) else {
+            let id = id
+            guard try await options.withStore({ try await $0.revokeToken(id: id, at: .now) }) else {
                 FileHandle.standardError.write(Data("no active token \(id)\n".utf8))
                 throw ExitCode.failure
             }
@@ -152,9 +168,7 @@ struct TokenCommand: AsyncParsableCommand {
         @OptionGroup var options: ConfigOptions
 
         func run() async throws {
-            let (configuration, file) = try options.load()
-            let store = try await options.openStore(configuration, file: file)
-            for token in try await store.tokens() {
+            for token in try await options.withStore({ try await $0.tokens() }) {
                 let state = token.revokedAt.map { "revoked \($0.astana)" } ?? token.expiresAt.map { "expires \($0.astana)" } ?? "active"
                 print("\(token.id)  \(token.participant)  \(token.role.rawValue.padding(toLength: 16, withPad: " ", startingAt: 0))  created \(token.createdAt.astana)  \(state)")
             }

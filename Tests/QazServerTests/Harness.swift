@@ -120,9 +120,8 @@ enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
         case .sqliteMemory: return try SQLiteRegistrarStore()
         case .sqliteFile: return try SQLiteRegistrarStore(path: directory.appendingPathComponent("registrar.sqlite").path)
         case .postgres:
-            let store = try PostgresRegistrarStore(url: try await PostgresTestServer.shared.makeDatabase(), poolSize: 6)
-            store.start()
-            return store
+            return try PostgresRegistrarStore(url: try await PostgresTestServer.shared.makeDatabase(), poolSize: 6,
+                                              logger: Logger(label: "postgres-test", factory: { _ in SwiftLogNoOpLogHandler() }))
         }
     }
 }
@@ -137,44 +136,42 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
     }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
     let store = try await backend.makeStore(in: directory)
-    do { try await store.migrate() } catch {
-        await store.close()
-        throw error
-    }
     defer { try? FileManager.default.removeItem(at: directory) }
-    let server = RegistrarServer(store: store, limits: limits, stream: stream)
-    let service = TokenService(store: store)
-    var tokens = [String: String]()
-    for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
-                              ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
-                              ("revenue", registrarBIN, .revenueBody),
-                              ("importerC", importerC, .importer)] {
-        tokens[name] = try await service.issue(participant: who, role: role).token
-    }
-    tokens["expired"] = try await service.issue(participant: producerA, role: .producer,
-                                                expiresAt: Timestamp(milliseconds: Timestamp.now.milliseconds - 1000)).token
-    var logger = Logger(label: "qazserver-test")
-    logger.logLevel = .warning
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = try server.application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let registrar = Registrar(port: port, store: store, server: server, tokens: tokens, scheme: tls == nil ? "http" : "https",
-                                  group: group, directory: directory)
-        do {
-            let value = try await body(registrar)
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            await store.close()
-            return value
-        } catch {
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            await store.close()
-            throw error
+    // The store runs (PostgreSQL's pool) for the whole test, around the server's group.
+    return try await withRunningStore(store) {
+        try await store.migrate()
+        let server = RegistrarServer(store: store, limits: limits, stream: stream)
+        let service = TokenService(store: store)
+        var tokens = [String: String]()
+        for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
+                                  ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
+                                  ("revenue", registrarBIN, .revenueBody),
+                                  ("importerC", importerC, .importer)] {
+            tokens[name] = try await service.issue(participant: who, role: role).token
+        }
+        tokens["expired"] = try await service.issue(participant: producerA, role: .producer,
+                                                    expiresAt: Timestamp(milliseconds: Timestamp.now.milliseconds - 1000)).token
+        var logger = Logger(label: "qazserver-test")
+        logger.logLevel = .warning
+        let (ports, continuation) = AsyncStream<Int>.makeStream()
+        let app = try server.application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
+        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        return try await withThrowingTaskGroup(of: Void.self) { tasks in
+            tasks.addTask { try await group.run() }
+            var iterator = ports.makeAsyncIterator()
+            guard let port = await iterator.next() else { throw CancellationError() }
+            let registrar = Registrar(port: port, store: store, server: server, tokens: tokens, scheme: tls == nil ? "http" : "https",
+                                      group: group, directory: directory)
+            do {
+                let value = try await body(registrar)
+                await group.triggerGracefulShutdown()
+                try await tasks.waitForAll()
+                return value
+            } catch {
+                await group.triggerGracefulShutdown()
+                try? await tasks.waitForAll()
+                throw error
+            }
         }
     }
 }

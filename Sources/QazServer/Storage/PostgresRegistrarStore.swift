@@ -4,6 +4,7 @@ import Logging
 import NIOCore
 import PostgresNIO
 import QazAPI
+import ServiceLifecycle
 
 /// The PostgreSQL backend (PostgresNIO), for the registrar that outgrows one SQLite file. Same schema and same
 /// contract as ``SQLiteRegistrarStore``; each operation is one transaction on a pooled connection.
@@ -13,19 +14,18 @@ import QazAPI
 /// of a batch are read `FOR UPDATE` in id order (no deadlock between overlapping batches; a code activated by a
 /// concurrent batch is seen as activated). Counters are bumped with `INSERT … ON CONFLICT DO UPDATE`.
 ///
-/// The client's connection pool runs in ``run()``: run the store as a `Service` (or call ``start()``, which runs it in
-/// a task until ``close()``).
-public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
-    // @unchecked: `runner` is set once in start() before use and read in close(), both from the owner's task.
+/// The client's connection pool runs in ``run()``: the store is a `Service` in the server's group (it stops after
+/// the HTTP service), or runs for a command's duration in ``withRunningStore(_:_:)``.
+public final class PostgresRegistrarStore: RegistrarStore, Service {
     /// The PostgresNIO client (tools such as the benchmarks run their own statements on it).
     public let client: PostgresClient
     let logger: Logger
-    private var runner: Task<Void, Never>?
 
     /// - Parameters:
     ///   - url: `postgres://user:password@host:port/database`.
     ///   - poolSize: the most connections the pool opens.
-    public init(url: String, poolSize: Int = 8, logger: Logger = Logger(label: "qazserver.postgres")) throws(StoreError) {
+    ///   - logger: the pool's background logger.
+    public init(url: String, poolSize: Int = 8, logger: Logger) throws(StoreError) {
         guard let components = URLComponents(string: url), ["postgres", "postgresql"].contains(components.scheme ?? ""),
               let host = components.host else {
             throw .failure("expected postgres://user:password@host:port/database")
@@ -39,18 +39,10 @@ public final class PostgresRegistrarStore: RegistrarStore, @unchecked Sendable {
         self.logger = logger
     }
 
-    /// Runs the connection pool until the task is cancelled.
-    public func run() async { await client.run() }
-
-    /// Starts the connection pool in a task (call once; ``close()`` stops it).
-    public func start() {
+    /// Runs the connection pool until graceful shutdown reaches it (or the task is cancelled).
+    public func run() async throws {
         let client = client
-        runner = Task { await client.run() }
-    }
-
-    public func close() async {
-        runner?.cancel()
-        _ = await runner?.value
+        await cancelWhenGracefulShutdown { await client.run() }
     }
 
     /// The named, append-only migrations (the PostgreSQL twin of the SQLite ones). Never edit one: add a new one.

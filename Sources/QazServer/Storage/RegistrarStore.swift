@@ -1,6 +1,7 @@
 import Foundation
 import LineCore
 import QazAPI
+import ServiceLifecycle
 
 /// The registrar's storage seam. SQLite (``SQLiteRegistrarStore``) is the embedded default; the PostgreSQL backend
 /// of the reports issue implements the same protocol and passes the same contract tests.
@@ -79,13 +80,18 @@ public protocol RegistrarStore: Sendable {
 
     /// Every token, newest first (hashes included, secrets never stored).
     func tokens() async throws(StoreError) -> [TokenRecord]
-
-    /// Releases connections (a server backend's pool); the store is unusable afterwards. SQLite closes on deinit.
-    func close() async
 }
 
-extension RegistrarStore {
-    public func close() async {}
+/// Runs `body` with the store usable: a store that is a `Service` (PostgreSQL's connection pool) runs as a child task
+/// for the body's duration and stops with it; SQLite needs nothing. For commands and tools; the server runs the store
+/// in its service group.
+public func withRunningStore<T: Sendable>(_ store: any RegistrarStore, _ body: () async throws -> T) async throws -> T {
+    guard let service = store as? any Service else { return try await body() }
+    return try await withThrowingTaskGroup(of: Void.self) { group in
+        group.addTask { try await service.run() }
+        defer { group.cancelAll() }
+        return try await body()
+    }
 }
 
 /// A value read back from storage, and whether it is the stored answer to an earlier identical request.
