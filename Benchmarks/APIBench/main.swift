@@ -118,7 +118,7 @@ let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of
             clients.addTask {
                 let api = try QazAPIClient(configuration: QazClientConfiguration(
                     baseURL: "http://127.0.0.1:\(port)", token: tokens[client], requestTimeout: .seconds(120),
-                    requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1))
+                    requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1), logger: Logger(label: "bench"))
                 var latencies = [Double]()
                 var activated = 0
                 var next = 0

@@ -1,3 +1,4 @@
+import Logging
 // load-bench: N simulated agents (default 8) against one registrar process for a fixed time (default 60 s). The
 // registrar is the real `qazserver serve` (a child process, SQLite, loopback HTTP) so its RSS is its own; each agent
 // is one producer with its own token and codes that sends activation batches back to back, as an agent's drainer
@@ -114,7 +115,7 @@ serve.executableURL = URL(fileURLWithPath: server)
 serve.arguments = ["serve", "--config", config, "--log-level", "error"]
 try serve.run()
 defer { if serve.isRunning { serve.terminate() } }
-let probe = try QazAPIClient(configuration: QazClientConfiguration(baseURL: "http://127.0.0.1:\(port)", token: tokens[0]))
+let probe = try QazAPIClient(configuration: QazClientConfiguration(baseURL: "http://127.0.0.1:\(port)", token: tokens[0]), logger: Logger(label: "bench"))
 var up = false
 for _ in 0..<200 where !up {
     up = (try? await probe.raw(method: "GET", path: "/health", body: nil, authorized: false).status) == 200
@@ -135,7 +136,7 @@ let results = try await withThrowingTaskGroup(of: (codes: Int, latencies: [Doubl
         group.addTask {
             let client = try QazAPIClient(configuration: QazClientConfiguration(
                 baseURL: "http://127.0.0.1:\(port)", token: token, requestTimeout: .seconds(30), requestsPerSecond: 100_000,
-                burst: 100_000, maxAttempts: 1))
+                burst: 100_000, maxAttempts: 1), logger: Logger(label: "bench"))
             var next = 0, sent = 0, failures = 0
             var latencies: [Double] = []
             while ContinuousClock.now < deadline, next + batchSize <= codesPerAgent {

@@ -87,7 +87,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
                 group.addTask {
                     let api = try QazAPIClient(configuration: QazClientConfiguration(
                         baseURL: "http://127.0.0.1:\(port)", token: issued[client], requestTimeout: .seconds(120),
-                        requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1))
+                        requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1), logger: Logger(label: "bench"))
                     var latencies = [Double](), activated = 0, next = 0
                     while next < perClient {
                         let count = min(batch, perClient - next)

@@ -63,7 +63,7 @@ extension AgentPlan {
     }
 
     /// A registrar client for this configuration. Call `shutdown()` when done.
-    public func makeClient(maxAttempts: Int = 1, logger: Logger = Logger(label: "qazclient")) throws(AgentSetupError) -> QazAPIClient {
+    public func makeClient(maxAttempts: Int = 1, logger: Logger) throws(AgentSetupError) -> QazAPIClient {
         do {
             return try QazAPIClient(configuration: try clientConfiguration(maxAttempts: maxAttempts), logger: logger)
         } catch let error as AgentSetupError {

@@ -156,7 +156,7 @@ struct Orchestrator {
 
     func client(_ token: String, port: Int? = nil) throws -> QazAPIClient {
         try QazAPIClient(configuration: QazClientConfiguration(
-            baseURL: "http://127.0.0.1:\(port ?? serverPort)", token: token, requestsPerSecond: 1_000, burst: 1_000))
+            baseURL: "http://127.0.0.1:\(port ?? serverPort)", token: token, requestsPerSecond: 1_000, burst: 1_000), logger: Logger(label: "chaos.client"))
     }
 
     mutating func startProxy() throws {
@@ -178,12 +178,13 @@ struct Orchestrator {
     }
 
     mutating func prepareLine() async throws {
-        let factory = try client(tokens["factory"]!)
-        defer { Task { try? await factory.shutdown() } }
-        let producerCodes = try await DemoRegistrar.issue(count: options.bottles + 50, to: Self.producer, name: LineDemo.producerName,
-                                                          waybill: "WB-CHAOS-1", using: factory)
-        let foreignCodes = try await DemoRegistrar.issue(count: max(20, Int(Double(options.bottles) * options.badShare * 2) + 20),
-                                                         to: Self.other, name: "Other Producer LLP", waybill: "WB-CHAOS-2", using: factory)
+        let (bottles, badShare) = (options.bottles, options.badShare)
+        let (producerCodes, foreignCodes) = try await client(tokens["factory"]!).closing { factory in
+            (try await DemoRegistrar.issue(count: bottles + 50, to: Self.producer, name: LineDemo.producerName,
+                                           waybill: "WB-CHAOS-1", using: factory),
+             try await DemoRegistrar.issue(count: max(20, Int(Double(bottles) * badShare * 2) + 20),
+                                           to: Self.other, name: "Other Producer LLP", waybill: "WB-CHAOS-2", using: factory))
+        }
         figures.issued = producerCodes.count
         let shares: [CapContent: Double] = [.unreadable: options.badShare, .damaged: options.badShare,
                                             .duplicate: options.badShare, .foreign: options.badShare]
@@ -211,15 +212,16 @@ struct Orchestrator {
 
         // The local pool, synced from the registrar directly (not through the proxy) before the line starts.
         let store = try plan.openOutbox()
-        let producer = try client(tokens["producer"]!)
-        defer { Task { try? await producer.shutdown() } }
-        var after: String?
-        var pooled = 0
-        repeat {
-            let page = try await producer.pool(bin: Self.producer, status: .issued, after: after, limit: 1000)
-            pooled += try await store.addToPool(page.items.map { StampCode(trusted: $0.code) }, source: "chaos pool sync")
-            after = page.next
-        } while after != nil
+        let pooled = try await client(tokens["producer"]!).closing { producer in
+            var after: String?
+            var pooled = 0
+            repeat {
+                let page = try await producer.pool(bin: Self.producer, status: .issued, after: after, limit: 1000)
+                pooled += try await store.addToPool(page.items.map { StampCode(trusted: $0.code) }, source: "chaos pool sync")
+                after = page.next
+            } while after != nil
+            return pooled
+        }
         say("registrar 127.0.0.1:\(serverPort), fault proxy 127.0.0.1:\(proxyPort) (fault rate \(options.faultRate)), linesim 127.0.0.1:\(plcPort) with a 300 ms vision watchdog, \(options.bottles) bottles at \(Int(options.speed))/h; local pool \(pooled) codes; files in \(directory)")
     }
 

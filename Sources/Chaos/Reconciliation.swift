@@ -105,23 +105,23 @@ struct Reconciliation {
         }
 
         // The registrar: the producer's activated codes, and the other producer's (must be none).
-        let revenue = try run.client(run.tokens["revenue"]!)
-        defer { Task { try? await revenue.shutdown() } }
-        func activatedCodes(_ bin: TaxpayerID) async throws -> Set<String> {
-            var codes: Set<String> = []
-            var after: String?
-            repeat {
-                let page = try await revenue.pool(bin: bin, status: .activated, after: after, limit: 1000)
-                codes.formUnion(page.items.map(\.code))
-                after = page.next
-            } while after != nil
-            return codes
+        return try await run.client(run.tokens["revenue"]!).closing { revenue in
+            func activatedCodes(_ bin: TaxpayerID) async throws -> Set<String> {
+                var codes: Set<String> = []
+                var after: String?
+                repeat {
+                    let page = try await revenue.pool(bin: bin, status: .activated, after: after, limit: 1000)
+                    codes.formUnion(page.items.map(\.code))
+                    after = page.next
+                } while after != nil
+                return codes
+            }
+            result.activated = try await activatedCodes(Orchestrator.producer)
+            result.otherActivated = try await activatedCodes(Orchestrator.other).count
+            result.onlyGood = Array(result.goodCodes.subtracting(result.activated)).sorted()
+            result.onlyActivated = Array(result.activated.subtracting(result.goodCodes)).sorted()
+            return result
         }
-        result.activated = try await activatedCodes(Orchestrator.producer)
-        result.otherActivated = try await activatedCodes(Orchestrator.other).count
-        result.onlyGood = Array(result.goodCodes.subtracting(result.activated)).sorted()
-        result.onlyActivated = Array(result.activated.subtracting(result.goodCodes)).sorted()
-        return result
     }
 
     /// Activation events per code, read from the registrar's database after it stopped (one event per activation).

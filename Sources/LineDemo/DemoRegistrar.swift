@@ -56,7 +56,7 @@ public final class DemoRegistrar: Sendable {
         guard let port = await iterator.next() else { throw AgentSetupError("the demo registrar did not start") }
         func client(_ token: String) throws -> QazAPIClient {
             try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: "http://127.0.0.1:\(port)", token: token, requestsPerSecond: 1_000, burst: 1_000))
+                baseURL: "http://127.0.0.1:\(port)", token: token, requestsPerSecond: 1_000, burst: 1_000), logger: serverLogger)
         }
         return DemoRegistrar(port: port, producerToken: producerToken, factory: try client(factoryToken),
                              revenue: try client(revenueToken), group: group, task: task)
@@ -119,17 +119,17 @@ public final class DemoRegistrar: Sendable {
     }
 
     /// Adds every code issued to the producer to the agent's local pool (what `lineagent pool sync` does).
-    public static func syncPool(plan: AgentPlan, store: OutboxStore) async throws -> Int {
-        let client = try plan.makeClient()
-        defer { Task { try? await client.shutdown() } }
-        var added = 0
-        var after: String?
-        repeat {
-            let page = try await client.pool(bin: plan.configuration.producer.bin, status: .issued, after: after, limit: 1000)
-            added += try await store.addToPool(page.items.map { StampCode(trusted: $0.code) }, source: "demo pool sync")
-            after = page.next
-        } while after != nil
-        return added
+    public static func syncPool(plan: AgentPlan, store: OutboxStore, logger: Logger) async throws -> Int {
+        try await plan.makeClient(logger: logger).closing { client in
+            var added = 0
+            var after: String?
+            repeat {
+                let page = try await client.pool(bin: plan.configuration.producer.bin, status: .issued, after: after, limit: 1000)
+                added += try await store.addToPool(page.items.map { StampCode(trusted: $0.code) }, source: "demo pool sync")
+                after = page.next
+            } while after != nil
+            return added
+        }
     }
 
     public func stop() async {

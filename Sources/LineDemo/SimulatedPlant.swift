@@ -72,7 +72,7 @@ public final class SimulatedPlant: Sendable {
             let script = CapScript(producerCodes: producerCodes, foreignCodes: foreignCodes, shares: options.shares,
                                    seed: options.seed, onBadCap: { simulator.expectRejects([$0]) })
             simulator.expectRejects([])  // from now on linesim checks that exactly the bad caps are rejected
-            let pooled = try await DemoRegistrar.syncPool(plan: plan, store: try plan.openOutbox())
+            let pooled = try await DemoRegistrar.syncPool(plan: plan, store: try plan.openOutbox(), logger: logger)
             status("agent: outbox \(plan.outboxPath), local pool \(pooled) codes")
             return SimulatedPlant(directory: directory, registrar: registrar, simulator: simulator, script: script, plan: plan,
                                   options: options, temporary: temporary)
@@ -163,6 +163,20 @@ public final class SimulatedPlant: Sendable {
     }
 
     /// Stops linesim and the registrar; removes a temporary working directory.
+    /// Starts a plant, runs `body` with it and stops it afterwards, whether `body` returns or throws.
+    public static func run<T>(_ options: DemoOptions, setup: Setup = Setup(), logger: Logger,
+                              _ body: (SimulatedPlant) async throws -> T) async throws -> T {
+        let plant = try await start(options, setup: setup, logger: logger)
+        do {
+            let value = try await body(plant)
+            await plant.stop()
+            return value
+        } catch {
+            await plant.stop()
+            throw error
+        }
+    }
+
     public func stop() async {
         simulator.stop()
         await registrar.stop()

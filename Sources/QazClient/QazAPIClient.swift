@@ -68,6 +68,11 @@ public struct RawResponse: Sendable {
     public var status: Int
     public var headers: [(String, String)]
     public var body: [UInt8]
+    public init(status: Int, headers: [(String, String)], body: [UInt8]) {
+        self.status = status
+        self.headers = headers
+        self.body = body
+    }
     /// The first value of a header (case-insensitive).
     public func header(_ name: String) -> String? { headers.first { $0.0.lowercased() == name.lowercased() }?.1 }
 }
@@ -79,43 +84,40 @@ public struct RawResponse: Sendable {
 /// when done.
 public final class QazAPIClient: ActivationSink {
     public let configuration: QazClientConfiguration
-    private let http: HTTPClient
+    private let transport: any HTTPTransport
     private let limiter: ClientRateLimiter
     private let logger: Logger
 
+    /// A client over HTTP(S) sockets (AsyncHTTPClient).
     /// - Parameters:
     ///   - configuration: where and how to connect.
     ///   - logger: the caller's logger.
-    public init(configuration: QazClientConfiguration, logger: Logger = Logger(label: "qazclient")) throws(QazClientError) {
+    public convenience init(configuration: QazClientConfiguration, logger: Logger) throws(QazClientError) {
+        self.init(configuration: configuration, transport: try SocketTransport(configuration: configuration), logger: logger)
+    }
+
+    /// A client over the given transport (tests hand it an in-process router).
+    public init(configuration: QazClientConfiguration, transport: any HTTPTransport, logger: Logger) {
         self.configuration = configuration
+        self.transport = transport
         self.logger = logger
-        var http = HTTPClient.Configuration()
-        http.timeout = .init(connect: .nanoseconds(Self.nanos(configuration.connectTimeout)),
-                             read: .nanoseconds(Self.nanos(configuration.requestTimeout)))
-        http.connectionPool = .init(idleTimeout: .seconds(60))
-        http.connectionPool.retryConnectionEstablishment = false  // a refused connection is reported at once; callers retry with backoff
-        if let tls = configuration.tls {
-            var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
-            do {
-                if let ca = tls.caFile { settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
-                if let cert = tls.certificateFile {
-                    settings.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                    guard let key = tls.privateKeyFile else { throw QazClientError.invalidRequest("a client certificate needs privateKeyFile") }
-                    settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-                }
-            } catch let error as QazClientError {
-                throw error
-            } catch {
-                throw .invalidRequest("TLS files: \(error)")
-            }
-            http.tlsConfiguration = settings
-        }
-        self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
         self.limiter = ClientRateLimiter(rate: configuration.requestsPerSecond, burst: configuration.burst)
     }
 
     /// Closes connections. Call once, before the client goes away.
-    public func shutdown() async throws { try await http.shutdown() }
+    public func shutdown() async throws { try await transport.shutdown() }
+
+    /// Runs `body` with this client and shuts the client down afterwards, whether `body` returns or throws.
+    public func closing<T>(_ body: (QazAPIClient) async throws -> T) async throws -> T {
+        do {
+            let value = try await body(self)
+            try await shutdown()
+            return value
+        } catch {
+            try? await shutdown()
+            throw error
+        }
+    }
 
     // MARK: Operations
 
@@ -244,25 +246,15 @@ public final class QazAPIClient: ActivationSink {
         if let wait = limiter.acquire() {
             do { try await Task.sleep(for: wait) } catch { throw .connection("cancelled") }
         }
-        var request = HTTPClientRequest(url: configuration.baseURL + path)
-        request.method = HTTPMethod(rawValue: method)
-        if authorized { request.headers.add(name: "Authorization", value: "Bearer \(configuration.token)") }
-        request.headers.add(name: "Accept", value: "application/json")
-        if let body {
-            request.headers.add(name: "Content-Type", value: "application/json")
-            request.body = .bytes(ByteBuffer(bytes: body))
+        var fields = [(String, String)]()
+        if authorized { fields.append(("Authorization", "Bearer \(configuration.token)")) }
+        fields.append(("Accept", "application/json"))
+        if body != nil { fields.append(("Content-Type", "application/json")) }
+        for (name, value) in headers {
+            fields.removeAll { $0.0.lowercased() == name.lowercased() }
+            fields.append((name, value))
         }
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        do {
-            let response = try await http.execute(request, timeout: .nanoseconds(Self.nanos(configuration.requestTimeout)))
-            let buffer = try await response.body.collect(upTo: 256 << 20)
-            return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name, $0.value) },
-                               body: Array(buffer: buffer))
-        } catch let error as HTTPClientError where error == .invalidURL || error == .emptyHost || error == .emptyScheme {
-            throw .invalidRequest("\(error)")
-        } catch {
-            throw .connection(String(describing: error))
-        }
+        return try await transport.execute(method: method, path: path, headers: fields, body: body, timeout: configuration.requestTimeout)
     }
 
     static func failure(_ response: RawResponse) -> QazClientError {
@@ -283,10 +275,6 @@ public final class QazAPIClient: ActivationSink {
 
     static func escape(_ text: String) -> String {
         text.addingPercentEncoding(withAllowedCharacters: .alphanumerics.union(CharacterSet(charactersIn: "-._~"))) ?? text
-    }
-
-    static func nanos(_ duration: Duration) -> Int64 {
-        duration.components.seconds * 1_000_000_000 + duration.components.attoseconds / 1_000_000_000
     }
 }
 

@@ -58,11 +58,34 @@ struct RegistrarMetrics: Sendable {
         batchDuration = Metrics.Timer(label: "qaz_activation_batch_duration_seconds", factory: factory)
     }
 
+    /// The request counter and timer of each (route, method, status) seen, created on first use and kept.
+    private let requestHandles = RequestHandles()
+
     func request(route: String, method: String, status: Int, nanoseconds: Int64) {
-        Metrics.Counter(label: "qaz_http_requests_total",
-                dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory).increment()
-        Metrics.Timer(label: "qaz_http_request_duration_seconds", dimensions: [("route", route)], factory: factory)
-            .recordNanoseconds(nanoseconds)
+        let handles = requestHandles.handles(route: route, method: method, status: status, factory: factory)
+        handles.count.increment()
+        handles.duration.recordNanoseconds(nanoseconds)
+    }
+}
+
+/// Request metric handles by dimension values; the dimensions are bounded (the router's routes and "unmatched",
+/// the methods it answers, the statuses the registrar sends), so the table stays small.
+final class RequestHandles: Sendable {
+    struct Key: Hashable { let route: String, method: String, status: Int }
+    struct Handles { let count: Metrics.Counter, duration: Metrics.Timer }
+    private let table = Mutex<[Key: Handles]>([:])
+
+    func handles(route: String, method: String, status: Int, factory: any MetricsFactory) -> Handles {
+        table.withLock { table in
+            let key = Key(route: route, method: method, status: status)
+            if let handles = table[key] { return handles }
+            let handles = Handles(
+                count: Metrics.Counter(label: "qaz_http_requests_total",
+                                       dimensions: [("route", route), ("method", method), ("status", String(status))], factory: factory),
+                duration: Metrics.Timer(label: "qaz_http_request_duration_seconds", dimensions: [("route", route)], factory: factory))
+            table[key] = handles
+            return handles
+        }
     }
 }
 
@@ -72,6 +95,8 @@ struct RegistrarMetrics: Sendable {
 struct ErrorAndMetricsMiddleware: RouterMiddleware {
     typealias Context = RegistrarContext
     let metrics: RegistrarMetrics
+    /// The router's routes, for 405.
+    let routes: RouteTable
 
     func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
         let start = ContinuousClock.now
@@ -80,7 +105,7 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             response = try await next(request, context)
         } catch let error as HTTPError where error.status == .notFound {
             // A known path with a method it does not answer is 405 with `Allow`, not 404.
-            let mapped = RouteTable.registrar.methodNotAllowed(request.method, path: request.uri.path) ?? Self.map(error, logger: context.logger)
+            let mapped = routes.methodNotAllowed(request.method, path: request.uri.path) ?? Self.map(error, logger: context.logger)
             response = try mapped.response(from: request, context: context)
         } catch {
             let mapped = Self.map(error, logger: context.logger)
@@ -140,34 +165,6 @@ struct AuthMiddleware: RouterMiddleware {
     }
 }
 
-/// Cancels a request that runs longer than the limit and answers `503 timeout` (the client retries; an activation
-/// that committed meanwhile is answered from storage on the retry, so nothing is lost or doubled).
-struct TimeoutMiddleware: RouterMiddleware {
-    typealias Context = RegistrarContext
-    let timeout: Duration
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        // `next` is not Sendable; it runs once, in the child task, while this task only waits for the first result.
-        try await withoutActuallyEscaping(next) { next in
-            let handler = UncheckedTransfer(value: next)
-            return try await withThrowingTaskGroup(of: Response.self) { group in
-                group.addTask { try await handler.value(request, context) }
-                group.addTask {
-                    try await Task.sleep(for: timeout)
-                    throw RegistrarError.timeout
-                }
-                defer { group.cancelAll() }
-                return try await group.next()!
-            }
-        }
-    }
-}
-
-/// Carries a non-Sendable value into a child task that is its only user.
-struct UncheckedTransfer<Value>: @unchecked Sendable {
-    let value: Value
-}
-
 /// Builds the registrar's Hummingbird application.
 public struct RegistrarServer: Sendable {
     public let store: any RegistrarStore
@@ -181,6 +178,8 @@ public struct RegistrarServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let validator: Validator
     let tokens: TokenService
+    /// The participants' token buckets (one per server, shared by every request).
+    let limiter: RateLimiter<ContinuousClock>
 
     /// - Parameters:
     ///   - store: the storage backend (migrated).
@@ -200,46 +199,71 @@ public struct RegistrarServer: Sendable {
         self.metrics = RegistrarMetrics(factory: PrometheusMetricsFactory(registry: registry))
         self.validator = Validator(rules: rules, maxBatchItems: limits.maxBatchItems, maxCodeBytes: rules.maxPayloadBytes)
         self.tokens = TokenService(store: store)
+        self.limiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst, clock: ContinuousClock())
     }
 
     /// The router with every route of the contract.
     public func router() -> Router<RegistrarContext> {
+        // The 405 table is read from the same routes, added once to a router without middleware.
+        let probe = Router(context: RegistrarContext.self)
+        addRoutes(to: probe)
         let router = Router(context: RegistrarContext.self)
-        router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics))
-        router.add(middleware: TimeoutMiddleware(timeout: limits.requestTimeout.duration))
+        router.add(middleware: ErrorAndMetricsMiddleware(metrics: metrics, routes: RouteTable(probe)))
+        addRoutes(to: router)
+        return router
+    }
 
-        router.get("health") { _, _ in try Self.json(HealthStatus(status: "ok")) }
-        router.get("ready") { _, _ in
+    private func addRoutes(to router: Router<RegistrarContext>) {
+        router.get("health", use: limited { _, _ in try Self.json(HealthStatus(status: "ok")) })
+        router.get("ready", use: limited { _, _ in
             guard readiness.isReady else {
                 throw RegistrarError(.serviceUnavailable, .unavailable, "shutting down", headers: [.retryAfter: "1"])
             }
             do { try await store.ping() } catch { throw RegistrarError.unavailable }
             return try Self.json(HealthStatus(status: "ok"))
-        }
-        router.get("metrics") { _, _ in
+        })
+        router.get("metrics", use: limited { _, _ in
             var buffer = [UInt8]()
             registry.emit(into: &buffer)
             return Response(status: .ok, headers: [.contentType: "text/plain; version=0.0.4"],
                             body: ResponseBody(byteBuffer: ByteBuffer(bytes: buffer)))
-        }
-        router.get("openapi.yaml") { _, _ in
+        })
+        router.get("openapi.yaml", use: limited { _, _ in
             Response(status: .ok, headers: [.contentType: "application/yaml"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
-        }
+        })
 
-        let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: tokens, limiter: RateLimiter(
-            rate: limits.requestsPerSecond, burst: limits.burst, clock: ContinuousClock())))
-        v1.post("waybills") { request, context in try await submitWaybill(request, context) }
-        v1.post("activations") { request, context in try await activate(request, context) }
-        v1.get("activations/:batchId") { request, context in try await storedActivation(request, context) }
-        v1.get("codes/:code") { request, context in try await lookUp(request, context) }
-        v1.get("pools/:bin/codes") { request, context in try await pool(request, context) }
-        v1.post("write-offs") { request, context in try await writeOff(request, context) }
-        v1.post("import-reports") { request, context in try await importReport(request, context) }
-        v1.get("reports/qr-usage") { request, context in try await usageReport(request, context) }
-        v1.get("reports/qr-activation") { request, context in try await activationReport(request, context) }
-        v1.get("stream/activations") { request, context in try await activationStream(request, context) }
-        return router
+        let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: tokens, limiter: limiter))
+        v1.post("waybills", use: limited(submitWaybill))
+        v1.post("activations", use: limited(activate))
+        v1.get("activations/:batchId", use: limited(storedActivation))
+        v1.get("codes/:code", use: limited(lookUp))
+        v1.get("pools/:bin/codes", use: limited(pool))
+        v1.post("write-offs", use: limited(writeOff))
+        v1.post("import-reports", use: limited(importReport))
+        v1.get("reports/qr-usage", use: limited(usageReport))
+        v1.get("reports/qr-activation", use: limited(activationReport))
+        v1.get("stream/activations", use: limited(activationStream))
+    }
+
+    /// Runs a handler under the request time limit: past it the handler is cancelled and the answer is `503 timeout`
+    /// (the client retries; an activation that committed meanwhile is answered from storage on the retry, so nothing
+    /// is lost or doubled). A stream's time limit covers its head; its events then flow for as long as it is open.
+    func limited(_ handler: @escaping @Sendable (Request, RegistrarContext) async throws -> Response)
+        -> @Sendable (Request, RegistrarContext) async throws -> Response
+    {
+        let timeout = limits.requestTimeout.duration
+        return { request, context in
+            try await withThrowingTaskGroup(of: Response.self) { group in
+                group.addTask { try await handler(request, context) }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    throw RegistrarError.timeout
+                }
+                defer { group.cancelAll() }
+                return try await group.next()!
+            }
+        }
     }
 
     // MARK: Handlers

@@ -25,45 +25,45 @@ import Testing
         var setup = SimulatedPlant.Setup()
         setup.outboxPath = mountPoint + "/outbox.sqlite"
         setup.minFreeSpace = "16MiB"
-        let plant = try await SimulatedPlant.start(demo, setup: setup, logger: quiet)
-        defer { Task { await plant.stop() } }
-        let summary = try await withAgent(plant) { agent in
-            try await plant.startLine(agent)
-            try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
-            let goodBefore = plant.reports.filter(\.kind.passes).count
+        try await SimulatedPlant.run(demo, setup: setup, logger: quiet) { plant in
+            let summary = try await withAgent(plant) { agent in
+                try await plant.startLine(agent)
+                try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
+                let goodBefore = plant.reports.filter(\.kind.passes).count
 
-            // When the disk fills up to 8 MiB free
-            let free = small.freeBytes
-            try Data(repeating: 7, count: free - 8 * 1024 * 1024).write(to: URL(fileURLWithPath: ballast))
-            let filledAt = plant.reports.count
+                // When the disk fills up to 8 MiB free
+                let free = small.freeBytes
+                try Data(repeating: 7, count: free - 8 * 1024 * 1024).write(to: URL(fileURLWithPath: ballast))
+                let filledAt = plant.reports.count
 
-            // Then good bottles are no longer acknowledged but rejected, an alarm is raised and a line stop requested
-            try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to request a line stop") {
-                plant.simulator.report().lineStopRequests >= 1
+                // Then good bottles are no longer acknowledged but rejected, an alarm is raised and a line stop requested
+                try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to request a line stop") {
+                    plant.simulator.report().lineStopRequests >= 1
+                }
+                try await LineDemo.waitUntil(timeout: .seconds(10), "linesim to stop the line") { !plant.simulator.isRunning }
+                try await Task.sleep(for: .milliseconds(500))  // the bottles still under way get their decisions
+                let whileFull = plant.reports.filter { $0.sequence > UInt64(filledAt + 2) }
+                #expect(whileFull.allSatisfy { !$0.kind.passes }, "\(whileFull.filter(\.kind.passes))")
+                let snapshot = await agent.snapshot()
+                #expect(snapshot.alarms.contains { $0.kind == "outbox-unwritable" })
+                #expect(!snapshot.outbox.writable)
+                #expect(!snapshot.ready)
+
+                // And when space returns the agent says so and withdraws its stop request; the operator restarts the line
+                try FileManager.default.removeItem(atPath: ballast)
+                try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to see the space again") {
+                    await agent.snapshot().outbox.writable
+                }
+                #expect(await agent.snapshot().alarms.contains { $0.kind == "outbox-recovered" })
+                plant.simulator.setRunning(true)
+                try await plant.waitForBottles(260, agent: agent, timeout: .seconds(40))
+                #expect(plant.reports.filter(\.kind.passes).count > goodBefore + 50)
+                #expect(try await plant.waitForDelivery(agent, timeout: .seconds(30)))
+                return try await plant.summarize(agent)
             }
-            try await LineDemo.waitUntil(timeout: .seconds(10), "linesim to stop the line") { !plant.simulator.isRunning }
-            try await Task.sleep(for: .milliseconds(500))  // the bottles still under way get their decisions
-            let whileFull = plant.reports.filter { $0.sequence > UInt64(filledAt + 2) }
-            #expect(whileFull.allSatisfy { !$0.kind.passes }, "\(whileFull.filter(\.kind.passes))")
-            let snapshot = await agent.snapshot()
-            #expect(snapshot.alarms.contains { $0.kind == "outbox-unwritable" })
-            #expect(!snapshot.outbox.writable)
-            #expect(!snapshot.ready)
-
-            // And when space returns the agent says so and withdraws its stop request; the operator restarts the line
-            try FileManager.default.removeItem(atPath: ballast)
-            try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to see the space again") {
-                await agent.snapshot().outbox.writable
-            }
-            #expect(await agent.snapshot().alarms.contains { $0.kind == "outbox-recovered" })
-            plant.simulator.setRunning(true)
-            try await plant.waitForBottles(260, agent: agent, timeout: .seconds(40))
-            #expect(plant.reports.filter(\.kind.passes).count > goodBefore + 50)
-            #expect(try await plant.waitForDelivery(agent, timeout: .seconds(30)))
-            return try await plant.summarize(agent)
+            #expect(summary.reconciled, "\(LineDemo.render(summary))")
+            #expect(summary.rejectedByReason["timeout", default: 0] >= 1)
+            #expect(summary.registrar.activated == summary.good)
         }
-        #expect(summary.reconciled, "\(LineDemo.render(summary))")
-        #expect(summary.rejectedByReason["timeout", default: 0] >= 1)
-        #expect(summary.registrar.activated == summary.good)
     }
 }

@@ -54,44 +54,44 @@ final class MisbehavingRegistrar: Sendable {
     @Test func aRegistrarThatAnswersGarbageThenTooSlowlyLosesAndDoublesNothing() async throws {
         var demo = options(bottles: 120)
         demo.shares = [.unreadable: 0.05, .duplicate: 0.05]
-        let plant = try await SimulatedPlant.start(demo, logger: quiet)
-        defer { Task { await plant.stop() } }
-        let impostor = MisbehavingRegistrar()
-        try await impostor.run { port in
-            // Given a "registrar" that answers garbage
-            let bad = try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: "http://127.0.0.1:\(port)", token: plant.registrar.producerToken, requestTimeout: .milliseconds(500),
-                maxAttempts: 1))
-            let real = try plant.plan.makeClient()
-            let sink = ScriptedSink(bad)
-            var overrides = LineAgentRuntime.Overrides()
-            overrides.sink = sink
-            let summary = try await withAgent(plant, overrides) { agent in
-                try await plant.startLine(agent)
-                try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
-                // Then nothing is taken as delivered and the errors say why
-                try await LineDemo.waitUntil(timeout: .seconds(10), "a garbage answer") { impostor.requests.load(ordering: .relaxed) >= 1 }
-                #expect(agent.outboxWatch.delivered == 0)
-                #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
-                // When it then answers later than the client waits
-                impostor.mode.withLock { $0 = .slow(.seconds(2)) }
-                let before = impostor.requests.load(ordering: .relaxed)
-                try await LineDemo.waitUntil(timeout: .seconds(15), "a slow answer") {
-                    impostor.requests.load(ordering: .relaxed) > before
+        try await SimulatedPlant.run(demo, logger: quiet) { plant in
+            let impostor = MisbehavingRegistrar()
+            try await impostor.run { port in
+                // Given a "registrar" that answers garbage
+                let bad = try QazAPIClient(configuration: QazClientConfiguration(
+                    baseURL: "http://127.0.0.1:\(port)", token: plant.registrar.producerToken, requestTimeout: .milliseconds(500),
+                    maxAttempts: 1), logger: Logger(label: "test"))
+                let real = try plant.plan.makeClient(logger: quiet)
+                let sink = ScriptedSink(bad)
+                var overrides = LineAgentRuntime.Overrides()
+                overrides.sink = sink
+                let summary = try await withAgent(plant, overrides) { agent in
+                    try await plant.startLine(agent)
+                    try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
+                    // Then nothing is taken as delivered and the errors say why
+                    try await LineDemo.waitUntil(timeout: .seconds(10), "a garbage answer") { impostor.requests.load(ordering: .relaxed) >= 1 }
+                    #expect(agent.outboxWatch.delivered == 0)
+                    #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
+                    // When it then answers later than the client waits
+                    impostor.mode.withLock { $0 = .slow(.seconds(2)) }
+                    let before = impostor.requests.load(ordering: .relaxed)
+                    try await LineDemo.waitUntil(timeout: .seconds(15), "a slow answer") {
+                        impostor.requests.load(ordering: .relaxed) > before
+                    }
+                    try await plant.waitForBottles(120, agent: agent, timeout: .seconds(30))
+                    #expect(agent.outboxWatch.delivered == 0)
+                    #expect(try await agent.store.depth().pending == plant.reports.filter(\.kind.passes).count)
+                    // And when the real registrar answers, everything is delivered exactly once
+                    sink.setTarget(real)
+                    #expect(try await plant.waitForDelivery(agent, timeout: .seconds(40)))
+                    return try await plant.summarize(agent)
                 }
-                try await plant.waitForBottles(120, agent: agent, timeout: .seconds(30))
-                #expect(agent.outboxWatch.delivered == 0)
-                #expect(try await agent.store.depth().pending == plant.reports.filter(\.kind.passes).count)
-                // And when the real registrar answers, everything is delivered exactly once
-                sink.setTarget(real)
-                #expect(try await plant.waitForDelivery(agent, timeout: .seconds(40)))
-                return try await plant.summarize(agent)
+                try await bad.shutdown()
+                try await real.shutdown()
+                #expect(summary.reconciled, "\(LineDemo.render(summary))")
+                #expect(summary.registrar.activated == summary.good)
+                #expect(summary.activationsAccepted == summary.good)
             }
-            try await bad.shutdown()
-            try await real.shutdown()
-            #expect(summary.reconciled, "\(LineDemo.render(summary))")
-            #expect(summary.registrar.activated == summary.good)
-            #expect(summary.activationsAccepted == summary.good)
         }
     }
 }

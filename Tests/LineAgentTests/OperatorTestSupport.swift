@@ -152,7 +152,7 @@ func withRegistrar<T: Sendable>(codes count: Int, producer: TaxpayerID,
         guard let port = await iterator.next() else { throw CancellationError() }
         let url = "http://127.0.0.1:\(port)"
         let client = try QazAPIClient(configuration: QazClientConfiguration(
-            baseURL: url, token: token, requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1))
+            baseURL: url, token: token, requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1), logger: Logger(label: "test"))
         do {
             let value = try await body(url, token, client)
             try await client.shutdown()

@@ -33,51 +33,51 @@ func freePort() throws -> Int {
         options.progress = false
         var setup = SimulatedPlant.Setup()
         setup.httpPort = try freePort()
-        let plant = try await SimulatedPlant.start(options, setup: setup, logger: logger)
-        defer { Task { await plant.stop() } }
-        let config = plant.directory + "/agent.yaml"
+        try await SimulatedPlant.run(options, setup: setup, logger: logger) { plant in
+            let config = plant.directory + "/agent.yaml"
 
-        // Given the agent running as its own process (its camera is the configured synthetic source)
-        let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
-        let process = Process()
-        process.executableURL = binary
-        process.arguments = ["run", "--config", config, "--log-level", "notice", "--flush-timeout", "2"]
-        let err = Pipe()
-        process.standardError = err
-        process.standardOutput = FileHandle.nullDevice
-        let stderr = PipeReader(err.fileHandleForReading)
-        let exited = AsyncStream<Int32>.makeStream()
-        process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
-        try process.run()
-        defer { if process.isRunning { process.terminate() } }
+            // Given the agent running as its own process (its camera is the configured synthetic source)
+            let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
+            let process = Process()
+            process.executableURL = binary
+            process.arguments = ["run", "--config", config, "--log-level", "notice", "--flush-timeout", "2"]
+            let err = Pipe()
+            process.standardError = err
+            process.standardOutput = FileHandle.nullDevice
+            let stderr = PipeReader(err.fileHandleForReading)
+            let exited = AsyncStream<Int32>.makeStream()
+            process.terminationHandler = { exited.continuation.yield($0.terminationStatus) }
+            try process.run()
+            defer { if process.isRunning { process.terminate() } }
 
-        // When the line runs, `lineagent status` shows the running agent
-        var status = try await lineagent(["status", "--config", config])
-        for _ in 0..<50 where status.status != 0 {
-            try await Task.sleep(for: .milliseconds(200))
-            status = try await lineagent(["status", "--config", config])
+            // When the line runs, `lineagent status` shows the running agent
+            var status = try await lineagent(["status", "--config", config])
+            for _ in 0..<50 where status.status != 0 {
+                try await Task.sleep(for: .milliseconds(200))
+                status = try await lineagent(["status", "--config", config])
+            }
+            #expect(status.status == 0, "\(status)")
+            #expect(status.stdout.contains("demo"), "\(status)")
+            plant.simulator.setRunning(true)
+            try await Task.sleep(for: .seconds(3))
+            let during = try await lineagent(["status", "--config", config, "--json"])
+            #expect(during.status == 0, "\(during)")
+
+            // Then SIGTERM stops it within the flush limit, with exit status 0
+            let stopAt = ContinuousClock.now
+            plant.simulator.setRunning(false)
+            kill(process.processIdentifier, SIGTERM)
+            var iterator = exited.stream.makeAsyncIterator()
+            let code = await iterator.next()
+            let log = String(decoding: await stderr.data(), as: UTF8.self)
+            #expect(code == 0, "\(log.suffix(2000))")
+            #expect(ContinuousClock.now - stopAt < .seconds(10))
+            // And every bottle the PLC counted has its decision in the outbox
+            let store = OutboxStore(database: try AgentDatabase(path: plant.plan.outboxPath))
+            let decided = try await store.decisionCounts().values.reduce(0, +)
+            #expect(decided > 0)
+            #expect(UInt64(decided) >= plant.simulator.counter - 1, "decided \(decided), counted \(plant.simulator.counter)")
         }
-        #expect(status.status == 0, "\(status)")
-        #expect(status.stdout.contains("demo"), "\(status)")
-        plant.simulator.setRunning(true)
-        try await Task.sleep(for: .seconds(3))
-        let during = try await lineagent(["status", "--config", config, "--json"])
-        #expect(during.status == 0, "\(during)")
-
-        // Then SIGTERM stops it within the flush limit, with exit status 0
-        let stopAt = ContinuousClock.now
-        plant.simulator.setRunning(false)
-        kill(process.processIdentifier, SIGTERM)
-        var iterator = exited.stream.makeAsyncIterator()
-        let code = await iterator.next()
-        let log = String(decoding: await stderr.data(), as: UTF8.self)
-        #expect(code == 0, "\(log.suffix(2000))")
-        #expect(ContinuousClock.now - stopAt < .seconds(10))
-        // And every bottle the PLC counted has its decision in the outbox
-        let store = OutboxStore(database: try AgentDatabase(path: plant.plan.outboxPath))
-        let decided = try await store.decisionCounts().values.reduce(0, +)
-        #expect(decided > 0)
-        #expect(UInt64(decided) >= plant.simulator.counter - 1, "decided \(decided), counted \(plant.simulator.counter)")
     }
 }
 

@@ -50,7 +50,7 @@ func withRealRegistrar<T: Sendable>(codes count: Int, _ body: (_ client: QazAPIC
         guard let port = await iterator.next() else { throw CancellationError() }
         let client = try QazAPIClient(configuration: QazClientConfiguration(
             baseURL: "http://127.0.0.1:\(port)", token: token, requestTimeout: .seconds(30), maxBatchItems: 400,
-            requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1, initialBackoff: .milliseconds(10)))
+            requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1, initialBackoff: .milliseconds(10)), logger: Logger(label: "test"))
         do {
             let value = try await body(client, store)
             try await client.shutdown()
@@ -74,7 +74,7 @@ func withRealRegistrar<T: Sendable>(codes count: Int, _ body: (_ client: QazAPIC
             let path = dir.path("outbox.sqlite")
             // Given a registrar that cannot be reached at first (a real refused connection on a closed port)
             let unreachable = try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(2), maxAttempts: 1))
+                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(2), maxAttempts: 1), logger: Logger(label: "test"))
             let sink = ScriptedSink(unreachable)
             let config = DrainerConfiguration(maxItems: 1000, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5), equipmentId: "cam1")
             let log = EventLog()

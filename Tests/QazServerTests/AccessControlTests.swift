@@ -1,3 +1,4 @@
+import Logging
 import Foundation
 import LineCore
 import QazAPI
@@ -223,7 +224,7 @@ struct AccessControlTests {
             /// The answer, or the client's error text.
             func attempt(_ baseURL: String, _ tls: ClientTLS?) async throws -> Result<CodeStatus, QazClientError> {
                 let client = try QazAPIClient(configuration: QazClientConfiguration(
-                    baseURL: baseURL, token: registrar.tokens["producerA"]!, requestTimeout: .seconds(20), tls: tls, maxAttempts: 1))
+                    baseURL: baseURL, token: registrar.tokens["producerA"]!, requestTimeout: .seconds(20), tls: tls, maxAttempts: 1), logger: Logger(label: "test"))
                 let result: Result<CodeStatus, QazClientError>
                 do { result = .success(try await client.code(codes[0]).status) } catch { result = .failure(error) }
                 try await client.shutdown()
@@ -256,7 +257,7 @@ struct AccessControlTests {
             for host in ["localhost", "127.0.0.1"] {
                 let client = try QazAPIClient(configuration: QazClientConfiguration(
                     baseURL: "https://\(host):\(registrar.port)", token: registrar.tokens["producerA"]!, requestTimeout: .seconds(20),
-                    tls: ClientTLS(caFile: pki.path("ca.pem")), maxAttempts: 1))
+                    tls: ClientTLS(caFile: pki.path("ca.pem")), maxAttempts: 1), logger: Logger(label: "test"))
                 do {
                     _ = try await client.code(codes[0])
                     Issue.record("\(host): connected to a server whose certificate names registrar.example")

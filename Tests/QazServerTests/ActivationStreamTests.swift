@@ -32,7 +32,7 @@ struct ActivationStreamTests {
     @Test("store contract: event ids follow commits without gaps; participant filter; pages; replays and repeats add nothing",
           arguments: TestBackend.allCases)
     func storeContract(_ backend: TestBackend) async throws {
-        try await withRegistrar(backend: backend) { registrar in
+        try await withRegistrar(over: .socket, backend: backend) { registrar in
             let store = registrar.store
             #expect(try await store.latestActivationEventID() == 0)
             #expect(try await store.activations(after: 0, participant: nil, limit: 10).isEmpty)
@@ -111,7 +111,7 @@ struct ActivationStreamTests {
 
     @Test("the stream delivers activations accepted after connecting, as SSE events with the wire type", arguments: TestBackend.allCases)
     func deliversNewActivations(_ backend: TestBackend) async throws {
-        try await withRegistrar(backend: backend) { registrar in
+        try await withRegistrar(over: .socket, backend: backend) { registrar in
             let a = try await registrar.issue(6, to: producerA, prefix: "QZA")
             let b = try await registrar.issue(3, to: producerB, prefix: "QZB", series: "BB")
             // Given an activation before the stream opens
@@ -138,7 +138,7 @@ struct ActivationStreamTests {
 
     @Test("reconnecting with Last-Event-ID (or ?after=) gets exactly the missed events in order, no duplicates", arguments: TestBackend.allCases)
     func resumesAfterLastEventID(_ backend: TestBackend) async throws {
-        try await withRegistrar(backend: backend) { registrar in
+        try await withRegistrar(over: .socket, backend: backend) { registrar in
             let a = try await registrar.issue(20, to: producerA, prefix: "QZA")
             let stream = try await registrar.stream("revenue")
             try await registrar.activate("producerA", Array(a[0..<10]))
@@ -170,7 +170,7 @@ struct ActivationStreamTests {
 
     @Test("?bin= filters by participant; a producer streams only its own codes", arguments: TestBackend.allCases)
     func participantFilter(_ backend: TestBackend) async throws {
-        try await withRegistrar(backend: backend) { registrar in
+        try await withRegistrar(over: .socket, backend: backend) { registrar in
             let a = try await registrar.issue(4, to: producerA, prefix: "QZA")
             let b = try await registrar.issue(4, to: producerB, prefix: "QZB", series: "BB")
             let revenueB = try await registrar.stream("revenue", query: "?bin=\(producerB)")
@@ -192,7 +192,7 @@ struct ActivationStreamTests {
 
     @Test("access: 401 without a token, 403 not_owner for another producer's bin, 403 for the banknote factory, 422 for bad input")
     func accessControl() async throws {
-        try await withRegistrar { registrar in
+        try await withRegistrar(over: .socket) { registrar in
             func refused(_ who: String?, query: String = "", headers: [(String, String)] = []) async throws -> (Int, ErrorBody?) {
                 let connection = try await registrar.stream(who, query: query, headers: headers)
                 defer { connection.close() }
@@ -227,7 +227,7 @@ struct ActivationStreamTests {
 
     @Test("heartbeat comments on an idle stream; a client that goes away ends its stream on the server")
     func heartbeatAndDisconnect() async throws {
-        try await withRegistrar(stream: StreamConfiguration(heartbeat: .milliseconds(100))) { registrar in
+        try await withRegistrar(over: .socket, stream: StreamConfiguration(heartbeat: .milliseconds(100))) { registrar in
             let stream = try await registrar.stream("registrar")
             for _ in 0..<3 {
                 let message = try await stream.next(timeout: .seconds(5))
@@ -249,7 +249,7 @@ struct ActivationStreamTests {
     func shutdownEndsStreams(_ backend: TestBackend) async throws {
         let clock = ContinuousClock()
         var triggered = clock.now
-        let idleEnded = try await withRegistrar(backend: backend) { registrar in
+        let idleEnded = try await withRegistrar(over: .socket, backend: backend) { registrar in
             let codes = try await registrar.issue(10_000, to: producerA, prefix: "QZA")
             let idle = try await registrar.stream("registrar", query: "?bin=\(producerB)")
             let stalled = try await registrar.stream("registrar", receiveBuffer: 4096)
@@ -277,8 +277,8 @@ struct ActivationStreamTests {
         let perServer = 20_000, batch = 2_000
         // Two registrars on the same backend, one with a consumer that never reads, one without; their batches alternate,
         // so both see the same machine load (other suites and builds share the 2 cores) and the comparison is fair.
-        try await withRegistrar(backend: backend) { stalledServer in
-            try await withRegistrar(backend: backend) { quietServer in
+        try await withRegistrar(over: .socket, backend: backend) { stalledServer in
+            try await withRegistrar(over: .socket, backend: backend) { quietServer in
                 let stalledCodes = try await stalledServer.issue(perServer, to: producerA, prefix: "QZA", series: "AA")
                 let quietCodes = try await quietServer.issue(perServer, to: producerA, prefix: "QZA", series: "AA")
                 let stalled = try await stalledServer.stream("registrar", receiveBuffer: 4096)
@@ -322,7 +322,7 @@ struct ActivationStreamTests {
 
     @Test("concurrent ingest by several producers: a live consumer gets every event once, ids without gaps", arguments: TestBackend.allCases)
     func concurrentIngest(_ backend: TestBackend) async throws {
-        try await withRegistrar(backend: backend) { registrar in
+        try await withRegistrar(over: .socket, backend: backend) { registrar in
             let producers = [("producerA", producerA, "QZA", "AA"), ("producerB", producerB, "QZB", "BB")]
             var codes = [String: [String]]()
             for (name, bin, prefix, series) in producers { codes[name] = try await registrar.issue(2_000, to: bin, prefix: prefix, series: series) }

@@ -5,7 +5,7 @@ import QazClient
 @testable import QazServer
 import Testing
 
-@Suite("Activations over loopback HTTP")
+@Suite("Activations (in process, through the router)")
 struct ActivationTests {
     @Test("every per-code result: activated, alreadyActivated, foreign, unknown, writtenOff, malformed", arguments: TestBackend.allCases)
     func perCodeResults(_ backend: TestBackend) async throws {

@@ -1,3 +1,4 @@
+import Logging
 import ConfigKit
 import Delivery
 import Foundation
@@ -19,7 +20,7 @@ struct ClientTests {
 
     @Test("an oversize batch is split under stable derived ids; every record gets its outcome; a re-send changes nothing")
     func splitting() async throws {
-        try await withRegistrar { registrar in
+        try await withRegistrar(over: .socket) { registrar in
             let codes = try await registrar.issue(25, to: producerA, prefix: "QZA")
             let foreign = try await registrar.issue(1, to: producerB, prefix: "QZB", series: "BB")
             try await registrar.with("producerA", maxBatchItems: 10) { client in
@@ -42,7 +43,7 @@ struct ClientTests {
 
     @Test("a permanent failure is never retried; every record carries it")
     func permanentNotRetried() async throws {
-        try await withRegistrar { registrar in
+        try await withRegistrar(over: .socket) { registrar in
             let codes = try await registrar.issue(2, to: producerA, prefix: "QZA")
             try await registrar.with("producerA", maxAttempts: 5) { client in
                 let id = UUID()
@@ -64,10 +65,10 @@ struct ClientTests {
     @Test("no server: a retryable connection failure, after the configured attempts")
     func connectionRefused() async throws {
         // Find a free port, then leave it closed.
-        let port = try await withRegistrar { $0.port }
+        let port = try await withRegistrar(over: .socket) { $0.port }
         let client = try QazAPIClient(configuration: QazClientConfiguration(
             baseURL: "http://127.0.0.1:\(port)", token: "t", connectTimeout: .seconds(2), maxAttempts: 2,
-            initialBackoff: .milliseconds(10)))
+            initialBackoff: .milliseconds(10)), logger: Logger(label: "test"))
         let delivery = await client.deliver(ActivationSubmission(batchId: UUID(), lineId: "l", equipmentId: "c",
                                                                  records: records([makeCode("QZA", 1)])))
         try await client.shutdown()
@@ -117,7 +118,7 @@ struct ClientTests {
 
     @Test("the client-side token bucket spaces requests out")
     func clientRateLimit() async throws {
-        try await withRegistrar { registrar in
+        try await withRegistrar(over: .socket) { registrar in
             let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
             let client = try registrar.client("producerA", rps: 10, burst: 1)
             let start = ContinuousClock.now
@@ -133,7 +134,7 @@ struct ClientTests {
     func requestTimeout() async throws {
         var limits = LimitsConfiguration()
         limits.requestTimeout = .init(.milliseconds(1))
-        try await withRegistrar(limits: limits, backend: .sqliteFile) { registrar in
+        try await withRegistrar(over: .socket, limits: limits, backend: .sqliteFile) { registrar in
             let codes = try await registrar.issue(5_000, to: producerA, prefix: "QZA")
             let client = try registrar.client("producerA")
             let batch = ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "c", items: items(codes))

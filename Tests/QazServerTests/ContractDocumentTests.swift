@@ -88,7 +88,7 @@ struct ContractDocumentTests {
                                                          productCode: nil, activatedAt: time, batchId: UUID()))],
         ]
         // Real error answers from the server.
-        try await withRegistrar { registrar in
+        try await withRegistrar(over: .socket) { registrar in
             try await registrar.with("producerA") { client in
                 for body in ["{", #"{"batchId":"x"}"#, #"{"batchId":"\#(UUID())","lineId":"l","equipmentId":"c","items":[]}"#] {
                     valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(try await post(client, "/v1/activations", body).body)))

@@ -1,5 +1,8 @@
 import Foundation
+import HTTPTypes
 import Hummingbird
+import HummingbirdTesting
+import NIOCore
 import LineCore
 import Logging
 import Prometheus
@@ -49,18 +52,38 @@ func items(_ codes: [String], at time: String = "2026-11-21T22:10:05+05:00", pro
     codes.map { ActivationItem(code: $0, activatedAt: Timestamp(text: time)!, productCode: product) }
 }
 
-/// A registrar on 127.0.0.1 with an ephemeral port, tokens for the usual participants, and clients.
+/// How a test reaches the registrar.
+enum Wire: Sendable {
+    /// In process, through the router (HummingbirdTesting's `.router`): no sockets; most tests.
+    case router
+    /// Over a loopback socket on an ephemeral port: for what needs sockets (TLS, streams, shutdown, the client's
+    /// own connection handling).
+    case socket
+}
+
+/// A registrar with tokens for the usual participants, and clients; in process or on 127.0.0.1 (see ``Wire``).
 struct Registrar: Sendable {
-    let port: Int
+    /// The loopback port (socket tests only).
+    var port: Int {
+        guard let socketPort else { preconditionFailure("this test needs a socket: withRegistrar(over: .socket)") }
+        return socketPort
+    }
+    let socketPort: Int?
+    /// The in-process router (router tests only).
+    let routerClient: (any TestClientProtocol)?
     let store: any RegistrarStore
     let server: RegistrarServer
     let tokens: [String: String]
     var scheme = "http"
-    /// The service group running the server (to trigger a graceful shutdown from a test).
-    let group: ServiceGroup
+    /// The service group running the server (socket tests: to trigger a graceful shutdown from a test).
+    var group: ServiceGroup {
+        guard let socketGroup else { preconditionFailure("this test needs a socket: withRegistrar(over: .socket)") }
+        return socketGroup
+    }
+    let socketGroup: ServiceGroup?
     /// The test's temporary directory (the `sqlite-file` backend's database is `registrar.sqlite` in it).
     var directory: URL? = nil
-    var baseURL: String { "\(scheme)://127.0.0.1:\(port)" }
+    var baseURL: String { socketPort == nil ? "http://router" : "\(scheme)://127.0.0.1:\(port)" }
 
     /// Opens `GET /v1/stream/activations…` as `who` (a name of ``tokens``, or a raw token, or nil for none) and reads
     /// the response head.
@@ -74,9 +97,13 @@ struct Registrar: Sendable {
     /// A client speaking as one of `producerA`, `producerB`, `factory`, `registrar`, `revenue`, `expired`.
     func client(_ who: String, maxAttempts: Int = 1, maxBatchItems: Int = 10_000, rps: Double = 10_000, burst: Int = 10_000,
                 requestTimeout: Duration = .seconds(60), tls: ClientTLS? = nil) throws -> QazAPIClient {
-        try QazAPIClient(configuration: QazClientConfiguration(
+        let configuration = QazClientConfiguration(
             baseURL: baseURL, token: tokens[who] ?? who, requestTimeout: requestTimeout, tls: tls, maxBatchItems: maxBatchItems,
-            requestsPerSecond: rps, burst: burst, maxAttempts: maxAttempts, initialBackoff: .milliseconds(20)))
+            requestsPerSecond: rps, burst: burst, maxAttempts: maxAttempts, initialBackoff: .milliseconds(20))
+        if let routerClient {
+            return QazAPIClient(configuration: configuration, transport: RouterTransport(client: routerClient), logger: quietLogger)
+        }
+        return try QazAPIClient(configuration: configuration, logger: quietLogger)
     }
 
     /// Runs `body` with a client and shuts the client down afterwards.
@@ -105,9 +132,7 @@ struct Registrar: Sendable {
     }
 }
 
-/// Starts a registrar, runs `body`, stops it gracefully.
-/// The storage backends every HTTP test can run against. Issue 6 adds `postgres` here (a server started by the test
-/// scripts), and the tests that take `arguments: TestBackend.allCases` then run against it too.
+/// The storage backends every HTTP test can run against (`arguments: TestBackend.allCases`).
 enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     case sqliteMemory = "sqlite-memory"
     case sqliteFile = "sqlite-file"
@@ -126,8 +151,9 @@ enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
     }
 }
 
-func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguration(), backend: TestBackend = .sqliteMemory,
-                                tls: ServerTLSFiles? = nil, stream: StreamConfiguration = StreamConfiguration(),
+func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfiguration = LimitsConfiguration(),
+                                backend: TestBackend = .sqliteMemory, tls: ServerTLSFiles? = nil,
+                                stream: StreamConfiguration = StreamConfiguration(),
                                 _ body: (Registrar) async throws -> T) async throws -> T {
     var limits = limits
     if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
@@ -137,6 +163,7 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
     let store = try await backend.makeStore(in: directory)
     defer { try? FileManager.default.removeItem(at: directory) }
+    // Starts a registrar (in process or on a socket), runs `body`, stops it gracefully.
     // The store runs (PostgreSQL's pool) for the whole test, around the server's group.
     return try await withRunningStore(store) {
         try await store.migrate()
@@ -155,26 +182,77 @@ func withRegistrar<T: Sendable>(limits: LimitsConfiguration = LimitsConfiguratio
         logger.logLevel = .warning
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        let wire = tls == nil ? wire : .socket
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
-            var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
-            let registrar = Registrar(port: port, store: store, server: server, tokens: tokens, scheme: tls == nil ? "http" : "https",
-                                      group: group, directory: directory)
+            let registrar: Registrar
+            // Ends the in-process router's test closure when the body is done.
+            let (done, finish) = AsyncStream<Void>.makeStream()
+            switch wire {
+            case .router:
+                let (clients, yield) = AsyncStream<any TestClientProtocol>.makeStream()
+                tasks.addTask {
+                    try await app.test(.router) { client in
+                        yield.yield(client)
+                        for await _ in done {}
+                    }
+                }
+                var iterator = clients.makeAsyncIterator()
+                guard let client = await iterator.next() else { throw CancellationError() }
+                registrar = Registrar(socketPort: nil, routerClient: client, store: store, server: server, tokens: tokens, socketGroup: nil,
+                                      directory: directory)
+            case .socket:
+                let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+                tasks.addTask { try await group.run() }
+                var iterator = ports.makeAsyncIterator()
+                guard let port = await iterator.next() else { throw CancellationError() }
+                registrar = Registrar(socketPort: port, routerClient: nil, store: store, server: server, tokens: tokens,
+                                      scheme: tls == nil ? "http" : "https", socketGroup: group, directory: directory)
+            }
+            func stop() async {
+                finish.finish()
+                if let group = registrar.socketGroup { await group.triggerGracefulShutdown() }
+            }
             do {
                 let value = try await body(registrar)
-                await group.triggerGracefulShutdown()
+                await stop()
                 try await tasks.waitForAll()
                 return value
             } catch {
-                await group.triggerGracefulShutdown()
+                await stop()
                 try? await tasks.waitForAll()
                 throw error
             }
         }
     }
 }
+
+/// The client's transport for in-process tests: each request goes straight to the router (no sockets).
+struct RouterTransport: HTTPTransport {
+    let client: any TestClientProtocol
+
+    func execute(method: String, path: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration)
+        async throws(QazClientError) -> RawResponse
+    {
+        var fields = HTTPFields()
+        for (name, value) in headers {
+            guard let name = HTTPField.Name(name) else { throw .invalidRequest("header name \(name)") }
+            fields.append(HTTPField(name: name, value: value))
+        }
+        guard let method = HTTPRequest.Method(method) else { throw .invalidRequest("method \(method)") }
+        do {
+            let response = try await client.executeRequest(uri: path, method: method, headers: fields, body: body.map { ByteBuffer(bytes: $0) })
+            return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) },
+                               body: Array(buffer: response.body))
+        } catch {
+            throw .connection("router: \(error)")
+        }
+    }
+
+    func shutdown() async throws {}
+}
+
+/// Quiet logs for test clients.
+let quietLogger = Logger(label: "qazserver-test", factory: { _ in SwiftLogNoOpLogHandler() })
 
 /// Decodes an error answer; records an issue when the body is not the one error shape.
 func errorBody(_ response: RawResponse) -> ErrorBody? {

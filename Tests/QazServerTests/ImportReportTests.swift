@@ -5,7 +5,7 @@ import QazClient
 @testable import QazServer
 import Testing
 
-@Suite("App. 8 import reports over loopback HTTP")
+@Suite("App. 8 import reports (in process, through the router)")
 struct ImportReportTests {
     static func body(_ report: ImportReportRequest) throws -> String {
         String(decoding: try WireCoding.encoder().encode(report), as: UTF8.self)

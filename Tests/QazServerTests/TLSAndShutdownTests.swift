@@ -65,7 +65,7 @@ struct TLSAndShutdownTests {
 
     @Test("graceful shutdown: an in-flight batch is answered whole, or not acknowledged and not half-applied")
     func gracefulShutdown() async throws {
-        try await withRegistrar(backend: .sqliteFile) { registrar in
+        try await withRegistrar(over: .socket, backend: .sqliteFile) { registrar in
             let codes = try await registrar.issue(5_000, to: producerA, prefix: "QZA")
             let client = try registrar.client("producerA")
             let batch = ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "c", items: items(codes))

@@ -5,7 +5,7 @@ import QazClient
 @testable import QazServer
 import Testing
 
-@Suite("Waybills, look-ups, pools, write-offs and service endpoints over loopback HTTP")
+@Suite("Waybills, look-ups, pools, write-offs and service endpoints (in process, through the router)")
 struct WaybillAndLookupTests {
     @Test("a waybill issues its codes; a re-send is answered again; a changed re-send is 409")
     func waybill() async throws {
