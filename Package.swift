@@ -11,7 +11,8 @@
 //   registrar   QazServer → QazAPI, QazServerApp (the `qazserver` executable)
 //   simulation  LineSimulator, LineSimApp (`linesim`), LineDemo (the simulated plant: agent + linesim + registrar),
 //               LineDemoApp (`qazline-demo`), Chaos (`chaos`)
-//   shared      CommandSupport (what every executable's command line shares), LineAgentTesting (test doubles)
+//   shared      CommandSupport (what every executable's command line shares), LineAgentTesting (tests only: one
+//               double per seam, and a real registrar seeded for the agent's tests)
 //
 // The agent's targets and the registrar's never import each other: only the simulation puts both in one process, and
 // the `lineagent` executable links neither the registrar, nor linesim, nor the simulated plant.
@@ -189,7 +190,12 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: Test doubles shared by the agent's tests: one per seam
-        .target(name: "LineAgentTesting", dependencies: ["LineCore", "LineDecisions", "Delivery", "QazClient", "QazAPI"], swiftSettings: swiftSettings),
+        .target(
+            name: "LineAgentTesting",
+            dependencies: [
+                "LineCore", "LineConfig", "LineDecisions", "Delivery", "QazClient", "QazAPI", "QazServer", "PLC", "Vision", logging,
+            ],
+            swiftSettings: swiftSettings),
 
         // MARK: Benchmarks (run in release: `swift run -c release NAME`)
         .executableTarget(
@@ -229,7 +235,7 @@ let package = Package(
             name: "VisionTests", dependencies: ["Vision", "LineCore", "LineConfig", "ConfigKit", "COpenCVShim"],
             swiftSettings: swiftSettings),
         .testTarget(
-            name: "PLCTests", dependencies: ["PLC", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
+            name: "PLCTests", dependencies: ["PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
             exclude: ["Peers"],  // the Python test peer, started by the tests
             swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
@@ -250,14 +256,14 @@ let package = Package(
         .testTarget(
             name: "AgentRuntimeTests",
             dependencies: [
-                "AgentRuntime", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "Vision",
+                "AgentRuntime", "Delivery", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "Vision",
                 "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",
             dependencies: [
-                "LineAgent", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazServer", "QazClient", "QazAPI", "LineCore",
+                "LineAgent", "LineAgentTesting", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazServer", "QazClient", "QazAPI", "LineCore",
                 "LineConfig", "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),

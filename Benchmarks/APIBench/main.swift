@@ -72,14 +72,12 @@ for client in 0..<options.clients {
     while start < perClient {
         let count = min(chunk, perClient - start)
         let series = StampSeries("S\(client)")!
-        let codes = (0..<count).map { IssuedCode(code: code(client, start + $0), series: series, number: StampNumber(start + $0 + 1)!) }
-        let waybill = WaybillRequest(
-            number: "WB-\(client)-\(start)", date: CalendarDate("2026-11-02")!, issuedOn: CalendarDate("2026-11-02")!,
+        let waybill = WaybillRequest.consecutive(
+            number: "WB-\(client)-\(start)", date: CalendarDate("2026-11-02")!,
             application: ApplicationReference(number: "A-\(client)", date: CalendarDate("2026-10-30")!),
             recipient: Recipient(bin: producerBIN(client), name: "Producer \(client)"),
-            product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500),
-            ranges: [WaybillRange(series: series, first: StampNumber(start + 1)!, last: StampNumber(start + count)!)],
-            quantity: count, codes: codes)
+            product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500), series: series, first: start + 1,
+            codes: (0..<count).map { code(client, start + $0) })!
         _ = try await store.recordWaybill(try seeder.command(for: waybill))
         start += count
     }
@@ -104,14 +102,7 @@ for client in 0..<options.clients {
 let tokens = issuedTokens
 var logger = Logger(label: "api-bench")
 logger.logLevel = .warning
-let (ports, continuation) = AsyncStream<Int>.makeStream()
-let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
-let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-
-let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of: Void.self) { group in
-    group.addTask { try await serviceGroup.run() }
-    var iterator = ports.makeAsyncIterator()
-    let port = await iterator.next()!
+let (httpElapsed, latencies, httpActivated) = try await server.withLoopbackServer(logger: logger) { port, _ in
     let start = ContinuousClock.now
     let results = try await withThrowingTaskGroup(of: ([Double], Int).self) { clients in
         for client in 0..<options.clients {
@@ -145,8 +136,6 @@ let (httpElapsed, latencies, httpActivated) = try await withThrowingTaskGroup(of
         return (all, total)
     }
     let elapsed = start.duration(to: .now).inSeconds
-    await serviceGroup.triggerGracefulShutdown()
-    try await group.waitForAll()
     return (elapsed, results.0.sorted(), results.1)
 }
 let httpRate = Double(httpActivated) / httpElapsed

@@ -84,14 +84,12 @@ do {
         while start < codesPerAgent {
             let count = min(100_000, codesPerAgent - start)
             let series = StampSeries("L\(agent)")!
-            let codes = (0..<count).map { IssuedCode(code: code(agent, start + $0), series: series, number: StampNumber(start + $0 + 1)!) }
-            let waybill = WaybillRequest(
-                number: "WB-\(agent)-\(start)", date: CalendarDate("2026-11-02")!, issuedOn: CalendarDate("2026-11-02")!,
+            let waybill = WaybillRequest.consecutive(
+                number: "WB-\(agent)-\(start)", date: CalendarDate("2026-11-02")!,
                 application: ApplicationReference(number: "A-\(agent)", date: CalendarDate("2026-10-30")!),
                 recipient: Recipient(bin: bin(agent), name: "Producer \(agent)"),
-                product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500),
-                ranges: [WaybillRange(series: series, first: StampNumber(start + 1)!, last: StampNumber(start + count)!)],
-                quantity: count, codes: codes)
+                product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500), series: series, first: start + 1,
+                codes: (0..<count).map { code(agent, start + $0) })!
             _ = try await store.recordWaybill(try seeder.command(for: waybill))
             start += count
         }

@@ -40,14 +40,12 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             while start < perClient {
                 let count = min(100_000, perClient - start)
                 let series = StampSeries("S\(client)")!
-                let issued = (0..<count).map { IssuedCode(code: code(client, start + $0), series: series, number: StampNumber(start + $0 + 1)!) }
-                let waybill = WaybillRequest(
-                    number: "WB-\(client)-\(start)", date: CalendarDate("2026-11-02")!, issuedOn: CalendarDate("2026-11-02")!,
+                let waybill = WaybillRequest.consecutive(
+                    number: "WB-\(client)-\(start)", date: CalendarDate("2026-11-02")!,
                     application: ApplicationReference(number: "A-\(client)", date: CalendarDate("2026-10-30")!),
                     recipient: Recipient(bin: producerBIN(client), name: "Producer \(client)"),
-                    product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500),
-                    ranges: [WaybillRange(series: series, first: StampNumber(start + 1)!, last: StampNumber(start + count)!)],
-                    quantity: count, codes: issued)
+                    product: WaybillProduct(name: "Vodka", type: "vodka", capacityMl: 500), series: series, first: start + 1,
+                    codes: (0..<count).map { code(client, start + $0) })!
                 _ = try await store.recordWaybill(try seeder.command(for: waybill))
                 start += count
             }
@@ -74,13 +72,7 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
     var tokens = [String]()
     for client in 0..<clients { tokens.append(try await TokenService(store: store).issue(participant: producerBIN(client), role: .producer).token) }
     let issued = tokens
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
-    let serviceGroup = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { group in
-        group.addTask { try await serviceGroup.run() }
-        var iterator = ports.makeAsyncIterator()
-        let port = await iterator.next()!
+    return try await server.withLoopbackServer(logger: logger) { port, _ in
         let start = ContinuousClock.now
         let results = try await withThrowingTaskGroup(of: ([Double], Int).self) { group in
             for client in 0..<clients {
@@ -107,8 +99,6 @@ func ingest(url: String, codes total: Int, clients: Int, batch: Int) async throw
             return (all, total)
         }
         let elapsed = start.duration(to: .now).inSeconds
-        await serviceGroup.triggerGracefulShutdown()
-        try await group.waitForAll()
         return (elapsed, results.0.sorted(), results.1)
     }
     }

@@ -325,7 +325,8 @@ public actor LineRuntime {
         await withDiscardingTaskGroup { group in
             for await bottle in queue {
                 let write = await decide(bottle)
-                group.addTask { await self.perform(write) }
+                // A child of this loop's group: the write cannot outlive run(), which finishInFlight() awaits.
+                group.addTask(operation: { await self.perform(write) })
             }
         }
         drained = true

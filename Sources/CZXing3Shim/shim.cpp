@@ -13,6 +13,7 @@ extern "C" const char *czx_engine_3_unavailable_reason(void) {
 
 #else
 
+#include "../CZXingShim/engine_common.hpp"
 #include <ZXing/Barcode.h>
 #include <ZXing/ReadBarcode.h>
 #include <ZXing/ReaderOptions.h>
@@ -28,23 +29,9 @@ struct Reader {
     std::vector<std::string> texts;
 };
 
-thread_local std::string last_error;
-
-template <typename F> auto guarded(F body, decltype(body()) failure) -> decltype(body()) {
-    try {
-        last_error.clear();
-        return body();
-    } catch (const std::exception &e) {
-        last_error = e.what();
-    } catch (...) {
-        last_error = "unknown C++ exception";
-    }
-    return failure;
-}
+using czx::guarded;
 
 const char *version(void) { return ZXING_VERSION_STR; }
-
-const char *lastError(void) { return last_error.c_str(); }
 
 czx_reader *readerNew(const czx_options *options) {
     return guarded([&]() -> czx_reader * {
@@ -89,24 +76,6 @@ int decode(czx_reader *reader, const uint8_t *gray, int width, int height, int s
     return count;
 }
 
-const uint8_t *bytes(const czx_reader *reader, int index, int *length) {
-    const auto &bytes = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].bytes();
-    *length = (int)bytes.size();
-    return bytes.data();
-}
-
-const char *text(const czx_reader *reader, int index) {
-    return reinterpret_cast<const Reader *>(reader)->texts[(size_t)index].c_str();
-}
-
-void corners(const czx_reader *reader, int index, float *out8) {
-    const auto &position = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].position();
-    for (int i = 0; i < 4; i++) {
-        out8[2 * i] = (float)position[i].x;
-        out8[2 * i + 1] = (float)position[i].y;
-    }
-}
-
 void info(const czx_reader *reader, int index, czx_result_info *out) {
     const auto &result = reinterpret_cast<const Reader *>(reader)->results[(size_t)index];
     *out = czx_result_info{};
@@ -121,7 +90,8 @@ void info(const czx_reader *reader, int index, czx_result_info *out) {
     out->ec_level = level.empty() ? 0 : level[0];
 }
 
-const czx_engine engine = {version, lastError, readerNew, readerFree, decode, bytes, text, corners, info};
+const czx_engine engine = {version, czx::lastError, readerNew, readerFree, decode,
+                           czx::bytes<Reader>, czx::text<Reader>, czx::corners<Reader>, info};
 
 } // namespace
 

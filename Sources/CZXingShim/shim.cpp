@@ -1,5 +1,6 @@
 // The czx_engine table over Debian's zxing-cpp 1.4, and QR encoding for the frame synthesizers.
 #include "CZXingShim.h"
+#include "engine_common.hpp"
 #include <ZXing/BitMatrix.h>
 #include <ZXing/CharacterSet.h>
 #include <ZXing/DecodeHints.h>
@@ -24,25 +25,11 @@ struct Reader {
     std::vector<uint8_t> invertedPixels;
 };
 
-thread_local std::string last_error;
-
-template <typename F> auto guarded(F body, decltype(body()) failure) -> decltype(body()) {
-    try {
-        last_error.clear();
-        return body();
-    } catch (const std::exception &e) {
-        last_error = e.what();
-    } catch (...) {
-        last_error = "unknown C++ exception";
-    }
-    return failure;
-}
+using czx::guarded;
 
 const char *version(void) {
     return CZX_STR(ZXING_VERSION_MAJOR) "." CZX_STR(ZXING_VERSION_MINOR) "." CZX_STR(ZXING_VERSION_PATCH);
 }
-
-const char *lastError(void) { return last_error.c_str(); }
 
 czx_reader *readerNew(const czx_options *options) {
     return guarded([&]() -> czx_reader * {
@@ -100,24 +87,6 @@ int decode(czx_reader *reader, const uint8_t *gray, int width, int height, int s
     return count;
 }
 
-const uint8_t *bytes(const czx_reader *reader, int index, int *length) {
-    const auto &bytes = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].bytes();
-    *length = (int)bytes.size();
-    return bytes.data();
-}
-
-const char *text(const czx_reader *reader, int index) {
-    return reinterpret_cast<const Reader *>(reader)->texts[(size_t)index].c_str();
-}
-
-void corners(const czx_reader *reader, int index, float *out8) {
-    const auto &position = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].position();
-    for (int i = 0; i < 4; i++) {
-        out8[2 * i] = (float)position[i].x;
-        out8[2 * i + 1] = (float)position[i].y;
-    }
-}
-
 void info(const czx_reader *reader, int index, czx_result_info *out) {
     const auto *r = reinterpret_cast<const Reader *>(reader);
     const auto &result = r->results[(size_t)index];
@@ -132,7 +101,8 @@ void info(const czx_reader *reader, int index, czx_result_info *out) {
     out->ec_level = level.empty() ? 0 : level[0];
 }
 
-const czx_engine engine = {version, lastError, readerNew, readerFree, decode, bytes, text, corners, info};
+const czx_engine engine = {version, czx::lastError, readerNew, readerFree, decode,
+                           czx::bytes<Reader>, czx::text<Reader>, czx::corners<Reader>, info};
 
 } // namespace
 
@@ -149,7 +119,7 @@ int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t 
         if (charset && *charset) {
             set = ZXing::CharacterSetFromString(charset);
             if (set == ZXing::CharacterSet::Unknown) {
-                last_error = std::string("unknown character set ") + charset;
+                czx::last_error = std::string("unknown character set ") + charset;
                 return -1;
             }
         }
@@ -157,7 +127,7 @@ int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t 
         ZXing::BitMatrix matrix = writer.encode(std::string(text), 0, 0);
         int n = matrix.width();
         if (n * n > capacity) {
-            last_error = "module buffer too small";
+            czx::last_error = "module buffer too small";
             return -1;
         }
         for (int y = 0; y < n; y++)

@@ -119,30 +119,20 @@ enum TriggerWire {
     }
 }
 
-/// The chaos agent's camera: a hardware-triggered camera wired to the line's photo-eye (``TriggerWire``). For each
-/// trigger it renders the planned cap of that bottle, stamped with the trigger's time. Triggers older than half a
-/// second when read are dropped and counted, as an overflowing camera buffer would.
-final class TriggeredCamera: FrameSource {
-    let name: String
+/// The chaos agent's camera trigger: the line's photo-eye over ``TriggerWire``. Triggers older than half a second
+/// when read are dropped and counted, as an overflowing camera buffer would.
+final class WireTrigger: TriggerSource {
     private let port: Int
-    private let payloads: [String?]
-    private let renderer: CapRenderer
     private var fd: Int32 = -1
-    private var dropped: UInt64 = 0
-    private var closed = false
+    private(set) var dropped: UInt64 = 0
 
-    init(name: String, triggerPort: Int, payloads: [String?], seed: UInt64) {
-        self.name = name
-        port = triggerPort
-        self.payloads = payloads
-        renderer = CapRenderer(seed: seed)
-    }
+    init(port: Int) { self.port = port }
 
     deinit { if fd >= 0 { Glibc.close(fd) } }
 
     private func open() throws(VisionError) {
         let socketFD = socket(AF_INET, Int32(SOCK_DGRAM.rawValue), 0)
-        guard socketFD >= 0 else { throw .sourceClosed(source: name, reason: "socket() failed: errno \(errno)") }
+        guard socketFD >= 0 else { throw .sourceClosed(source: "trigger wire", reason: "socket() failed: errno \(errno)") }
         var yes: Int32 = 1
         setsockopt(socketFD, SOL_SOCKET, SO_REUSEADDR, &yes, socklen_t(MemoryLayout<Int32>.size))
         var timeout = timeval(tv_sec: 0, tv_usec: 100_000)
@@ -154,35 +144,25 @@ final class TriggeredCamera: FrameSource {
         guard bound == 0 else {
             let code = errno
             Glibc.close(socketFD)
-            throw .sourceClosed(source: name, reason: "cannot bind the trigger wire 127.0.0.1:\(port) (errno \(code))")
+            throw .sourceClosed(source: "trigger wire", reason: "cannot bind the trigger wire 127.0.0.1:\(port) (errno \(code))")
         }
         fd = socketFD
     }
 
-    func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
+    func next() throws(VisionError) -> CameraTrigger? {
         if fd < 0 { try open() }
-        while true {
-            if closed { throw .sourceClosed(source: name, reason: "closed") }
-            if Task.isCancelled { throw .sourceClosed(source: name, reason: "stopped") }
-            var message = (UInt64(0), UInt64(0))
-            let received = withUnsafeMutableBytes(of: &message) { recv(fd, $0.baseAddress, 16, 0) }
-            guard received == 16 else { continue }  // the receive timeout: look at cancellation again
-            let sequence = UInt64(littleEndian: message.0)
-            let age = Int64(bitPattern: TriggerWire.monotonicNanoseconds() &- UInt64(littleEndian: message.1))
-            if age > 500_000_000 {
-                dropped += 1
-                continue
-            }
-            let instant = ContinuousClock.now - .nanoseconds(max(0, age))
-            let index = Int(sequence) - 1
-            try renderer.render(payload: index >= 0 && index < payloads.count ? payloads[index] : nil, into: image)
-            let capturedAt = Date().addingTimeInterval(-Double(max(0, age)) / 1e9)
-            return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: instant, dropped: dropped)
+        var message = (UInt64(0), UInt64(0))
+        let received = withUnsafeMutableBytes(of: &message) { recv(fd, $0.baseAddress, 16, 0) }
+        guard received == 16 else { return nil }  // the receive timeout
+        let age = Int64(bitPattern: TriggerWire.monotonicNanoseconds() &- UInt64(littleEndian: message.1))
+        if age > 500_000_000 {
+            dropped += 1
+            return nil
         }
+        return CameraTrigger(sequence: UInt64(littleEndian: message.0), instant: ContinuousClock.now - .nanoseconds(max(0, age)))
     }
 
     func close() {
-        closed = true
         if fd >= 0 { Glibc.close(fd) }
         fd = -1
     }

@@ -4,6 +4,7 @@ import CommandSupport
 import ConfigKit
 import Foundation
 import LineConfig
+import LineDemo
 import LineCore
 import Logging
 import Vision
@@ -43,7 +44,10 @@ struct ChaosAgentCommand: AsyncParsableCommand {
         var overrides = LineAgentRuntime.Overrides()
         let port = triggerPort
         overrides.frameSource = { _, camera, _ in
-            TriggeredCamera(name: "chaos:\(camera.id)", triggerPort: port, payloads: payloads, seed: seed &+ UInt64(getpid()))
+            TriggeredCamera(name: "chaos:\(camera.id)", trigger: WireTrigger(port: port), seed: seed &+ UInt64(getpid())) { sequence in
+                let index = Int(sequence) - 1
+                return index >= 0 && index < payloads.count ? payloads[index] : nil
+            }
         }
         let agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: Logger(label: "qazline.agent"))
         do {

@@ -51,8 +51,8 @@ struct RunCommand: AsyncParsableCommand {
             throw ExitCode.failure
         }
         logger.info("agent starting", metadata: [
-            "lines": "\(plan.configuration.lines.map(\.id).joined(separator: ","))", "outbox": "\(plan.outboxPath)",
-            "http": "\(plan.endpointURL)"])
+            "agent.lines": "\(plan.configuration.lines.map(\.id).joined(separator: ","))", "outbox.path": "\(plan.outboxPath)",
+            "http.endpoint": "\(plan.endpointURL)"])
         do {
             try await agent.run()
         } catch {

@@ -17,9 +17,9 @@ func loadCalibration(_ path: String) throws -> CalibrationConfiguration {
     }
 }
 
-/// One JSON line of `lineagent decode`.
-struct DecodeLine: Encodable {
-    struct Code: Encodable {
+/// One JSON line of `lineagent decode` (Decodable too: tests read the lines back).
+struct DecodeLine: Codable {
+    struct Code: Codable {
         /// The text, converted from the character set the symbol's ECI names (or the decoder's guess without one).
         var text: String
         /// The payload bytes in hex and base64 (what the payload rules check).

@@ -6,6 +6,14 @@ public struct SmallFileSystem: Sendable {
     /// Where it is mounted.
     public let path: String
 
+    /// Whether this process can mount one (root, and `mount -t tmpfs` works here): tests that need a small file
+    /// system are enabled on this, so the runner shows why they were skipped.
+    public static let canMount: Bool = {
+        guard getuid() == 0, let probe = mount(size: "1m") else { return false }
+        probe.unmount()
+        return true
+    }()
+
     /// Mounts a tmpfs of `size` (e.g. `4m`, `40m`); nil when not root or the mount fails (the caller skips with a note).
     public static func mount(size: String) -> SmallFileSystem? {
         let path = NSTemporaryDirectory() + "qazline-small-fs-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
@@ -15,6 +23,20 @@ public struct SmallFileSystem: Sendable {
             return nil
         }
         return SmallFileSystem(path: path)
+    }
+
+    /// Mounts a tmpfs of `size`, runs `body` with it and unmounts it afterwards, whether `body` returns or throws.
+    /// - Throws: ``Unavailable`` when it cannot be mounted (enable such tests on ``canMount``).
+    public static func with<T>(size: String, _ body: (SmallFileSystem) async throws -> T) async throws -> T {
+        guard let small = mount(size: size) else { throw Unavailable(size: size) }
+        defer { small.unmount() }
+        return try await body(small)
+    }
+
+    /// A small file system could not be mounted.
+    public struct Unavailable: Error, CustomStringConvertible {
+        public let size: String
+        public var description: String { "cannot mount a \(size) tmpfs (needs root and mount -t tmpfs)" }
     }
 
     /// Unmounts it and removes the mount point.

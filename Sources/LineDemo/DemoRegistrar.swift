@@ -78,18 +78,13 @@ public final class DemoRegistrar: Sendable {
         let series = StampSeries(number.hasSuffix("1") ? "QA" : "QB")!
         var random = SystemRandomNumberGenerator()
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
-        var codes: [IssuedCode] = []
-        for index in 0..<count {
-            let code = String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] })
-            codes.append(IssuedCode(code: code, series: series, number: StampNumber(index + 1)!))
-        }
-        let request = WaybillRequest(
-            number: number, date: date, issuedOn: date, application: ApplicationReference(number: "APP-\(number)", date: date),
-            recipient: Recipient(bin: bin, name: name), product: WaybillProduct(name: "Demo Vodka", type: "vodka", capacityMl: 500),
-            ranges: [WaybillRange(series: series, first: StampNumber(1)!, last: StampNumber(count)!)], quantity: count,
-            codes: codes)
+        let codes = (0..<count).map { _ in String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] }) }
+        guard let request = WaybillRequest.consecutive(
+            number: number, date: date, recipient: Recipient(bin: bin, name: name),
+            product: WaybillProduct(name: "Demo Vodka", type: "vodka", capacityMl: 500), series: series, codes: codes)
+        else { throw AgentSetupError("cannot issue \(count) codes on one waybill (stamp numbers 1-\(count))") }
         _ = try await factory.submitWaybill(request)
-        return codes.map(\.code)
+        return codes
     }
 
     /// Codes issued per participant by this demo.

@@ -93,7 +93,7 @@ public final class SimulatedPlant: Sendable {
         self.temporary = temporary
     }
 
-    /// The agent for this plant: the camera is a ``SimulatedLineCamera`` unless `overrides` names another source;
+    /// The agent for this plant: the camera is a ``TriggeredCamera`` on the simulator unless `overrides` names another source;
     /// every bottle's outcome is recorded (``reports``).
     public func makeAgent(_ overrides: LineAgentRuntime.Overrides = LineAgentRuntime.Overrides(), logger: Logger) throws -> LineAgentRuntime {
         var overrides = overrides
@@ -101,7 +101,7 @@ public final class SimulatedPlant: Sendable {
         if overrides.frameSource == nil {
             let (simulator, script, seed) = (self.simulator, self.script, options.seed)
             overrides.frameSource = { _, camera, _ in
-                SimulatedLineCamera(name: "demo:\(camera.id)", simulator: simulator, script: script, seed: seed)
+                TriggeredCamera(name: "demo:\(camera.id)", simulator: simulator, script: script, seed: seed)
             }
         }
         let chained = overrides.onBottle
@@ -123,6 +123,14 @@ public final class SimulatedPlant: Sendable {
             await agent.snapshot().lines.first?.plcLink == "up"
         }
         simulator.setRunning(true)
+    }
+
+    /// Waits until every bottle the photo-eye has counted so far has its decision.
+    public func waitForDecisionsOfCountedBottles(timeout: Duration) async throws {
+        let counted = Int(simulator.counter)
+        try await LineDemo.waitUntil(timeout: timeout, "a decision for each of the \(counted) bottles counted") {
+            reportList.count >= counted
+        }
     }
 
     /// Waits until `count` bottles are decided (or the line finished and every bottle it counted is decided).
@@ -162,7 +170,6 @@ public final class SimulatedPlant: Sendable {
                                      reports: reports, registrar: registrar)
     }
 
-    /// Stops linesim and the registrar; removes a temporary working directory.
     /// Starts a plant, runs `body` with it and stops it afterwards, whether `body` returns or throws.
     public static func run<T>(_ options: DemoOptions, setup: Setup = Setup(), logger: Logger,
                               _ body: (SimulatedPlant) async throws -> T) async throws -> T {
@@ -177,6 +184,7 @@ public final class SimulatedPlant: Sendable {
         }
     }
 
+    /// Stops linesim and the registrar; removes a temporary working directory.
     public func stop() async {
         simulator.stop()
         await registrar.stop()

@@ -447,15 +447,7 @@ public final class OutboxStore: Sendable {
     /// Returns how many were in it.
     @discardableResult
     public func removeFromPool(_ codes: [StampCode]) async throws(OutboxError) -> Int {
-        try await write { db in
-            let delete = try db.cachedStatement(sql: "DELETE FROM pool_code WHERE code = ?")
-            var removed = 0
-            for code in codes {
-                try delete.execute(arguments: [code.rawValue])
-                removed += db.changesCount
-            }
-            return removed
-        }
+        try await write { db in try Self.changedRows(db, "DELETE FROM pool_code WHERE code = ?", codes) }
     }
 
     /// Whether the file system has room again after a failure: free space at least `minimumFreeBytes` (or 1 MiB
@@ -519,17 +511,23 @@ public final class OutboxStore: Sendable {
     @discardableResult
     public func addToPool(_ codes: [StampCode], source: String, at now: Date = Date()) async throws(OutboxError) -> Int {
         try await write { db in
-            let insert = try db.cachedStatement(sql: "INSERT OR IGNORE INTO pool_code (code) VALUES (?)")
-            var added = 0
-            for code in codes {
-                try insert.execute(arguments: [code.rawValue])
-                added += db.changesCount
-            }
+            let added = try Self.changedRows(db, "INSERT OR IGNORE INTO pool_code (code) VALUES (?)", codes)
             let total = try Int.fetchOne(db, sql: "SELECT count(*) FROM pool_code") ?? 0
             try db.execute(sql: "INSERT INTO pool_import (source, imported_at, added, total) VALUES (?, ?, ?, ?)",
                            arguments: [source, Self.millis(now), added, total])
             return added
         }
+    }
+
+    /// Runs `sql` (one `?` for the code) once per code; returns the rows it changed.
+    private static func changedRows(_ db: Database, _ sql: String, _ codes: [StampCode]) throws -> Int {
+        let statement = try db.cachedStatement(sql: sql)
+        var changed = 0
+        for code in codes {
+            try statement.execute(arguments: [code.rawValue])
+            changed += db.changesCount
+        }
+        return changed
     }
 
     /// Imports a file of codes, one per line (bare codes or QR payload URLs; blank lines and `#` comments are

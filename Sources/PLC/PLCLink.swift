@@ -2,8 +2,8 @@ import LineConfig
 
 /// The seam between the agent and a line PLC: register-level access in terms of the register map's signals.
 ///
-/// The real implementation is ``ModbusPLCLink`` (libmodbus, TCP or RTU); ``MemoryPLCLink`` is an in-memory PLC for
-/// tests of the components above it. ``PLCMonitor`` turns a link into events and handles the reject handshake.
+/// The real implementation is ``ModbusPLCLink`` (libmodbus, TCP or RTU); `MemoryPLCLink` (in LineAgentTesting) is an in-memory PLC
+/// for tests of the components above it. ``PLCMonitor`` turns a link into events and handles the reject handshake.
 /// Every call is one atomic exchange: an actor never interleaves two calls on the wire.
 public protocol PLCLink: Actor {
     /// Where the PLC is (`host:port` or the serial device), for messages.

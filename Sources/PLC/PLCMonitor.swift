@@ -139,7 +139,7 @@ public actor PLCMonitor {
 
     /// Creates a monitor over a link; nothing happens until ``run()``.
     /// - Parameters:
-    ///   - link: the PLC link (``ModbusPLCLink`` or ``MemoryPLCLink``).
+    ///   - link: the PLC link (``ModbusPLCLink``, or an in-memory double in tests).
     ///   - options: timing and verification settings.
     ///   - logger: where alarms and link changes are logged.
     ///   - clock: polls, timeouts and event times (a manual clock in tests).

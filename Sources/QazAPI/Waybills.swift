@@ -37,6 +37,28 @@ public struct WaybillRequest: Codable, Sendable, Equatable {
         self.quantity = quantity
         self.codes = codes
     }
+
+    /// A waybill issuing `codes` on consecutive stamps of one series, numbered from `first` (what the demo plant,
+    /// seeding tools and tests submit); nil when the numbers leave the series' range or `codes` is empty.
+    /// - Parameters:
+    ///   - date: the waybill's date, also the issue date.
+    ///   - application: the stamp application it answers (default: `APP-<number>` of the same date).
+    public static func consecutive(number: String, date: CalendarDate, application: ApplicationReference? = nil,
+                                   recipient: Recipient, product: WaybillProduct, series: StampSeries, first: Int = 1,
+                                   codes: [String]) -> WaybillRequest? {
+        guard !codes.isEmpty, let firstNumber = StampNumber(first), let lastNumber = StampNumber(first + codes.count - 1) else { return nil }
+        var issued = [IssuedCode]()
+        issued.reserveCapacity(codes.count)
+        for (offset, code) in codes.enumerated() {
+            guard let number = StampNumber(first + offset) else { return nil }
+            issued.append(IssuedCode(code: code, series: series, number: number))
+        }
+        return WaybillRequest(number: number, date: date, issuedOn: date,
+                              application: application ?? ApplicationReference(number: "APP-\(number)", date: date),
+                              recipient: recipient, product: product,
+                              ranges: [WaybillRange(series: series, first: firstNumber, last: lastNumber)],
+                              quantity: codes.count, codes: issued)
+    }
 }
 
 /// The stamp application a waybill answers (number and date).

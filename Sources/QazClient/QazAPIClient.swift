@@ -224,7 +224,7 @@ public final class QazAPIClient: ActivationSink {
                 guard error.isRetryable, attempt < configuration.maxAttempts else { throw error }
                 let wait = max(backoff, error.retryAfter ?? .zero)
                 logger.info("retrying registrar request", metadata: [
-                    "http.path": "\(path)", "attempt": "\(attempt)", "error": "\(error)", "retry.after_ms": "\(wait / .milliseconds(1))",
+                    "http.path": "\(path)", "http.attempt": "\(attempt)", "error.message": "\(error)", "retry.after_ms": "\(wait / .milliseconds(1))",
                 ])
                 do { try await Task.sleep(for: wait) } catch { throw .connection("cancelled") }
                 attempt += 1

@@ -269,7 +269,7 @@ struct ActivationStreamWriter: Sendable {
         do {
             return try await store.activations(after: last, participant: participant, limit: configuration.pageSize)
         } catch {
-            logger.error("activation stream: storage failure", metadata: ["error": "\(error)", "stream.after": "\(last)"])
+            logger.error("activation stream: storage failure", metadata: ["error.message": "\(error)", "stream.after": "\(last)"])
             throw error
         }
     }

@@ -9,22 +9,26 @@ import QazAPI
 extension RegistrarServer {
     /// `GET /v1/reports/qr-usage?bin=&month=YYYY-MM` (App. 10), as JSON, CSV or HTML by `Accept`.
     func usageReport(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        let (bin, month, format) = try reportQuery(request, context)
-        let report = try await call(context.logger) { () async throws(StoreError) in
-            try await ReportService(store: store).usage(participant: bin, month: month)
+        try await report(request, context, filename: "app10-qr-usage") { service, bin, month async throws(StoreError) in
+            try await service.usage(participant: bin, month: month)
         }
-        return Self.report(try ReportRenderer.render(report, as: format), format: format,
-                           filename: "app10-qr-usage-\(bin)-\(month)")
     }
 
     /// `GET /v1/reports/qr-activation?bin=&month=YYYY-MM` (App. 9), as JSON, CSV or HTML by `Accept`.
     func activationReport(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        let (bin, month, format) = try reportQuery(request, context)
-        let report = try await call(context.logger) { () async throws(StoreError) in
-            try await ReportService(store: store).activation(participant: bin, month: month)
+        try await report(request, context, filename: "app9-qr-activation") { service, bin, month async throws(StoreError) in
+            try await service.activation(participant: bin, month: month)
         }
-        return Self.report(try ReportRenderer.render(report, as: format), format: format,
-                           filename: "app9-qr-activation-\(bin)-\(month)")
+    }
+
+    /// Builds the report a request asks for and answers it in the format `Accept` names.
+    private func report(_ request: Request, _ context: RegistrarContext, filename: String,
+                        _ make: (ReportService, TaxpayerID, ReportingMonth) async throws(StoreError) -> some RenderableReport)
+        async throws -> Response
+    {
+        let (bin, month, format) = try reportQuery(request, context)
+        let report = try await call(context.logger) { () async throws(StoreError) in try await make(ReportService(store: store), bin, month) }
+        return Self.report(try ReportRenderer.render(report, as: format), format: format, filename: "\(filename)-\(bin)-\(month)")
     }
 
     /// The participant and month of a report request, checked against the caller's role: the revenue body and the

@@ -132,14 +132,14 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
             case .contentTooLarge: return RegistrarError(.contentTooLarge, .bodyTooLarge, "the body is larger than the server accepts")
             case .badRequest: return .invalidJSON(error.body ?? "bad request")
             default:
-                logger.error("unexpected HTTP error", metadata: ["error": "\(error)"])
+                logger.error("unexpected HTTP error", metadata: ["error.message": "\(error)"])
                 return .internalError
             }
         case let error as StoreError:
-            logger.error("storage failure", metadata: ["error": "\(error)"])
+            logger.error("storage failure", metadata: ["error.message": "\(error)"])
             return .from(error)
         default:
-            logger.error("unexpected error", metadata: ["error": "\(String(reflecting: error))"])
+            logger.error("unexpected error", metadata: ["error.message": "\(String(reflecting: error))"])
             return .internalError
         }
     }
@@ -275,7 +275,7 @@ public struct RegistrarServer: Sendable {
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.recordWaybill(command) }
         context.logger.info("waybill recorded", metadata: [
             "waybill.number": "\(waybill.number)", "waybill.recipient": "\(waybill.recipient.bin)",
-            "waybill.codes": "\(waybill.codes.count)", "waybill.replayed": "\(stored.replayed)", "by": "\(identity.participant)",
+            "waybill.codes": "\(waybill.codes.count)", "waybill.replayed": "\(stored.replayed)", "participant.bin": "\(identity.participant)",
         ])
         return try Self.json(stored.value, status: stored.replayed ? .ok : .created)
     }
@@ -391,7 +391,7 @@ public struct RegistrarServer: Sendable {
     func call<T>(_ logger: Logger, _ body: () async throws(StoreError) -> T) async throws(RegistrarError) -> T {
         do { return try await body() } catch {
             switch error {
-            case .unavailable, .failure: logger.error("storage failure", metadata: ["error": "\(error)"])
+            case .unavailable, .failure: logger.error("storage failure", metadata: ["error.message": "\(error)"])
             default: break
             }
             throw RegistrarError.from(error)

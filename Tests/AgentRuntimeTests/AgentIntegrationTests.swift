@@ -1,4 +1,5 @@
 import AgentRuntime
+import Delivery
 import Foundation
 import LineAgentTesting
 import LineConfig
@@ -50,25 +51,16 @@ func options(bottles: Int, speed: Double = 36_000) -> DemoOptions {
     return options
 }
 
-/// A frame source that delivers `frames` frames from another source, then nothing (the camera goes dark; it still
-/// answers cancellation).
-final class DyingCamera: FrameSource {
-    let inner: any FrameSource
-    var left: Int
-    var name: String { "dying:" + inner.name }
-    init(_ inner: any FrameSource, frames: Int) {
-        self.inner = inner
-        left = frames
+/// The agent on `plant` delivering through a ``ScriptedSink`` aimed at `first`; `body` gets the agent, the sink and a
+/// client of the plant's real registrar (to aim the sink at it later), shut down afterwards.
+func withAgent<T: Sendable>(_ plant: SimulatedPlant, deliveringFirstTo first: any ActivationSink,
+                            _ body: (LineAgentRuntime, ScriptedSink, QazAPIClient) async throws -> T) async throws -> T {
+    try await plant.plan.makeClient(logger: quiet).closing { real in
+        let sink = ScriptedSink(first)
+        var overrides = LineAgentRuntime.Overrides()
+        overrides.sink = sink
+        return try await withAgent(plant, overrides) { agent in try await body(agent, sink, real) }
     }
-    func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
-        if left > 0 {
-            left -= 1
-            return try inner.next(into: image)
-        }
-        while !Task.isCancelled { usleep(2_000) }
-        throw .sourceClosed(source: name, reason: "stopped")
-    }
-    func close() { inner.close() }
 }
 
 /// The agent on the simulated line, with the real registrar, linesim over Modbus TCP and generated frames.
@@ -132,11 +124,7 @@ final class DyingCamera: FrameSource {
             // Given a registrar that cannot be reached (a real refused connection)
             let unreachable = try QazAPIClient(configuration: QazClientConfiguration(
                 baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(1), maxAttempts: 1), logger: Logger(label: "test"))
-            let real = try plant.plan.makeClient(logger: quiet)
-            let sink = ScriptedSink(unreachable)
-            var overrides = LineAgentRuntime.Overrides()
-            overrides.sink = sink
-            let summary = try await withAgent(plant, overrides) { agent in
+            let summary = try await withAgent(plant, deliveringFirstTo: unreachable) { agent, sink, real in
                 try await plant.startLine(agent)
                 // When the whole line runs during the outage
                 try await plant.waitForBottles(120, agent: agent, timeout: .seconds(40))
@@ -150,7 +138,6 @@ final class DyingCamera: FrameSource {
                 return try await plant.summarize(agent)
             }
             try await unreachable.shutdown()
-            try await real.shutdown()
             #expect(summary.reconciled, "\(LineDemo.render(summary))")
             #expect(summary.registrar.activated == summary.good)
         }
@@ -164,7 +151,7 @@ final class DyingCamera: FrameSource {
             var overrides = LineAgentRuntime.Overrides()
             let (simulator, script) = (plant.simulator, plant.script)
             overrides.frameSource = { _, camera, _ in
-                DyingCamera(SimulatedLineCamera(name: camera.id, simulator: simulator, script: script, seed: 1), frames: 30)
+                CameraGoingDark(TriggeredCamera(name: camera.id, simulator: simulator, script: script, seed: 1), frames: 30)
             }
             try await withAgent(plant, overrides) { agent in
                 try await plant.startLine(agent)
@@ -194,8 +181,9 @@ final class DyingCamera: FrameSource {
                 try await plant.waitForBottles(40, agent: agent, timeout: .seconds(20))
                 // When the PLC drops off the network for a second while the line keeps running
                 plant.simulator.suspendServer()
-                try await Task.sleep(for: .seconds(1))
-                #expect(await agent.snapshot().lines.first?.plcLink == "down")
+                try await LineDemo.waitUntil(timeout: .seconds(10), "the agent to report the PLC link down") {
+                    await agent.snapshot().lines.first?.plcLink == "down"
+                }
                 try plant.simulator.resumeServer()
                 // Then the agent reconnects and decides the bottles after it as before
                 try await LineDemo.waitUntil(timeout: .seconds(10), "the link to come back") {

@@ -61,11 +61,7 @@ final class MisbehavingRegistrar: Sendable {
                 let bad = try QazAPIClient(configuration: QazClientConfiguration(
                     baseURL: "http://127.0.0.1:\(port)", token: plant.registrar.producerToken, requestTimeout: .milliseconds(500),
                     maxAttempts: 1), logger: Logger(label: "test"))
-                let real = try plant.plan.makeClient(logger: quiet)
-                let sink = ScriptedSink(bad)
-                var overrides = LineAgentRuntime.Overrides()
-                overrides.sink = sink
-                let summary = try await withAgent(plant, overrides) { agent in
+                let summary = try await withAgent(plant, deliveringFirstTo: bad) { agent, sink, real in
                     try await plant.startLine(agent)
                     try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
                     // Then nothing is taken as delivered and the errors say why
@@ -87,7 +83,6 @@ final class MisbehavingRegistrar: Sendable {
                     return try await plant.summarize(agent)
                 }
                 try await bad.shutdown()
-                try await real.shutdown()
                 #expect(summary.reconciled, "\(LineDemo.render(summary))")
                 #expect(summary.registrar.activated == summary.good)
                 #expect(summary.activationsAccepted == summary.good)

@@ -1,26 +1,14 @@
 import Foundation
+import LineAgentTesting
 import LineConfig
 import Testing
 @testable import LineAgent
 
 let repositoryRoot = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
 
-/// Runs the built `lineagent` binary (it sits next to the test bundle) and returns exit status and output.
-func runLineAgent(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)? {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else { return nil }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    let stderr = err.fileHandleForReading.readDataToEndOfFile()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: stderr, as: UTF8.self))
+/// Runs the built `lineagent` binary (it sits next to the test bundle) in the repository root; nil when not built.
+func runLineAgent(_ arguments: [String]) async throws -> BinaryRun? {
+    try await runSibling("lineagent", arguments, directory: repositoryRoot)
 }
 
 @Suite("lineagent check-config")
@@ -39,8 +27,8 @@ struct CheckConfigTests {
     }
 
     @Test("the binary exits 0 with OK, or 1 with every problem")
-    func binary() throws {
-        guard let ok = try runLineAgent(["check-config", "Config/agent.example.yaml"]) else {
+    func binary() async throws {
+        guard let ok = try await runLineAgent(["check-config", "Config/agent.example.yaml"]) else {
             Issue.record("lineagent binary not found next to the test bundle at \(CommandLine.arguments[0])")
             return
         }
@@ -48,13 +36,13 @@ struct CheckConfigTests {
         #expect(ok.stdout.hasPrefix("OK  Config/agent.example.yaml\n"))
 
         let broken = repositoryRoot.appendingPathComponent("Tests/Fixtures/config/agent-several-problems/agent.yaml").path
-        let bad = try #require(try runLineAgent(["check-config", broken]))
+        let bad = try #require(try await runLineAgent(["check-config", broken]))
         #expect(bad.status == 1)
         #expect(bad.stdout.isEmpty)
         #expect(bad.stderr.contains("agent.yaml:25 products[0].capacityMl: expected millilitres 1-30000, got -5"))
         #expect(bad.stderr.contains("4 problems found"))
 
-        let missing = try #require(try runLineAgent(["check-config", "/nonexistent/agent.yaml"]))
+        let missing = try #require(try await runLineAgent(["check-config", "/nonexistent/agent.yaml"]))
         #expect(missing.status == 1)
         #expect(missing.stderr.contains("/nonexistent/agent.yaml: cannot read the file"))
     }

@@ -1,75 +1,21 @@
 import Foundation
+import LineAgentTesting
 import LineCore
 import Logging
 import Outbox
 import QazAPI
 import QazClient
-@testable import QazServer
-import ServiceLifecycle
 import Testing
 
-/// What a run of the `lineagent` binary printed.
-struct BinaryRun: CustomStringConvertible {
-    var status: Int32
-    var stdout: String
-    var stderr: String
-    var description: String { "exit \(status)\n--- stdout\n\(stdout)--- stderr\n\(stderr)" }
-}
-
-/// Runs the built `lineagent` binary without blocking a cooperative thread (the registrar the test started runs on
-/// the same pool); kills it after `timeout` seconds. `stdin`: a file given as its standard input.
+/// Runs the built `lineagent` binary in the repository root (see ``runSibling(_:_:directory:timeout:stdin:)``); kills it
+/// after `timeout` seconds. `stdin`: a file given as its standard input.
 func lineagent(_ arguments: [String], timeout: Double = 20, stdin: URL? = nil) async throws -> BinaryRun {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("lineagent")
-    try #require(FileManager.default.isExecutableFile(atPath: binary.path), "lineagent binary not found next to \(CommandLine.arguments[0])")
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    process.currentDirectoryURL = repositoryRoot
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    if let stdin { process.standardInput = try FileHandle(forReadingFrom: stdin) }
-    let finished = AsyncStream<Int32>.makeStream()
-    process.terminationHandler = { finished.continuation.yield($0.terminationStatus) }
-    try process.run()
-    // Drain both pipes on threads of their own: a blocking read on the 2-thread cooperative pool would starve the
-    // registrar this test runs in-process, and a full pipe would stall the child.
-    let stdout = PipeReader(out.fileHandleForReading)
-    let stderr = PipeReader(err.fileHandleForReading)
-    let killer = Task.detached {
-        try await Task.sleep(for: .milliseconds(Int(timeout * 1000)))
-        if process.isRunning { process.terminate() }
-    }
-    var iterator = finished.stream.makeAsyncIterator()
-    let status = await iterator.next() ?? -1
-    killer.cancel()
-    return BinaryRun(status: status, stdout: String(decoding: await stdout.data(), as: UTF8.self),
-                     stderr: String(decoding: await stderr.data(), as: UTF8.self))
-}
-
-/// Reads a pipe to its end on a dedicated thread.
-final class PipeReader: @unchecked Sendable {
-    private let done = AsyncStream<Data>.makeStream()
-
-    init(_ handle: FileHandle) {
-        let continuation = done.continuation
-        let thread = Thread { continuation.yield(handle.readDataToEndOfFile()) }
-        thread.start()
-    }
-
-    /// Everything the pipe delivered, once the writer closed it.
-    func data() async -> Data {
-        var iterator = done.stream.makeAsyncIterator()
-        return await iterator.next() ?? Data()
-    }
+    try #require(await runSibling("lineagent", arguments, directory: repositoryRoot, timeout: .milliseconds(Int(timeout * 1000)), stdin: stdin),
+                 "lineagent binary not found next to \(CommandLine.arguments[0])")
 }
 
 /// A valid IIN/BIN from 11 digits.
-func validBIN(_ first11: String) -> TaxpayerID {
-    var digits = first11.utf8.map { Int($0) - 48 }
-    while TaxpayerID.checkDigit(digits) == nil { digits[10] = (digits[10] + 1) % 10 }
-    return TaxpayerID(digits.map(String.init).joined() + String(TaxpayerID.checkDigit(digits)!))!
-}
+func validBIN(_ first11: String) -> TaxpayerID { TaxpayerID.completing(first11) }
 
 /// A valid code: `QZB` + 18 digits.
 func stamp(_ number: Int) -> StampCode {
@@ -124,47 +70,24 @@ struct AgentFixture {
 /// issued to `producer`; `body` gets the base URL, a producer token and a client speaking as the producer.
 func withRegistrar<T: Sendable>(codes count: Int, producer: TaxpayerID,
                                 _ body: (_ url: String, _ token: String, _ client: QazAPIClient) async throws -> T) async throws -> T {
-    let store = try SQLiteRegistrarStore()
-    try await store.migrate()
-    var limits = LimitsConfiguration()
-    limits.requestsPerSecond = 100_000
-    limits.burst = 100_000
-    let server = RegistrarServer(store: store, limits: limits)
-    let issued = (0..<count).map { i in IssuedCode(code: stamp(i).rawValue, series: StampSeries("AB")!, number: StampNumber(i + 1)!) }
-    let waybill = WaybillRequest(
-        number: "WB-OP-1", date: CalendarDate("2026-11-02")!, issuedOn: CalendarDate("2026-11-02")!,
-        application: ApplicationReference(number: "APP-1", date: CalendarDate("2026-10-28")!),
-        recipient: Recipient(bin: producer, name: "Test Distillery LLP"),
-        product: WaybillProduct(name: "Vodka Test", type: "vodka", capacityMl: 500),
-        ranges: [WaybillRange(series: StampSeries("AB")!, first: StampNumber(1)!, last: StampNumber(count)!)],
-        quantity: count, codes: issued)
-    _ = try await store.recordWaybill(try server.validator.waybill(waybill, now: .now))
-    let token = try await TokenService(store: store).issue(participant: producer, role: .producer).token
-
-    var logger = Logger(label: "registrar-test")
-    logger.logLevel = .warning
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let url = "http://127.0.0.1:\(port)"
-        let client = try QazAPIClient(configuration: QazClientConfiguration(
-            baseURL: url, token: token, requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1), logger: Logger(label: "test"))
-        do {
-            let value = try await body(url, token, client)
-            try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return value
-        } catch {
-            try? await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
+    try await withSeededRegistrar(codes: (0..<count).map { stamp($0).rawValue }, producer: producer) { url, token, _ in
+        try await QazAPIClient(configuration: QazClientConfiguration(
+            baseURL: url, token: token, requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1), logger: Logger(label: "test", factory: { _ in SwiftLogNoOpLogHandler() })).closing { client in
+            try await body(url, token, client)
         }
+    }
+}
+
+/// The real registrar with `count` codes (`stamp(0..<count)`) issued to a producer, and an agent's files configured
+/// for it (removed afterwards); `body` gets the files and a client speaking as the producer.
+func withAgentAndRegistrar<T: Sendable>(codes count: Int, _ body: (_ fixture: AgentFixture, _ client: QazAPIClient) async throws -> T)
+    async throws -> T
+{
+    let producer = validBIN("97010112345")
+    return try await withRegistrar(codes: count, producer: producer) { url, token, client in
+        let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
+        defer { fixture.cleanup() }
+        return try await body(fixture, client)
     }
 }
 

@@ -1,5 +1,6 @@
 import Delivery
 import Foundation
+import LineAgentTesting
 import LineCore
 import Outbox
 import QazAPI

@@ -1,11 +1,12 @@
 import Foundation
+import LineAgentTesting
 import LineSimulator
 import Testing
 
 @Suite("lineagent plc watch against linesim")
 struct PLCWatchTests {
     @Test("prints one JSON event per line: line state, recipe, bottles in order")
-    func watchJSON() throws {
+    func watchJSON() async throws {
         let configuration = repositoryRoot.appendingPathComponent("Config/agent.example.yaml")
         var (simulatorConfiguration, _) = try SimulatorConfiguration.load(agentConfiguration: configuration, line: "line1")
         simulatorConfiguration.bottlesPerHour = 36_000
@@ -13,7 +14,7 @@ struct PLCWatchTests {
         let port = try simulator.start()
         defer { _ = simulator.stop() }
 
-        let run = try #require(try runLineAgent(["plc", "watch", "--config", configuration.path, "--line", "line1",
+        let run = try #require(try await runLineAgent(["plc", "watch", "--config", configuration.path, "--line", "line1",
                                                  "--host", "127.0.0.1", "--port", "\(port)", "--duration", "1.5", "--json"]))
         #expect(run.status == 0, "stderr: \(run.stderr)")
         let events = run.stdout.split(separator: "\n").compactMap { line in
@@ -28,9 +29,9 @@ struct PLCWatchTests {
     }
 
     @Test("a port with nothing listening exits 1 and names the key")
-    func deadPLC() throws {
+    func deadPLC() async throws {
         let configuration = repositoryRoot.appendingPathComponent("Config/agent.example.yaml")
-        let run = try #require(try runLineAgent(["plc", "watch", "--config", configuration.path, "--line", "line1",
+        let run = try #require(try await runLineAgent(["plc", "watch", "--config", configuration.path, "--line", "line1",
                                                  "--host", "127.0.0.1", "--port", "1", "--duration", "1"]))
         #expect(run.status == 1)
         #expect(run.stderr.contains("127.0.0.1:1"))

@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineCore
 import Outbox
 import QazClient
@@ -54,10 +55,7 @@ struct PoolCommandsTests {
 
     @Test("sync pages through the real registrar's pool into the local pool, progress on stderr; again adds none")
     func syncFromRegistrar() async throws {
-        let producer = validBIN("97010112345")
-        try await withRegistrar(codes: 2_500, producer: producer) { url, token, client in
-            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
-            defer { fixture.cleanup() }
+        try await withAgentAndRegistrar(codes: 2_500) { fixture, client in
             // Given one code already activated at the registrar (it is no longer "issued")
             let batch = ActivationBatchFixture.one(stamp(7))
             _ = try await client.activate(batch)
@@ -67,7 +65,7 @@ struct PoolCommandsTests {
 
             // Then every issued code is in the local pool, and the activated one is not
             #expect(run.status == 0, "\(run)")
-            #expect(run.stdout == "pool sync: 2,499 codes issued to \(producer) at the registrar, 2,499 new; the local pool holds 2,499 codes\n")
+            #expect(run.stdout == "pool sync: 2,499 codes issued to \(fixture.producer) at the registrar, 2,499 new; the local pool holds 2,499 codes\n")
             #expect(run.stderr.contains("pool sync: page 1: 1,000 codes fetched, 1,000 new"))
             #expect(run.stderr.contains("pool sync: page 3: 2,499 codes fetched, 2,499 new"))
             let store = try fixture.store()
@@ -78,7 +76,7 @@ struct PoolCommandsTests {
 
             let again = try await lineagent(["pool", "sync", "--config", fixture.configPath, "--quiet"])
             #expect(again.status == 0)
-            #expect(again.stdout.contains("2,499 codes issued to \(producer) at the registrar, 0 new"))
+            #expect(again.stdout.contains("2,499 codes issued to \(fixture.producer) at the registrar, 0 new"))
             #expect(again.stderr.isEmpty)
         }
     }

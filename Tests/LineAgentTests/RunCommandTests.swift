@@ -1,26 +1,11 @@
 import AgentRuntime
 import Foundation
+import LineAgentTesting
 import LineDemo
 import LineSimulator
 import Logging
 import Outbox
 import Testing
-
-/// A free TCP port on 127.0.0.1 (bound, then released).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) { pointer in
-        pointer.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    try #require(bound, "cannot bind a socket on 127.0.0.1")
-    return Int(UInt16(bigEndian: address.sin_port))
-}
 
 /// `lineagent run` as a process against linesim and the registrar: it serves its status (read by `lineagent status`),
 /// and SIGTERM stops it in order, leaving every decision on disk.
@@ -32,7 +17,7 @@ func freePort() throws -> Int {
         options.bottles = 100_000
         options.progress = false
         var setup = SimulatedPlant.Setup()
-        setup.httpPort = try freePort()
+        setup.httpPort = try freeLoopbackPort()
         try await SimulatedPlant.run(options, setup: setup, logger: logger) { plant in
             let config = plant.directory + "/agent.yaml"
 
@@ -59,7 +44,7 @@ func freePort() throws -> Int {
             #expect(status.status == 0, "\(status)")
             #expect(status.stdout.contains("demo"), "\(status)")
             plant.simulator.setRunning(true)
-            try await Task.sleep(for: .seconds(3))
+            try await LineDemo.waitUntil(timeout: .seconds(20), "20 bottles past the photo-eye") { plant.simulator.counter >= 20 }
             let during = try await lineagent(["status", "--config", config, "--json"])
             #expect(during.status == 0, "\(during)")
 

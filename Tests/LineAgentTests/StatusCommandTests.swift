@@ -2,6 +2,7 @@ import AgentRuntime
 import Delivery
 import Foundation
 import Hummingbird
+import LineAgentTesting
 import LineCore
 import Logging
 import Outbox

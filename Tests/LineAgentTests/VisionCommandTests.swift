@@ -1,5 +1,7 @@
 import Foundation
+import LineAgentTesting
 import Testing
+@testable import LineAgent
 import Vision
 
 /// `lineagent decode` and `lineagent generate-frames` as a user runs them.
@@ -9,23 +11,6 @@ struct VisionCommandTests {
         let url = FileManager.default.temporaryDirectory.appendingPathComponent("qazline-decode-\(name.filter(\.isLetter))-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
         return url
-    }
-
-    struct Line: Decodable {
-        struct Code: Decodable {
-            var text: String
-            var hex: String
-            var base64: String
-            var eci: Bool
-            var decoder: String
-            var step: String
-            var contrast: Double?
-            var corners: [[Double]]
-        }
-        var file: String
-        var texts: [String]
-        var codes: [Code]
-        var error: String?
     }
 
     @Test("text as the symbol's ECI says, the bytes in hex and base64, the step; bad files get a line naming them")
@@ -45,7 +30,7 @@ struct VisionCommandTests {
         let annotated = dir.appendingPathComponent("annotated")
         let run = try await lineagent(["decode", "--stdin", "--annotate", annotated.path], stdin: stdin)
         #expect(run.status == 0, "\(run)")
-        let lines = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(Line.self, from: Data($0.utf8)) }
+        let lines = try run.stdout.split(separator: "\n").map { try JSONDecoder().decode(DecodeLine.self, from: Data($0.utf8)) }
         try #require(lines.count == 4, "\(run)")
         let sjis = try #require(lines[0].codes.first)
         #expect(sjis.text == japanese.text)

@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineCore
 import Outbox
 import QazAPI
@@ -10,10 +11,7 @@ import Testing
 struct WriteOffCommandTests {
     @Test("writes off damaged stamps at the real registrar, printing each code's result")
     func writeOff() async throws {
-        let producer = validBIN("97010112345")
-        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
-            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
-            defer { fixture.cleanup() }
+        try await withAgentAndRegistrar(codes: 20) { fixture, client in
             // When two codes (one in QR payload form) are written off as damaged with a note
             let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(1).rawValue,
                                            "https://qr.example.kz/c/\(stamp(2).rawValue)", "--reason", "damaged", "--note", "cap torn at the capper"])
@@ -34,10 +32,7 @@ struct WriteOffCommandTests {
 
     @Test("a written-off code leaves the local pool, so a bottle still carrying it is foreign")
     func writeOffLeavesThePool() async throws {
-        let producer = validBIN("97010112345")
-        try await withRegistrar(codes: 20, producer: producer) { url, token, _ in
-            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
-            defer { fixture.cleanup() }
+        try await withAgentAndRegistrar(codes: 20) { fixture, _ in
             // Given a local pool with the producer's codes
             let sync = try await lineagent(["pool", "sync", "--config", fixture.configPath])
             #expect(sync.status == 0, "\(sync)")
@@ -54,10 +49,7 @@ struct WriteOffCommandTests {
 
     @Test("an activated or never-issued code fails (exit 1) while the others are written off; a repeat is done")
     func mixedResults() async throws {
-        let producer = validBIN("97010112345")
-        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
-            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
-            defer { fixture.cleanup() }
+        try await withAgentAndRegistrar(codes: 20) { fixture, client in
             _ = try await client.activate(ActivationBatchFixture.one(stamp(5)))
             _ = try await lineagent(["write-off", "--config", fixture.configPath, stamp(6).rawValue, "--reason", "unused"])
 
@@ -80,10 +72,7 @@ struct WriteOffCommandTests {
 
     @Test("a bad code is named and nothing is sent")
     func badCode() async throws {
-        let producer = validBIN("97010112345")
-        try await withRegistrar(codes: 20, producer: producer) { url, token, client in
-            let fixture = try AgentFixture(producer: producer, registrar: url, token: token)
-            defer { fixture.cleanup() }
+        try await withAgentAndRegistrar(codes: 20) { fixture, client in
             let run = try await lineagent(["write-off", "--config", fixture.configPath, "--reason", "damaged",
                                            stamp(1).rawValue, "qz-lower-case", "https://evil.example.com/c/\(stamp(2).rawValue)"])
             #expect(run.status == 1)

@@ -1,6 +1,5 @@
 import Delivery
 import Foundation
-import Hummingbird
 import LineAgentTesting
 import LineCore
 import Logging
@@ -8,60 +7,19 @@ import Logging
 import QazAPI
 import QazClient
 @testable import QazServer
-import ServiceLifecycle
 import Testing
 
 /// A valid IIN/BIN from 11 digits.
-func makeBIN(_ first11: String) -> TaxpayerID {
-    var digits = first11.utf8.map { Int($0) - 48 }
-    while TaxpayerID.checkDigit(digits) == nil { digits[10] = (digits[10] + 1) % 10 }
-    return TaxpayerID(digits.map(String.init).joined() + String(TaxpayerID.checkDigit(digits)!))!
-}
+func makeBIN(_ first11: String) -> TaxpayerID { TaxpayerID.completing(first11) }
 
 /// The real registrar (QazServer on SQLite) on 127.0.0.1 with an ephemeral port, with `count` codes issued to
 /// one producer; `body` gets a client speaking as that producer.
 func withRealRegistrar<T: Sendable>(codes count: Int, _ body: (_ client: QazAPIClient, _ store: any RegistrarStore) async throws -> T) async throws -> T {
-    let producer = makeBIN("97010112345")
-    let store = try SQLiteRegistrarStore()
-    try await store.migrate()
-    var limits = LimitsConfiguration()
-    limits.requestsPerSecond = 100_000
-    limits.burst = 100_000
-    let server = RegistrarServer(store: store, limits: limits)
-    let issuedCodes = (0..<count).map { i in IssuedCode(code: code(i).rawValue, series: StampSeries("AB")!, number: StampNumber(i + 1)!) }
-    let waybill = WaybillRequest(
-        number: "WB-1", date: CalendarDate("2026-11-02")!, issuedOn: CalendarDate("2026-11-02")!,
-        application: ApplicationReference(number: "APP-1", date: CalendarDate("2026-10-28")!),
-        recipient: Recipient(bin: producer, name: "Test Distillery LLP"),
-        product: WaybillProduct(name: "Vodka Test", type: "vodka", capacityMl: 500),
-        ranges: [WaybillRange(series: StampSeries("AB")!, first: StampNumber(1)!, last: StampNumber(count)!)],
-        quantity: count, codes: issuedCodes)
-    _ = try await store.recordWaybill(try server.validator.waybill(waybill, now: .now))
-    let token = try await TokenService(store: store).issue(participant: producer, role: .producer).token
-
-    var logger = Logger(label: "registrar-test")
-    logger.logLevel = .warning
-    let (ports, continuation) = AsyncStream<Int>.makeStream()
-    let app = try server.application(host: "127.0.0.1", port: 0, logger: logger, onServerRunning: { continuation.yield($0) })
-    let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-    return try await withThrowingTaskGroup(of: Void.self) { tasks in
-        tasks.addTask { try await group.run() }
-        var iterator = ports.makeAsyncIterator()
-        guard let port = await iterator.next() else { throw CancellationError() }
-        let client = try QazAPIClient(configuration: QazClientConfiguration(
-            baseURL: "http://127.0.0.1:\(port)", token: token, requestTimeout: .seconds(30), maxBatchItems: 400,
-            requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1, initialBackoff: .milliseconds(10)), logger: Logger(label: "test"))
-        do {
-            let value = try await body(client, store)
-            try await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try await tasks.waitForAll()
-            return value
-        } catch {
-            try? await client.shutdown()
-            await group.triggerGracefulShutdown()
-            try? await tasks.waitForAll()
-            throw error
+    try await withSeededRegistrar(codes: (0..<count).map { code($0).rawValue }, producer: makeBIN("97010112345")) { url, token, store in
+        try await QazAPIClient(configuration: QazClientConfiguration(
+            baseURL: url, token: token, requestTimeout: .seconds(30), maxBatchItems: 400,
+            requestsPerSecond: 10_000, burst: 10_000, maxAttempts: 1, initialBackoff: .milliseconds(10)), logger: quietLogger).closing { client in
+            try await body(client, store)
         }
     }
 }

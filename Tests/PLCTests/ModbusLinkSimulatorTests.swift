@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineConfig
 import LineCore
 import LineSimulator
@@ -17,6 +18,12 @@ struct ModbusLinkSimulatorTests {
         let link: ModbusPLCLink
         let monitor: PLCMonitor
         let recorder = EventRecorder()
+
+        /// Starts recording the monitor's events; true once it reported the line's state.
+        func startMonitoring() async -> Bool {
+            await recorder.start(monitor)
+            return await recorder.wait { $0.contains { $0.type == "line-state" } }
+        }
     }
 
     /// A simulator and a monitor over the real link, sharing one register map.
@@ -41,8 +48,7 @@ struct ModbusLinkSimulatorTests {
     @Test("Every bottle seen exactly once across 32-bit wrap-around; every reject on time and confirmed")
     func bottlesAndRejects() async throws {
         let rig = try makeRig(speed: 72_000, counterStart: 0xFFFF_FFF0)
-        await rig.recorder.start(rig.monitor)
-        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        #expect(await rig.startMonitoring(), "the monitor reports the line state")
         rig.simulator.setRunning(true)
         // The agent rejects every third bottle as it sees it (the simulator is told which, to check).
         let consumer = Task {
@@ -88,8 +94,7 @@ struct ModbusLinkSimulatorTests {
             $0.agentWatchdog = .milliseconds(200)
             $0.agentVerdictWindow = .seconds(60)
         }
-        await rig.recorder.start(rig.monitor)
-        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        #expect(await rig.startMonitoring(), "the monitor reports the line state")
         rig.simulator.setRunning(true)
         #expect(await PLCTestSupport.eventually(timeout: .seconds(10)) { rig.simulator.counter >= 10 })
         #expect(rig.simulator.isRunning, "the agent's heartbeat keeps the watchdog fed")
@@ -116,8 +121,7 @@ struct ModbusLinkSimulatorTests {
     @Test("Server gone mid-run: link down, reconnect, the counter catches up with no bottle lost or doubled")
     func serverKilledMidRun() async throws {
         let rig = try makeRig(speed: 72_000)
-        await rig.recorder.start(rig.monitor)
-        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        #expect(await rig.startMonitoring(), "the monitor reports the line state")
         rig.simulator.setRunning(true)
         #expect(await rig.recorder.wait { $0.filter { $0.type == "bottle" }.count >= 10 })
         rig.simulator.suspendServer()
@@ -145,8 +149,7 @@ struct ModbusLinkSimulatorTests {
     @Test("A missed reject (jammed station) alarms and requests a line stop; the simulator stops")
     func missedRejectStopsLine() async throws {
         let rig = try makeRig(speed: 72_000, confirmWithin: 5) { $0.stationWorks = false }
-        await rig.recorder.start(rig.monitor)
-        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        #expect(await rig.startMonitoring(), "the monitor reports the line state")
         rig.simulator.setRunning(true)
         #expect(await rig.recorder.wait { $0.contains { $0.type == "bottle" } })
         let first = await rig.recorder.bottles[0]
@@ -222,7 +225,7 @@ struct ModbusLinkSimulatorTests {
 
     @Test("A port with nothing listening: connect fails naming the port")
     func closedPort() async throws {
-        let port = PLCTestSupport.freePort()
+        let port = try freeLoopbackPort()
         let link = ModbusPLCLink(configuration: try PLCTestSupport.plcConfiguration(port: port), logger: PLCTestSupport.logger)
         await #expect(throws: PLCError.connectFailed(endpoint: "127.0.0.1:\(port)", key: "port", errno: ECONNREFUSED,
                                                      message: "Connection refused")) {
@@ -266,8 +269,7 @@ extension ModbusLinkSimulatorTests {
     @Test("A PLC that stops taking reject commands: not acknowledged; dropped connections are re-opened")
     func unacknowledgedAndDroppedConnections() async throws {
         let rig = try makeRig(speed: 36_000)
-        await rig.recorder.start(rig.monitor)
-        #expect(await rig.recorder.wait { $0.contains { $0.type == "line-state" } })
+        #expect(await rig.startMonitoring(), "the monitor reports the line state")
         rig.simulator.setAcknowledgesCommands(false)
         await rig.monitor.reject(sequence: 5, reason: .ambiguous)
         #expect(await rig.recorder.wait { $0.contains { $0.kind == .rejectNotAcknowledged(sequence: 5, command: 1) } })

@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineConfig
 import LineCore
 import PLC

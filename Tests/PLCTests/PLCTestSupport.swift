@@ -1,5 +1,6 @@
 import ConfigKit
 import Foundation
+import LineAgentTesting
 import LineConfig
 import Logging
 import PLC
@@ -79,24 +80,6 @@ enum PLCTestSupport {
         """, file: "reject.yaml")
     }
 
-    /// A loopback port nothing listens on right now.
-    static func freePort() -> Int {
-        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-        defer { close(fd) }
-        var address = sockaddr_in()
-        address.sin_family = sa_family_t(AF_INET)
-        address.sin_addr.s_addr = inet_addr("127.0.0.1")
-        address.sin_port = 0
-        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
-        }
-        _ = withUnsafeMutablePointer(to: &address) {
-            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
-        }
-        return Int(UInt16(bigEndian: address.sin_port))
-    }
-
     /// Polls `condition` every few milliseconds until it holds or `timeout` passes.
     @discardableResult
     static func eventually(timeout: Duration = .seconds(5), _ condition: () async -> Bool) async -> Bool {
@@ -173,7 +156,8 @@ final class PythonPeer: @unchecked Sendable {
     /// - Parameters:
     ///   - arguments: the peer's options besides `--port`.
     ///   - port: the port (default: a free one).
-    init(_ arguments: [String], port: Int = PLCTestSupport.freePort()) async throws {
+    init(_ arguments: [String], port: Int? = nil) async throws {
+        let port = try port ?? freeLoopbackPort()
         guard FileManager.default.isExecutableFile(atPath: Self.python.path) else {
             throw PeerError("the Python test peer needs \(Self.python.path) (with pymodbus): run scripts/setup.sh first")
         }

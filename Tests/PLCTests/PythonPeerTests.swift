@@ -22,6 +22,19 @@ struct PythonPeerTests {
         return (link, monitor, EventRecorder())
     }
 
+    /// A peer in `mode` and a link connected to it.
+    func connectedLink(mode: String) async throws -> (PythonPeer, ModbusPLCLink) {
+        let peer = try await PythonPeer(["--mode", mode])
+        let (link, _, _) = try monitor(port: peer.port)
+        do {
+            try await link.connect()
+        } catch {
+            peer.stop()
+            throw error
+        }
+        return (peer, link)
+    }
+
     @Test("32-bit counters in both word orders: consecutive bottles, no jump alarm", arguments: ["ABCD", "CDAB"])
     func wordOrders(_ order: String) async throws {
         // Given a counter at 0x0001FFF0 that carries into its high word within the test
@@ -132,10 +145,8 @@ struct PythonPeerTests {
 
     @Test("A peer that answers garbage: a bad-response error, and the link closes")
     func garbage() async throws {
-        let peer = try await PythonPeer(["--mode", "garbage"])
+        let (peer, link) = try await connectedLink(mode: "garbage")
         defer { peer.stop() }
-        let (link, _, _) = try monitor(port: peer.port)
-        try await link.connect()
         await #expect {
             _ = try await link.readInputs()
         } throws: { error in
@@ -151,10 +162,8 @@ struct PythonPeerTests {
 
     @Test("A peer that never answers: a timeout naming the registers, after the response timeout")
     func silent() async throws {
-        let peer = try await PythonPeer(["--mode", "silent"])
+        let (peer, link) = try await connectedLink(mode: "silent")
         defer { peer.stop() }
-        let (link, _, _) = try monitor(port: peer.port)
-        try await link.connect()
         let start = ContinuousClock.now
         await #expect {
             _ = try await link.readInputs()
@@ -170,10 +179,8 @@ struct PythonPeerTests {
 extension PythonPeerTests {
     @Test("A peer that stalls in the middle of an answer: a timeout after the byte timeout")
     func partialAnswer() async throws {
-        let peer = try await PythonPeer(["--mode", "partial"])
+        let (peer, link) = try await connectedLink(mode: "partial")
         defer { peer.stop() }
-        let (link, _, _) = try monitor(port: peer.port)
-        try await link.connect()
         await #expect {
             _ = try await link.readInputs()
         } throws: { error in

@@ -1,5 +1,6 @@
 import Logging
 import Foundation
+import LineAgentTesting
 import LineCore
 import QazAPI
 import QazClient
@@ -163,7 +164,7 @@ struct AccessControlTests {
             let directory = try #require(registrar.directory)
             let config = directory.appendingPathComponent("server.yaml")
             try "storage:\n  backend: sqlite\n  path: registrar.sqlite\n".write(to: config, atomically: true, encoding: .utf8)
-            guard let issued = try runQazServer(["token", "issue", "--config", config.path, "--bin", producerA.rawValue, "--role", "producer",
+            guard let issued = try await runQazServer(["token", "issue", "--config", config.path, "--bin", producerA.rawValue, "--role", "producer",
                                                  "--expires", "1d"]) else {
                 Issue.record("the qazserver binary is not next to the test bundle: run swift build --build-tests")
                 return
@@ -173,14 +174,14 @@ struct AccessControlTests {
             let id = try #require(token.split(separator: "_").dropFirst().first.map(String.init), "token \(token)")
             try await registrar.with(token) { client in
                 #expect(try await client.code(codes[0]).status == .issued)
-                let revoked = try #require(try runQazServer(["token", "revoke", "--config", config.path, id]))
+                let revoked = try #require(try await runQazServer(["token", "revoke", "--config", config.path, id]))
                 #expect(revoked.status == 0 && revoked.stdout.contains("revoked \(id)"), "\(revoked.stderr)")
                 let answer = try await client.raw(method: "GET", path: "/v1/codes/\(codes[0])", body: nil)
                 #expect(answer.status == 401 && errorBody(answer)?.code == .unauthenticated)
                 // Revoking again names the problem and fails
-                let again = try #require(try runQazServer(["token", "revoke", "--config", config.path, id]))
+                let again = try #require(try await runQazServer(["token", "revoke", "--config", config.path, id]))
                 #expect(again.status != 0 && again.stderr.contains("no active token \(id)"))
-                let list = try #require(try runQazServer(["token", "list", "--config", config.path]))
+                let list = try #require(try await runQazServer(["token", "list", "--config", config.path]))
                 #expect(list.stdout.contains(id) && list.stdout.contains("revoked") && !list.stdout.contains(token))
             }
         }

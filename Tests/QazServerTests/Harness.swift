@@ -2,6 +2,7 @@ import Foundation
 import HTTPTypes
 import Hummingbird
 import HummingbirdTesting
+import LineAgentTesting
 import NIOCore
 import LineCore
 import Logging
@@ -13,13 +14,7 @@ import ServiceLifecycle
 import Testing
 
 /// Builds valid IIN/BINs from 11 digits.
-func bin(_ first11: String) -> TaxpayerID {
-    let digits = first11.utf8.map { Int($0) - 48 }
-    var base = digits
-    // Walk the last digit until a check digit exists.
-    while TaxpayerID.checkDigit(base) == nil { base[10] = (base[10] + 1) % 10 }
-    return TaxpayerID(base.map(String.init).joined() + String(TaxpayerID.checkDigit(base)!))!
-}
+func bin(_ first11: String) -> TaxpayerID { TaxpayerID.completing(first11) }
 
 let producerA = bin("97010112345")
 let producerB = bin("98020254321")
@@ -180,45 +175,34 @@ func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfigu
                                                     expiresAt: Timestamp(milliseconds: Timestamp.now.milliseconds - 1000)).token
         var logger = Logger(label: "qazserver-test")
         logger.logLevel = .warning
-        let (ports, continuation) = AsyncStream<Int>.makeStream()
-        let app = try server.application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
-        let wire = tls == nil ? wire : .socket
+        if tls != nil || wire == .socket {
+            return try await server.withLoopbackServer(logger: logger, tls: tls) { port, group in
+                try await body(Registrar(socketPort: port, routerClient: nil, store: store, server: server, tokens: tokens,
+                                         scheme: tls == nil ? "http" : "https", socketGroup: group, directory: directory))
+            }
+        }
+        // In process: the router's test closure runs in a child task until the body is done.
+        let app = try server.application(host: "127.0.0.1", port: 0, logger: logger)
+        let (done, finish) = AsyncStream<Void>.makeStream()
+        let (clients, yield) = AsyncStream<any TestClientProtocol>.makeStream()
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            let registrar: Registrar
-            // Ends the in-process router's test closure when the body is done.
-            let (done, finish) = AsyncStream<Void>.makeStream()
-            switch wire {
-            case .router:
-                let (clients, yield) = AsyncStream<any TestClientProtocol>.makeStream()
-                tasks.addTask {
-                    try await app.test(.router) { client in
-                        yield.yield(client)
-                        for await _ in done {}
-                    }
+            tasks.addTask {
+                try await app.test(.router) { client in
+                    yield.yield(client)
+                    for await _ in done {}
                 }
-                var iterator = clients.makeAsyncIterator()
-                guard let client = await iterator.next() else { throw CancellationError() }
-                registrar = Registrar(socketPort: nil, routerClient: client, store: store, server: server, tokens: tokens, socketGroup: nil,
+            }
+            var iterator = clients.makeAsyncIterator()
+            guard let client = await iterator.next() else { throw CancellationError() }
+            let registrar = Registrar(socketPort: nil, routerClient: client, store: store, server: server, tokens: tokens, socketGroup: nil,
                                       directory: directory)
-            case .socket:
-                let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
-                tasks.addTask { try await group.run() }
-                var iterator = ports.makeAsyncIterator()
-                guard let port = await iterator.next() else { throw CancellationError() }
-                registrar = Registrar(socketPort: port, routerClient: nil, store: store, server: server, tokens: tokens,
-                                      scheme: tls == nil ? "http" : "https", socketGroup: group, directory: directory)
-            }
-            func stop() async {
-                finish.finish()
-                if let group = registrar.socketGroup { await group.triggerGracefulShutdown() }
-            }
             do {
                 let value = try await body(registrar)
-                await stop()
+                finish.finish()
                 try await tasks.waitForAll()
                 return value
             } catch {
-                await stop()
+                finish.finish()
                 try? await tasks.waitForAll()
                 throw error
             }

@@ -1,4 +1,5 @@
 import Foundation
+import LineAgentTesting
 import LineCore
 import QazAPI
 import QazClient
@@ -7,36 +8,8 @@ import Testing
 
 /// Runs the built `qazserver` binary (it sits next to the test bundle, as `lineagent` does for LineAgentTests) and
 /// returns its exit status and output; nil when the binary is not there.
-func runQazServer(_ arguments: [String]) throws -> (status: Int32, stdout: String, stderr: String)? {
-    let binary = URL(fileURLWithPath: CommandLine.arguments[0]).deletingLastPathComponent().appendingPathComponent("qazserver")
-    guard FileManager.default.isExecutableFile(atPath: binary.path) else { return nil }
-    let process = Process()
-    process.executableURL = binary
-    process.arguments = arguments
-    let out = Pipe(), err = Pipe()
-    process.standardOutput = out
-    process.standardError = err
-    try process.run()
-    // Read stderr on another thread: a full stderr pipe must not block the process while stdout is read.
-    let errors = LockedBox(Data())
-    let group = DispatchGroup()
-    group.enter()
-    DispatchQueue.global().async {
-        errors.set(err.fileHandleForReading.readDataToEndOfFile())
-        group.leave()
-    }
-    let stdout = out.fileHandleForReading.readDataToEndOfFile()
-    group.wait()
-    process.waitUntilExit()
-    return (process.terminationStatus, String(decoding: stdout, as: UTF8.self), String(decoding: errors.get(), as: UTF8.self))
-}
-
-private final class LockedBox<Value: Sendable>: @unchecked Sendable {
-    private let lock = NSLock()
-    private var value: Value
-    init(_ value: Value) { self.value = value }
-    func set(_ new: Value) { lock.withLock { value = new } }
-    func get() -> Value { lock.withLock { value } }
+func runQazServer(_ arguments: [String]) async throws -> BinaryRun? {
+    try await runSibling("qazserver", arguments)
 }
 
 @Suite("qazserver report: the built binary against the HTTP reports")
@@ -71,15 +44,15 @@ struct ReportCLITests {
                         #expect(answer.status == 200)
                         return String(decoding: answer.body, as: UTF8.self)
                     }
-                    func cli(_ format: String) throws -> String {
-                        let run = try #require(try runQazServer(["report", kind, "--config", config.path, "--bin", producerA.rawValue,
+                    func cli(_ format: String) async throws -> String {
+                        let run = try #require(try await runQazServer(["report", kind, "--config", config.path, "--bin", producerA.rawValue,
                                                                  "--month", month, "--format", format]),
                                                "qazserver binary not found next to the test bundle at \(CommandLine.arguments[0])")
                         #expect(run.status == 0, "\(run.stderr)")
                         return run.stdout
                     }
                     // JSON: every field equal but the generation time
-                    let cliJSON = try cli("json"), httpJSON = try await http("application/json")
+                    let cliJSON = try await cli("json"), httpJSON = try await http("application/json")
                     if kind == "usage" {
                         var fromCLI = try WireCoding.decoder().decode(QRUsageReport.self, from: Data(cliJSON.utf8))
                         let fromHTTP = try WireCoding.decoder().decode(QRUsageReport.self, from: Data(httpJSON.utf8))
@@ -96,9 +69,9 @@ struct ReportCLITests {
                         if month == "2026-11" { #expect(fromHTTP.received == 5 && fromHTTP.activated == 8) }
                     }
                     // CSV: the same bytes (no generation time in it)
-                    #expect(try cli("csv") == (try await http("text/csv")))
+                    #expect(try await cli("csv") == (try await http("text/csv")))
                     // HTML: the same figures
-                    let cliFigures = htmlFigures(try cli("html")), httpFigures = htmlFigures(try await http("text/html"))
+                    let cliFigures = htmlFigures(try await cli("html")), httpFigures = htmlFigures(try await http("text/html"))
                     #expect(!httpFigures.isEmpty)
                     #expect(cliFigures.filter { !$0.key.hasPrefix("generated") } == httpFigures.filter { !$0.key.hasPrefix("generated") },
                             "\(kind) \(month)")
@@ -109,7 +82,7 @@ struct ReportCLITests {
     }
 
     @Test("a bad month, BIN or format is a clear error naming the option and a non-zero exit; nothing is printed on stdout")
-    func badInput() throws {
+    func badInput() async throws {
         let cases: [([String], String)] = [
             (["--bin", producerA.rawValue, "--month", "2026-13"], "--month 2026-13: expected YYYY-MM"),
             (["--bin", producerA.rawValue, "--month", "November"], "--month November: expected YYYY-MM"),
@@ -118,7 +91,7 @@ struct ReportCLITests {
             (["--bin", producerA.rawValue, "--month", "2026-11", "--format", "pdf"], "--format pdf: expected json, csv or html"),
         ]
         for (arguments, message) in cases {
-            guard let run = try runQazServer(["report", "usage", "--config", "/nonexistent/server.yaml"] + arguments) else {
+            guard let run = try await runQazServer(["report", "usage", "--config", "/nonexistent/server.yaml"] + arguments) else {
                 Issue.record("qazserver binary not found next to the test bundle at \(CommandLine.arguments[0])")
                 return
             }
@@ -127,7 +100,7 @@ struct ReportCLITests {
             #expect(run.stdout.isEmpty, "\(arguments)")
         }
         // A valid request with a configuration that is not there names the file
-        let missing = try #require(try runQazServer(["report", "activation", "--config", "/nonexistent/server.yaml", "--bin", producerA.rawValue,
+        let missing = try #require(try await runQazServer(["report", "activation", "--config", "/nonexistent/server.yaml", "--bin", producerA.rawValue,
                                                      "--month", "2026-11"]))
         #expect(missing.status != 0)
         #expect(missing.stderr.contains("/nonexistent/server.yaml"), "\(missing.stderr)")

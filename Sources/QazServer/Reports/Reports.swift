@@ -135,30 +135,43 @@ public enum ReportFormat: String, Sendable, CaseIterable {
     }
 }
 
+/// A monthly report in its three forms: JSON (its Codable shape), one CSV row, printable HTML.
+public protocol RenderableReport: Encodable, Sendable {
+    /// The CSV header line.
+    static var csvHeader: String { get }
+    /// The CSV fields, in the header's order, text fields escaped (``ReportRenderer/csv(_:)``).
+    var csvFields: [String] { get }
+    /// The printable form (the order's appendix layout).
+    var html: String { get }
+}
+
+extension QRUsageReport: RenderableReport {
+    public static let csvHeader = "participant,participantName,month,openingBalance,received,used,activated,writtenOff,closingBalance"
+    public var csvFields: [String] {
+        [participant.rawValue, ReportRenderer.csv(participantName ?? ""), month.description, String(openingBalance), String(received), String(used),
+         String(activated), String(writtenOff), String(closingBalance)]
+    }
+    public var html: String { ReportHTML.usage(self) }
+}
+
+extension QRActivationReport: RenderableReport {
+    public static let csvHeader = "participant,participantName,month,received,activated,note"
+    public var csvFields: [String] {
+        [participant.rawValue, ReportRenderer.csv(participantName ?? ""), month.description, String(received), String(activated),
+         ReportRenderer.csv(note)]
+    }
+    public var html: String { ReportHTML.activation(self) }
+}
+
 /// Renders reports as JSON, CSV and printable HTML.
 public enum ReportRenderer {
-    public static func render(_ report: QRUsageReport, as format: ReportFormat) throws -> [UInt8] {
+    public static func render(_ report: some RenderableReport, as format: ReportFormat) throws -> [UInt8] {
         switch format {
         case .json: return Array(try jsonEncoder().encode(report))
         case .csv:
-            let header = "participant,participantName,month,openingBalance,received,used,activated,writtenOff,closingBalance"
-            let row = [report.participant.rawValue, csv(report.participantName ?? ""), report.month.description,
-                       String(report.openingBalance), String(report.received), String(report.used), String(report.activated),
-                       String(report.writtenOff), String(report.closingBalance)].joined(separator: ",")
-            return Array("\(header)\r\n\(row)\r\n".utf8)
-        case .html: return Array(ReportHTML.usage(report).utf8)
-        }
-    }
-
-    public static func render(_ report: QRActivationReport, as format: ReportFormat) throws -> [UInt8] {
-        switch format {
-        case .json: return Array(try jsonEncoder().encode(report))
-        case .csv:
-            let header = "participant,participantName,month,received,activated,note"
-            let row = [report.participant.rawValue, csv(report.participantName ?? ""), report.month.description,
-                       String(report.received), String(report.activated), csv(report.note)].joined(separator: ",")
-            return Array("\(header)\r\n\(row)\r\n".utf8)
-        case .html: return Array(ReportHTML.activation(report).utf8)
+            let row = report.csvFields.joined(separator: ",")
+            return Array("\(type(of: report).csvHeader)\r\n\(row)\r\n".utf8)
+        case .html: return Array(report.html.utf8)
         }
     }
 
@@ -170,7 +183,8 @@ public enum ReportRenderer {
 
     /// RFC 4180 quoting when needed; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not
     /// run it as a formula.
-    static func csv(_ text: String) -> String {
+    /// A CSV text field: quoted when it holds a separator, quote or line break; a leading `=+-@` is defused with `'`.
+    public static func csv(_ text: String) -> String {
         var text = text
         if let first = text.first, "=+-@".contains(first) { text = "'" + text }
         guard text.contains(where: { $0 == "," || $0 == "\"" || $0 == "\n" || $0 == "\r" }) else { return text }

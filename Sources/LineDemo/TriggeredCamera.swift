@@ -152,61 +152,111 @@ public struct CapRenderer {
     }
 }
 
-/// A hardware-triggered camera over the simulated line: one generated frame for each bottle the simulator's
-/// photo-eye counts, captured at the bottle's trigger instant, showing that bottle's cap (``CapScript``). Waits for
-/// the next bottle in short slices so that cancellation (shutdown) ends it promptly.
-public final class SimulatedLineCamera: FrameSource {
-    public let name: String
-    private let simulator: LineSimulator
-    private let script: CapScript
-    private let renderer: CapRenderer
-    private var lastShot: UInt64
-    private var dropped: UInt64 = 0
-    private var closed = false
-    /// Milliseconds spent rendering each frame (diagnostics).
-    public private(set) var renderTimes: [Double] = []
-    /// A camera falling further behind than this many bottles drops frames (as a real camera's buffer would).
-    private let maxBacklog: UInt64 = 3
+/// A camera's hardware trigger: the bottle's sequence number and the instant its photo-eye fired.
+public struct CameraTrigger: Sendable {
+    public var sequence: UInt64
+    public var instant: ContinuousClock.Instant
+    public init(sequence: UInt64, instant: ContinuousClock.Instant) {
+        self.sequence = sequence
+        self.instant = instant
+    }
+}
 
-    public init(name: String = "simulated", simulator: LineSimulator, script: CapScript, seed: UInt64, width: Int = 640,
-                height: Int = 512) {
+/// Where a simulated camera's triggers come from: the simulator in the same process (``SimulatorTrigger``), or a
+/// wire from another process (the chaos run's).
+public protocol TriggerSource: AnyObject {
+    /// The next trigger, or nil when none came within a short slice (the camera then looks at cancellation again).
+    func next() throws(VisionError) -> CameraTrigger?
+    /// Triggers skipped because the camera fell behind (an overflowing camera buffer).
+    var dropped: UInt64 { get }
+    /// Releases the trigger's resources.
+    func close()
+}
+
+/// A hardware-triggered camera over a simulated line: for each trigger, one generated frame of that bottle's cap
+/// (``CapRenderer``), captured at the trigger's instant. Waits for triggers in short slices so that cancellation
+/// (shutdown) ends it promptly.
+public final class TriggeredCamera: FrameSource {
+    public let name: String
+    private let trigger: any TriggerSource
+    private let payload: (UInt64) -> String?
+    private let renderer: CapRenderer
+    private var closed = false
+    /// Milliseconds spent rendering each frame (diagnostics: `QAZLINE_DEMO_DEBUG`).
+    private var renderTimes: [Double] = []
+
+    /// - Parameters:
+    ///   - name: the source's name in logs.
+    ///   - trigger: where triggers come from.
+    ///   - payload: the payload of the cap on bottle `sequence` (nil: a cap whose stamp cannot be read).
+    ///   - seed: the renderer's seed.
+    public init(name: String, trigger: any TriggerSource, seed: UInt64, width: Int = 640, height: Int = 512,
+                payload: @escaping (UInt64) -> String?) {
         self.name = name
-        self.simulator = simulator
-        self.script = script
+        self.trigger = trigger
+        self.payload = payload
         renderer = CapRenderer(seed: seed, width: width, height: height)
-        lastShot = simulator.counter
     }
 
     public func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
         while true {
             if closed { throw .sourceClosed(source: name, reason: "closed") }
             if Task.isCancelled { throw .sourceClosed(source: name, reason: "stopped") }
-            let counter = simulator.counter
-            if counter > lastShot {
-                var sequence = lastShot + 1
-                if counter - sequence > maxBacklog {
-                    dropped += counter - sequence - maxBacklog
-                    sequence = counter - maxBacklog
-                }
-                lastShot = sequence
-                let cap = script.cap(for: sequence)
-                let started = ContinuousClock.now
-                try renderer.render(payload: cap.payload, into: image)
-                renderTimes.append((ContinuousClock.now - started).inMilliseconds)
-                let trigger = simulator.triggerInstant(of: sequence) ?? .now
-                let age = ContinuousClock.now - trigger
-                let capturedAt = Date().addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
-                return FrameInfo(sequence: sequence, capturedAt: capturedAt, capturedInstant: trigger, dropped: dropped)
-            }
-            usleep(500)
+            guard let shot = try trigger.next() else { continue }
+            let started = ContinuousClock.now
+            try renderer.render(payload: payload(shot.sequence), into: image)
+            renderTimes.append((ContinuousClock.now - started).inMilliseconds)
+            let age = ContinuousClock.now - shot.instant
+            let capturedAt = Date().addingTimeInterval(-Double(age.components.seconds) - Double(age.components.attoseconds) / 1e18)
+            return FrameInfo(sequence: shot.sequence, capturedAt: capturedAt, capturedInstant: shot.instant, dropped: trigger.dropped)
         }
     }
 
     public func close() {
         closed = true
+        trigger.close()
         if ProcessInfo.processInfo.environment["QAZLINE_DEMO_DEBUG"] != nil, !renderTimes.isEmpty {
             let sorted = renderTimes.sorted()
             FileHandle.standardError.write(Data("camera render ms p50 \(percentile(ofSorted: sorted, 0.5)) p99 \(percentile(ofSorted: sorted, 0.99))\n".utf8))
         }
+    }
+}
+
+/// Triggers from the simulator in the same process: one per bottle its photo-eye counted. A camera further behind
+/// than `maxBacklog` bottles skips frames, as a real camera's buffer would.
+public final class SimulatorTrigger: TriggerSource {
+    private let simulator: LineSimulator
+    private var lastShot: UInt64
+    public private(set) var dropped: UInt64 = 0
+    private let maxBacklog: UInt64
+
+    public init(simulator: LineSimulator, maxBacklog: UInt64 = 3) {
+        self.simulator = simulator
+        self.maxBacklog = maxBacklog
+        lastShot = simulator.counter
+    }
+
+    public func next() throws(VisionError) -> CameraTrigger? {
+        let counter = simulator.counter
+        guard counter > lastShot else {
+            usleep(500)
+            return nil
+        }
+        var sequence = lastShot + 1
+        if counter - sequence > maxBacklog {
+            dropped += counter - sequence - maxBacklog
+            sequence = counter - maxBacklog
+        }
+        lastShot = sequence
+        return CameraTrigger(sequence: sequence, instant: simulator.triggerInstant(of: sequence) ?? .now)
+    }
+
+    public func close() {}
+}
+
+extension TriggeredCamera {
+    /// The demo plant's camera: triggered by the simulator, showing each bottle's cap from the script.
+    public convenience init(name: String, simulator: LineSimulator, script: CapScript, seed: UInt64) {
+        self.init(name: name, trigger: SimulatorTrigger(simulator: simulator), seed: seed) { script.cap(for: $0).payload }
     }
 }

@@ -1,3 +1,4 @@
+import PLC
 import LineConfig
 
 /// An in-memory PLC behind the ``PLCLink`` seam, for tests of the components above the link.
