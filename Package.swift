@@ -214,7 +214,7 @@ let package = Package(
             name: "AgentBench", dependencies: ["LineDemo", "LineCore", logging], path: "Benchmarks/AgentBench",
             swiftSettings: swiftSettings),
         .executableTarget(
-            name: "LoadBench", dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore"], path: "Benchmarks/LoadBench",
+            name: "LoadBench", dependencies: ["QazServer", "QazClient", "QazAPI", "LineCore", logging], path: "Benchmarks/LoadBench",
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "ReportBench",
@@ -242,29 +242,29 @@ let package = Package(
         .testTarget(
             name: "OutboxTests",
             dependencies: [
-                "Outbox", "LineAgentTesting", "LineCore", "Delivery", "QazClient", "QazAPI", "QazServer", grdb, hummingbird,
-                logging, serviceLifecycle, serviceLifecycleTestKit,
+                "Outbox", "LineAgentTesting", "LineCore", "Delivery", "QazClient", "QazAPI", "QazServer", grdb, logging,
+                serviceLifecycle, serviceLifecycleTestKit,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "QazServerTests",
             dependencies: [
-                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", hummingbird,
-                hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
+                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", httpTypes,
+                hummingbird, hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "AgentRuntimeTests",
             dependencies: [
-                "AgentRuntime", "Delivery", "Outbox", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "Vision",
-                "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
+                "AgentRuntime", "Delivery", "Outbox", "PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig",
+                "ConfigKit", "Vision", "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
             name: "LineAgentTests",
             dependencies: [
-                "LineAgent", "LineAgentTesting", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
+                "LineAgent", "LineAgentTesting", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazClient", "QazAPI",
+                "LineCore", "LineConfig", "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
     ]

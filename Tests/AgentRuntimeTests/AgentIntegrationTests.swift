@@ -123,21 +123,22 @@ func withAgent<T: Sendable>(_ plant: SimulatedPlant, deliveringFirstTo first: an
         try await SimulatedPlant.run(options(bottles: 120), logger: quiet) { plant in
             // Given a registrar that cannot be reached (a real refused connection)
             let unreachable = try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(1), maxAttempts: 1), logger: Logger(label: "test"))
-            let summary = try await withAgent(plant, deliveringFirstTo: unreachable) { agent, sink, real in
-                try await plant.startLine(agent)
-                // When the whole line runs during the outage
-                try await plant.waitForBottles(120, agent: agent, timeout: .seconds(40))
-                let good = plant.reports.filter(\.kind.passes).count
-                // Then bottles were still decided and rejected in time, and the good ones wait in the outbox
-                #expect(try await agent.store.depth().pending == good)
-                #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
-                // And when the registrar returns, everything is delivered
-                sink.setTarget(real)
-                #expect(try await plant.waitForDelivery(agent, timeout: .seconds(30)))
-                return try await plant.summarize(agent)
+                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(1), maxAttempts: 1), logger: quiet)
+            let summary = try await unreachable.closing { unreachable in
+                try await withAgent(plant, deliveringFirstTo: unreachable) { agent, sink, real in
+                    try await plant.startLine(agent)
+                    // When the whole line runs during the outage
+                    try await plant.waitForBottles(120, agent: agent, timeout: .seconds(40))
+                    let good = plant.reports.filter(\.kind.passes).count
+                    // Then bottles were still decided and rejected in time, and the good ones wait in the outbox
+                    #expect(try await agent.store.depth().pending == good)
+                    #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
+                    // And when the registrar returns, everything is delivered
+                    sink.setTarget(real)
+                    #expect(try await plant.waitForDelivery(agent, timeout: .seconds(30)))
+                    return try await plant.summarize(agent)
+                }
             }
-            try await unreachable.shutdown()
             #expect(summary.reconciled, "\(LineDemo.render(summary))")
             #expect(summary.registrar.activated == summary.good)
         }

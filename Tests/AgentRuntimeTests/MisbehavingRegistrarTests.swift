@@ -60,29 +60,30 @@ final class MisbehavingRegistrar: Sendable {
                 // Given a "registrar" that answers garbage
                 let bad = try QazAPIClient(configuration: QazClientConfiguration(
                     baseURL: "http://127.0.0.1:\(port)", token: plant.registrar.producerToken, requestTimeout: .milliseconds(500),
-                    maxAttempts: 1), logger: Logger(label: "test"))
-                let summary = try await withAgent(plant, deliveringFirstTo: bad) { agent, sink, real in
-                    try await plant.startLine(agent)
-                    try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
-                    // Then nothing is taken as delivered and the errors say why
-                    try await LineDemo.waitUntil(timeout: .seconds(10), "a garbage answer") { impostor.requests.load(ordering: .relaxed) >= 1 }
-                    #expect(agent.outboxWatch.delivered == 0)
-                    #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
-                    // When it then answers later than the client waits
-                    impostor.mode.withLock { $0 = .slow(.seconds(2)) }
-                    let before = impostor.requests.load(ordering: .relaxed)
-                    try await LineDemo.waitUntil(timeout: .seconds(15), "a slow answer") {
-                        impostor.requests.load(ordering: .relaxed) > before
+                    maxAttempts: 1), logger: quiet)
+                let summary = try await bad.closing { bad in
+                    try await withAgent(plant, deliveringFirstTo: bad) { agent, sink, real in
+                        try await plant.startLine(agent)
+                        try await plant.waitForBottles(60, agent: agent, timeout: .seconds(30))
+                        // Then nothing is taken as delivered and the errors say why
+                        try await LineDemo.waitUntil(timeout: .seconds(10), "a garbage answer") { impostor.requests.load(ordering: .relaxed) >= 1 }
+                        #expect(agent.outboxWatch.delivered == 0)
+                        #expect(await agent.snapshot().lastErrors.contains { $0.kind == "delivery" })
+                        // When it then answers later than the client waits
+                        impostor.mode.withLock { $0 = .slow(.seconds(2)) }
+                        let before = impostor.requests.load(ordering: .relaxed)
+                        try await LineDemo.waitUntil(timeout: .seconds(15), "a slow answer") {
+                            impostor.requests.load(ordering: .relaxed) > before
+                        }
+                        try await plant.waitForBottles(120, agent: agent, timeout: .seconds(30))
+                        #expect(agent.outboxWatch.delivered == 0)
+                        #expect(try await agent.store.depth().pending == plant.reports.filter(\.kind.passes).count)
+                        // And when the real registrar answers, everything is delivered exactly once
+                        sink.setTarget(real)
+                        #expect(try await plant.waitForDelivery(agent, timeout: .seconds(40)))
+                        return try await plant.summarize(agent)
                     }
-                    try await plant.waitForBottles(120, agent: agent, timeout: .seconds(30))
-                    #expect(agent.outboxWatch.delivered == 0)
-                    #expect(try await agent.store.depth().pending == plant.reports.filter(\.kind.passes).count)
-                    // And when the real registrar answers, everything is delivered exactly once
-                    sink.setTarget(real)
-                    #expect(try await plant.waitForDelivery(agent, timeout: .seconds(40)))
-                    return try await plant.summarize(agent)
                 }
-                try await bad.shutdown()
                 #expect(summary.reconciled, "\(LineDemo.render(summary))")
                 #expect(summary.registrar.activated == summary.good)
                 #expect(summary.activationsAccepted == summary.good)
