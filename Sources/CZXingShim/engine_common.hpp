@@ -6,9 +6,11 @@
 #include <exception>
 #include <string>
 
+// An unnamed namespace inside: each shim (one translation unit each) keeps its own error slot.
 namespace czx {
+namespace {
 
-inline thread_local std::string last_error;
+thread_local std::string last_error;
 
 /// Runs `body`; a C++ exception becomes `failure` with its message kept for lastError().
 template <typename F> auto guarded(F body, decltype(body()) failure) -> decltype(body()) {
@@ -23,7 +25,7 @@ template <typename F> auto guarded(F body, decltype(body()) failure) -> decltype
     return failure;
 }
 
-inline const char *lastError(void) { return last_error.c_str(); }
+const char *lastError(void) { return last_error.c_str(); }
 
 template <typename Reader> const uint8_t *bytes(const czx_reader *reader, int index, int *length) {
     const auto &bytes = reinterpret_cast<const Reader *>(reader)->results[(size_t)index].bytes();
@@ -43,4 +45,5 @@ template <typename Reader> void corners(const czx_reader *reader, int index, flo
     }
 }
 
+} // namespace
 } // namespace czx

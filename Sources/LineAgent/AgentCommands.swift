@@ -83,11 +83,11 @@ struct DemoCommand: ParsableCommand {
             print("lineagent demo: the simulated line is the program qazline-demo, not found next to lineagent (\(demo.path)); build it with `swift build --product qazline-demo` or run scripts/demo.sh", to: &stderr)
             throw ExitCode.failure
         }
-        let process = Process()
-        process.executableURL = demo
-        process.arguments = arguments
-        try process.run()
-        process.waitUntilExit()
-        if process.terminationStatus != 0 { throw ExitCode(process.terminationStatus) }
+        // Become qazline-demo (same process, same pipes): signals reach the demo itself and its exit status is ours.
+        let argv = ([demo.path] + arguments).map { strdup($0) } + [nil]
+        execv(demo.path, argv)
+        var stderr = StandardError()
+        print("lineagent demo: cannot run \(demo.path): \(String(cString: strerror(errno)))", to: &stderr)
+        throw ExitCode.failure
     }
 }

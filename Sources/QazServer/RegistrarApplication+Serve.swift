@@ -57,8 +57,8 @@ extension RegistrarServer {
 }
 
 extension RegistrarServer {
-    /// Serves the registrar over plain HTTP on 127.0.0.1, on a free port, while `body` runs; then shuts it down
-    /// gracefully, whether `body` returns or throws (tests, benchmarks and tools that need a real registrar).
+    /// Serves the registrar on 127.0.0.1 (HTTP, or HTTPS with `tls`), on a free port, while `body` runs; then shuts it
+    /// down gracefully, whether `body` returns or throws (tests, benchmarks and tools that need a real registrar).
     /// - Parameter body: gets the port and the service group (to trigger a graceful shutdown from outside).
     public func withLoopbackServer<T: Sendable>(logger: Logger, tls: ServerTLSFiles? = nil,
                                                 _ body: (_ port: Int, _ group: ServiceGroup) async throws -> T) async throws -> T {
@@ -66,9 +66,15 @@ extension RegistrarServer {
         let app = try application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
         let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
-            tasks.addTask { try await group.run() }
+            tasks.addTask {
+                defer { continuation.finish() }  // a server that fails to start ends the wait for its port
+                try await group.run()
+            }
             var iterator = ports.makeAsyncIterator()
-            guard let port = await iterator.next() else { throw CancellationError() }
+            guard let port = await iterator.next() else {
+                try await tasks.next()  // the server's own error
+                throw CancellationError()
+            }
             do {
                 let value = try await body(port, group)
                 await group.triggerGracefulShutdown()

@@ -14,7 +14,7 @@ import Synchronization
 /// The request context of the registrar: Hummingbird's core context plus the caller's identity.
 public struct RegistrarContext: RequestContext {
     public var coreContext: CoreRequestContextStorage
-    /// Set by the authentication middleware on `/v1` routes.
+    /// Set on `/v1` routes once the bearer token is authenticated (``RegistrarServer/authenticated(_:)``).
     public var identity: Identity?
     /// The connection (the activation stream closes it to end a write a stalled client holds at shutdown).
     public let channel: any Channel
@@ -145,26 +145,6 @@ struct ErrorAndMetricsMiddleware: RouterMiddleware {
     }
 }
 
-/// Authenticates `/v1` requests and applies the participant's token bucket.
-struct AuthMiddleware: RouterMiddleware {
-    typealias Context = RegistrarContext
-    let tokens: TokenService
-    let limiter: RateLimiter<ContinuousClock>
-
-    func handle(_ request: Request, context: Context, next: (Request, Context) async throws -> Response) async throws -> Response {
-        var context = context
-        let identity = try await tokens.authenticate(request.headers[.authorization])
-        if let wait = limiter.acquire(identity.participant.rawValue) {
-            let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
-            throw RegistrarError.rateLimited(retryAfter: seconds)
-        }
-        context.identity = identity
-        context.logger[metadataKey: "participant.bin"] = "\(identity.participant)"
-        context.logger[metadataKey: "token.id"] = "\(identity.tokenID)"
-        return try await next(request, context)
-    }
-}
-
 /// Builds the registrar's Hummingbird application.
 public struct RegistrarServer: Sendable {
     public let store: any RegistrarStore
@@ -182,7 +162,7 @@ public struct RegistrarServer: Sendable {
     let limiter: RateLimiter<ContinuousClock>
 
     /// - Parameters:
-    ///   - store: the storage backend (migrated).
+    ///   - store: the storage backend (migrated before the server takes requests).
     ///   - limits: body size, batch size, rate limit and timeout.
     ///   - rules: what a stamp code looks like (anything else is `malformed`).
     ///   - registry: the Prometheus registry `/metrics` renders; the registrar's metrics are created in it.
@@ -233,17 +213,36 @@ public struct RegistrarServer: Sendable {
                      body: ResponseBody(byteBuffer: ByteBuffer(string: OpenAPIDocument.yaml)))
         })
 
-        let v1 = router.group("v1").add(middleware: AuthMiddleware(tokens: tokens, limiter: limiter))
-        v1.post("waybills", use: limited(submitWaybill))
-        v1.post("activations", use: limited(activate))
-        v1.get("activations/:batchId", use: limited(storedActivation))
-        v1.get("codes/:code", use: limited(lookUp))
-        v1.get("pools/:bin/codes", use: limited(pool))
-        v1.post("write-offs", use: limited(writeOff))
-        v1.post("import-reports", use: limited(importReport))
-        v1.get("reports/qr-usage", use: limited(usageReport))
-        v1.get("reports/qr-activation", use: limited(activationReport))
-        v1.get("stream/activations", use: limited(activationStream))
+        let v1 = router.group("v1")
+        v1.post("waybills", use: authenticated(submitWaybill))
+        v1.post("activations", use: authenticated(activate))
+        v1.get("activations/:batchId", use: authenticated(storedActivation))
+        v1.get("codes/:code", use: authenticated(lookUp))
+        v1.get("pools/:bin/codes", use: authenticated(pool))
+        v1.post("write-offs", use: authenticated(writeOff))
+        v1.post("import-reports", use: authenticated(importReport))
+        v1.get("reports/qr-usage", use: authenticated(usageReport))
+        v1.get("reports/qr-activation", use: authenticated(activationReport))
+        v1.get("stream/activations", use: authenticated(activationStream))
+    }
+
+    /// A `/v1` handler: the caller authenticated by bearer token and charged to the participant's token bucket, then
+    /// the handler; both under the request time limit (a token look-up on a stalled store is a `503 timeout` too).
+    func authenticated(_ handler: @escaping @Sendable (Request, RegistrarContext) async throws -> Response)
+        -> @Sendable (Request, RegistrarContext) async throws -> Response
+    {
+        limited { request, context in
+            var context = context
+            let identity = try await tokens.authenticate(request.headers[.authorization])
+            if let wait = limiter.acquire(identity.participant.rawValue) {
+                let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
+                throw RegistrarError.rateLimited(retryAfter: seconds)
+            }
+            context.identity = identity
+            context.logger[metadataKey: "participant.bin"] = "\(identity.participant)"
+            context.logger[metadataKey: "token.id"] = "\(identity.tokenID)"
+            return try await handler(request, context)
+        }
     }
 
     /// Runs a handler under the request time limit: past it the handler is cancelled and the answer is `503 timeout`

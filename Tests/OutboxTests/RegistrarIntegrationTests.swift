@@ -32,12 +32,12 @@ func withRealRegistrar<T: Sendable>(codes count: Int, _ body: (_ client: QazAPIC
             let path = dir.path("outbox.sqlite")
             // Given a registrar that cannot be reached at first (a real refused connection on a closed port)
             let unreachable = try QazAPIClient(configuration: QazClientConfiguration(
-                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(2), maxAttempts: 1), logger: Logger(label: "test"))
+                baseURL: "http://127.0.0.1:1", token: "none", connectTimeout: .seconds(2), maxAttempts: 1), logger: quietLogger)
             let sink = ScriptedSink(unreachable)
             let config = DrainerConfiguration(maxItems: 1000, initialBackoff: .milliseconds(1), maxBackoff: .milliseconds(5), equipmentId: "cam1")
             let log = EventLog()
             var outageSends = 0
-            do {
+            try await unreachable.closing { _ in
                 let store = OutboxStore(database: try AgentDatabase(path: path))
                 _ = try await store.append(contentsOf: (0..<1200).map { good(UInt64($0), $0) })
                 let drainer = OutboxDrainer(store: store, sink: sink, configuration: config, clock: TestClock(), logger: quietLogger,
@@ -53,7 +53,6 @@ func withRealRegistrar<T: Sendable>(codes count: Int, _ body: (_ client: QazAPIC
                 sink.loseNextAnswers(1)
                 try await drain(drainer, log: log) { [outageSends] in sink.forwarded.count >= outageSends + 1 }
             }
-            try await unreachable.shutdown()
             // And the agent restarts from the same file
             let store = OutboxStore(database: try AgentDatabase(path: path))
             let drainer = OutboxDrainer(store: store, sink: sink, configuration: config, clock: TestClock(), logger: quietLogger,

@@ -120,11 +120,11 @@ struct ClientTests {
     func clientRateLimit() async throws {
         try await withRegistrar(over: .socket) { registrar in
             let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
-            let client = try registrar.client("producerA", rps: 10, burst: 1)
             let start = ContinuousClock.now
-            for _ in 0..<4 { _ = try await client.code(codes[0]) }
+            try await registrar.client("producerA", rps: 10, burst: 1).closing { client in
+                for _ in 0..<4 { _ = try await client.code(codes[0]) }
+            }
             let elapsed = start.duration(to: .now)
-            try await client.shutdown()
             // One token at once, then one every 100 ms: four requests need at least 300 ms.
             #expect(elapsed >= .milliseconds(290), "\(elapsed)")
         }

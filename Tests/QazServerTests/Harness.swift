@@ -187,13 +187,17 @@ func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfigu
         let (clients, yield) = AsyncStream<any TestClientProtocol>.makeStream()
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
+                defer { yield.finish() }  // a router that fails to start ends the wait for its client
                 try await app.test(.router) { client in
                     yield.yield(client)
                     for await _ in done {}
                 }
             }
             var iterator = clients.makeAsyncIterator()
-            guard let client = await iterator.next() else { throw CancellationError() }
+            guard let client = await iterator.next() else {
+                try await tasks.next()
+                throw CancellationError()
+            }
             let registrar = Registrar(socketPort: nil, routerClient: client, store: store, server: server, tokens: tokens, socketGroup: nil,
                                       directory: directory)
             do {
@@ -223,10 +227,28 @@ struct RouterTransport: HTTPTransport {
             fields.append(HTTPField(name: name, value: value))
         }
         guard let method = HTTPRequest.Method(method) else { throw .invalidRequest("method \(method)") }
+        let (client, headerFields) = (client, fields)
         do {
-            let response = try await client.executeRequest(uri: path, method: method, headers: fields, body: body.map { ByteBuffer(bytes: $0) })
-            return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) },
-                               body: Array(buffer: response.body))
+            // The time limit as a socket client has it: a hung handler fails the test instead of hanging the suite.
+            return try await withThrowingTaskGroup(of: RawResponse?.self) { group in
+                group.addTask {
+                    let response = try await client.executeRequest(uri: path, method: method, headers: headerFields,
+                                                                   body: body.map { ByteBuffer(bytes: $0) })
+                    return RawResponse(status: Int(response.status.code), headers: response.headers.map { ($0.name.rawName, $0.value) },
+                                       body: Array(buffer: response.body))
+                }
+                group.addTask {
+                    try await Task.sleep(for: timeout)
+                    return nil
+                }
+                defer { group.cancelAll() }
+                guard let first = try await group.next(), let response = first else {
+                    throw QazClientError.connection("router: no answer within \(timeout)")
+                }
+                return response
+            }
+        } catch let error as QazClientError {
+            throw error
         } catch {
             throw .connection("router: \(error)")
         }

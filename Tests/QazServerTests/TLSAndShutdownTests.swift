@@ -50,15 +50,15 @@ struct TLSAndShutdownTests {
             #expect(status == .issued)
 
             for tls in [ClientTLS(caFile: pki.path("ca.pem")), ClientTLS()] {
-                let client = try registrar.client("producerA", tls: tls)
-                do {
-                    _ = try await client.code(codes[0])
-                    Issue.record("connected without \(tls.certificateFile == nil ? "a client certificate" : "the CA")")
-                } catch {
-                    guard case .connection? = error as? QazClientError else { Issue.record("expected a connection error, got \(error)"); continue }
-                    #expect(error.isRetryable)
+                try await registrar.client("producerA", tls: tls).closing { client in
+                    do {
+                        _ = try await client.code(codes[0])
+                        Issue.record("connected without \(tls.certificateFile == nil ? "a client certificate" : "the CA")")
+                    } catch {
+                        guard case .connection? = error as? QazClientError else { Issue.record("expected a connection error, got \(error)"); return }
+                        #expect(error.isRetryable)
+                    }
                 }
-                try await client.shutdown()
             }
         }
     }

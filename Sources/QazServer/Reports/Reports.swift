@@ -181,9 +181,8 @@ public enum ReportRenderer {
         return encoder
     }
 
-    /// RFC 4180 quoting when needed; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a spreadsheet does not
-    /// run it as a formula.
-    /// A CSV text field: quoted when it holds a separator, quote or line break; a leading `=+-@` is defused with `'`.
+    /// A CSV text field: RFC 4180 quoting when needed; a leading `=`, `+`, `-` or `@` is prefixed with `'` so a
+    /// spreadsheet does not run it as a formula.
     public static func csv(_ text: String) -> String {
         var text = text
         if let first = text.first, "=+-@".contains(first) { text = "'" + text }
