@@ -41,6 +41,12 @@ struct AgentDiskFullTests {
                     try await plant.waitForDecisionsOfCountedBottles(timeout: .seconds(10))
                     let whileFull = plant.reports.filter { $0.sequence > UInt64(filledAt + 2) }
                     #expect(whileFull.allSatisfy { !$0.kind.passes }, "\(whileFull.filter(\.kind.passes))")
+                    // A good cap read while the disk was full is rejected as timeout: its decision could not be recorded.
+                    // (How many there are depends on which decision first met the full disk: a reject's record stops
+                    // the line as well.)
+                    let caps = plant.script.contents
+                    let goodReadWhileFull = whileFull.filter { caps[$0.sequence] == .good && $0.code != nil }
+                    #expect(goodReadWhileFull.allSatisfy { $0.kind == .timeout }, "\(goodReadWhileFull)")
                     let snapshot = await agent.snapshot()
                     #expect(snapshot.alarms.contains { $0.kind == "outbox-unwritable" })
                     #expect(!snapshot.outbox.writable)
@@ -59,7 +65,6 @@ struct AgentDiskFullTests {
                     return try await plant.summarize(agent)
                 }
                 #expect(summary.reconciled, "\(LineDemo.render(summary))")
-                #expect(summary.rejectedByReason["timeout", default: 0] >= 1, "\(LineDemo.render(summary))")
                 #expect(summary.registrar.activated == summary.good)
             }
         }
