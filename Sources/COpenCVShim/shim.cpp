@@ -3,6 +3,7 @@
 #include <opencv2/imgcodecs.hpp>
 #include <opencv2/imgproc.hpp>
 #include <opencv2/videoio.hpp>
+#include <algorithm>
 #include <cmath>
 #include <string>
 #include <vector>
@@ -10,6 +11,7 @@
 struct cvs_image { cv::Mat mat; };
 struct cvs_capture { cv::VideoCapture capture; cv::Mat frame; };
 struct cvs_writer { cv::VideoWriter writer; };
+struct cvs_bytes { std::vector<uchar> data; };
 
 static thread_local std::string last_error;
 
@@ -97,6 +99,22 @@ int cvs_image_write(const cvs_image *image, const char *path) {
     return guarded([&] {
         if (empty_input(image)) return fail("cannot write an empty image");
         if (!cv::imwrite(path, image->mat)) return fail(std::string("cannot write ") + path);
+        return 0;
+    });
+}
+
+cvs_bytes *cvs_bytes_new(void) { return new (std::nothrow) cvs_bytes(); }
+void cvs_bytes_free(cvs_bytes *bytes) { delete bytes; }
+const uint8_t *cvs_bytes_data(const cvs_bytes *bytes) { return bytes->data.data(); }
+size_t cvs_bytes_size(const cvs_bytes *bytes) { return bytes->data.size(); }
+
+int cvs_image_encode(const cvs_image *image, int format, int quality, cvs_bytes *out) {
+    return guarded([&] {
+        if (empty_input(image)) return fail("cannot encode an empty image");
+        bool ok = format == 1
+            ? cv::imencode(".png", image->mat, out->data, {cv::IMWRITE_PNG_COMPRESSION, std::clamp(quality, 0, 9)})
+            : cv::imencode(".jpg", image->mat, out->data, {cv::IMWRITE_JPEG_QUALITY, std::clamp(quality, 0, 100)});
+        if (!ok) return fail("cannot encode the image");
         return 0;
     });
 }

@@ -37,44 +37,87 @@ public struct CameraFrameResult: Sendable {
     public var stages: [(stage: String, duration: Duration)]
     public var total: Duration
     public var overruns: [DecoderName]
+    /// The frame's size.
+    public var width: Int
+    public var height: Int
+    /// What the chain looked at (``FrameAnalysis``): the region of interest (nil: not known, the whole frame), the
+    /// located caps, the symbols found but not read. ``overlay`` puts them together for the console.
+    public var roi: Rect?
+    public var caps: [Circle]
+    public var unread: [[Point]]
 
     public init(camera: String, info: FrameInfo, codes: [DecodedCode], stages: [(stage: String, duration: Duration)] = [],
-                total: Duration, overruns: [DecoderName] = []) {
+                total: Duration, overruns: [DecoderName] = [], width: Int = 0, height: Int = 0, roi: Rect? = nil,
+                caps: [Circle] = [], unread: [[Point]] = []) {
         self.camera = camera
         self.info = info
         self.codes = codes
         self.stages = stages
         self.total = total
         self.overruns = overruns
+        self.width = width
+        self.height = height
+        self.roi = roi
+        self.caps = caps
+        self.unread = unread
+    }
+
+    /// The result of analysing a `width`×`height` frame.
+    public init(camera: String, info: FrameInfo, analysis: FrameAnalysis, width: Int, height: Int) {
+        self.init(camera: camera, info: info, codes: analysis.codes, stages: analysis.stages, total: analysis.total,
+                  overruns: analysis.overruns, width: width, height: height, roi: analysis.roi, caps: analysis.caps,
+                  unread: analysis.unread)
     }
 }
 
 /// One camera: captures, preprocesses and decodes on its own thread, and hands out only decoded values. A failing
 /// camera never stops another one: each pipeline is its own actor on its own queue.
+///
+/// The frame ring: the source reads each frame into the next of `ringSize` reusable images in turn, so the last
+/// frames stay available with what the chain saw in them (``latest(encoding:)``, ``capture(sequences:encoding:)``)
+/// without a copy per frame. Nothing is encoded per frame: a frame is copied out and encoded (on the pipeline's own
+/// ``FrameEncoder`` queue) only when asked for, once per frame and encoding. The decode chain keeps no reference to
+/// a frame after analysing it. The pipeline also keeps the camera's decode-time histogram and read-quality trend
+/// (``statistics()``) in constant time per frame.
 public actor CameraPipeline {
     public nonisolated let camera: String
     private nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
+    /// One image of the ring with what the chain made of it (nil while it is being filled or when analysis failed).
+    private struct Slot {
+        let image = GrayImage()
+        var result: CameraFrameResult?
+        /// The frame encoded, once asked for.
+        var encoded: (encoding: FrameEncoding, data: Data)?
+    }
 
     private let open: @Sendable () throws(VisionError) -> any FrameSource
     private let calibration: CalibrationConfiguration
     private let reopenBackoff: Duration
     private var source: (any FrameSource)?
     private var decoder: DecodePipeline?
-    private let frame = GrayImage()
+    private var ring: [Slot]
+    /// The slot of the newest analysed frame (-1: none yet).
+    private var newest = -1
+    private var recorder = CameraStatisticsRecorder()
+    private let encoder: FrameEncoder
 
     /// - Parameters:
     ///   - camera: the camera's id.
     ///   - calibration: its calibration.
     ///   - reopenBackoff: wait between attempts to reopen a lost source.
+    ///   - ringSize: how many of the last frames are kept (at least 2).
     ///   - open: opens the frame source (called again after the source is lost).
-    public init(camera: String, calibration: CalibrationConfiguration, reopenBackoff: Duration = .seconds(1),
+    public init(camera: String, calibration: CalibrationConfiguration, reopenBackoff: Duration = .seconds(1), ringSize: Int = 8,
                 open: @escaping @Sendable () throws(VisionError) -> any FrameSource) {
         self.camera = camera
         self.calibration = calibration
         self.reopenBackoff = reopenBackoff
         self.open = open
+        ring = (0..<max(2, ringSize)).map { _ in Slot() }
         executor = QueueExecutor(label: "camera.\(camera)")
+        encoder = FrameEncoder(label: "camera.\(camera).encode")
     }
 
     /// Reads, analyses and reports frames until the source ends, `maxFrames` frames were analysed, or the task is
@@ -85,16 +128,29 @@ public actor CameraPipeline {
             if let maxFrames, analysed >= maxFrames { break }
             do throws(VisionError) {
                 if decoder == nil { decoder = try DecodePipeline(calibration: calibration) }
-                if source == nil { source = try open() }
+                if source == nil {
+                    source = try open()
+                    // A reopened source counts its frames from the start again: older frames could share a sequence.
+                    for index in ring.indices { ring[index].result = nil }
+                    newest = -1
+                }
                 guard let source, let decoder else { continue }
+                // The next slot of the ring: the oldest frame, or one whose analysis failed.
+                let slot = (newest + 1) % ring.count
+                ring[slot].result = nil
+                ring[slot].encoded = nil
+                let frame = ring[slot].image
                 guard let info = try source.next(into: frame) else {
                     await onEvent(.ended(camera: camera))
                     break
                 }
                 let analysis = try decoder.analyze(frame)
                 analysed += 1
-                await onEvent(.frame(CameraFrameResult(camera: camera, info: info, codes: analysis.codes, stages: analysis.stages,
-                                                       total: analysis.total, overruns: analysis.overruns)))
+                let result = CameraFrameResult(camera: camera, info: info, analysis: analysis, width: frame.width, height: frame.height)
+                ring[slot].result = result
+                newest = slot
+                recorder.record(decodeMs: analysis.total.inMilliseconds, codes: analysis.codes, at: Date())
+                await onEvent(.frame(result))
             } catch {
                 if Task.isCancelled { break }  // a source interrupted by shutdown is not a problem
                 await onEvent(.problem(camera: camera, error: error))
@@ -110,5 +166,66 @@ public actor CameraPipeline {
         }
         source?.close()
         source = nil
+    }
+
+    // MARK: The frame ring
+
+    /// The newest analysed frame, encoded, with its overlay; nil before the first frame. Asking again for the same
+    /// frame costs nothing (the encoding is kept with the frame).
+    public func latest(encoding: FrameEncoding = .standard) async -> FrameCapture? {
+        guard newest >= 0, let sequence = ring[newest].result?.info.sequence else { return nil }
+        return await capture(sequences: [sequence], encoding: encoding).first
+    }
+
+    /// The frames with these sequence numbers that are still in the ring, encoded, in the order asked (frames no
+    /// longer in the ring are left out).
+    public func capture(sequences: [UInt64], encoding: FrameEncoding = .standard) async -> [FrameCapture] {
+        var captures: [FrameCapture] = []
+        for sequence in sequences {
+            guard let slot = slot(of: sequence), let result = ring[slot].result else { continue }
+            let data: Data
+            if let encoded = ring[slot].encoded, encoded.encoding == encoding {
+                data = encoded.data
+            } else {
+                // Copied out here (a millisecond at most), encoded on the encoder's queue while this camera goes on.
+                let pixels = FramePixels(ring[slot].image)
+                guard let made = try? await encoder.encode(pixels, as: encoding) else { continue }
+                data = made
+                // The slot may have taken a newer frame meanwhile: keep the encoding only with its own frame.
+                if ring[slot].result?.info == result.info { ring[slot].encoded = (encoding, data) }
+            }
+            captures.append(FrameCapture(camera: camera, sequence: result.info.sequence, capturedAt: result.info.capturedAt,
+                                         image: data, mimeType: encoding.mimeType, overlay: result.overlay))
+        }
+        return captures
+    }
+
+    /// The frames in the ring, oldest first, as pixels with what the chain saw (for an analysis off this queue).
+    public func ringFrames() -> [(info: FrameInfo, pixels: FramePixels, result: CameraFrameResult)] {
+        guard newest >= 0 else { return [] }
+        return (1...ring.count).compactMap { offset in
+            let slot = (newest + offset) % ring.count
+            guard let result = ring[slot].result else { return nil }
+            return (result.info, FramePixels(ring[slot].image), result)
+        }
+    }
+
+    /// The sequence numbers of the frames in the ring, oldest first.
+    public func ringSequences() -> [UInt64] {
+        guard newest >= 0 else { return [] }
+        return (1...ring.count).compactMap { ring[(newest + $0) % ring.count].result?.info.sequence }
+    }
+
+    /// The camera's decode-time histogram and read-quality trend.
+    public func statistics(now: Date = Date()) -> CameraStatistics { recorder.statistics(now: now) }
+
+    private func slot(of sequence: UInt64) -> Int? {
+        guard newest >= 0 else { return nil }
+        // Newest first: after a reopen the ring was cleared, so a sequence names one frame.
+        for offset in 0..<ring.count {
+            let slot = (newest - offset + ring.count) % ring.count
+            if ring[slot].result?.info.sequence == sequence { return slot }
+        }
+        return nil
     }
 }

@@ -39,6 +39,14 @@ int cvs_image_read(cvs_image *image, const char *path, int color);
 int cvs_image_decode(cvs_image *image, const uint8_t *bytes, size_t length, int color);
 /// Writes the image; the format follows the file extension.
 int cvs_image_write(const cvs_image *image, const char *path);
+/// A growable byte buffer owned by the shim (encoded images); reused across calls.
+typedef struct cvs_bytes cvs_bytes;
+cvs_bytes *cvs_bytes_new(void);
+void cvs_bytes_free(cvs_bytes *bytes);
+const uint8_t *cvs_bytes_data(const cvs_bytes *bytes);
+size_t cvs_bytes_size(const cvs_bytes *bytes);
+/// Encodes the image in memory: `format` 0 JPEG (`quality` 0-100), 1 PNG (`quality` is the zlib level 0-9).
+int cvs_image_encode(const cvs_image *image, int format, int quality, cvs_bytes *out);
 /// Converts to gray (from BGR or copies gray).
 int cvs_to_gray(const cvs_image *src, cvs_image *dst);
 /// Converts to BGR (from gray or copies BGR).
