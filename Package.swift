@@ -47,6 +47,8 @@ let hummingbird = Target.Dependency.product(name: "Hummingbird", package: "hummi
 let hummingbirdCore = Target.Dependency.product(name: "HummingbirdCore", package: "hummingbird")
 let hummingbirdTesting = Target.Dependency.product(name: "HummingbirdTesting", package: "hummingbird")
 let hummingbirdTLS = Target.Dependency.product(name: "HummingbirdTLS", package: "hummingbird")
+let bcrypt = Target.Dependency.product(name: "HummingbirdBcrypt", package: "hummingbird-auth")
+let mustache = Target.Dependency.product(name: "Mustache", package: "swift-mustache")
 let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
@@ -91,6 +93,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
         .package(url: "https://github.com/vapor/postgres-nio", from: "1.33.2"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird-auth", from: "2.5.0"),
+        .package(url: "https://github.com/hummingbird-project/swift-mustache", from: "2.1.1"),
     ],
     targets: [
         // MARK: C libraries (system libraries found by pkg-config, installed from Debian; C++ behind C shims)
@@ -123,6 +127,9 @@ let package = Package(
         // What every executable's command line shares: `--log-level`, logging set-up, standard error.
         .target(name: "CommandSupport", dependencies: [argumentParser, logging], swiftSettings: swiftSettings),
 
+        // What both consoles share: pages, live updates, sessions, CSRF, passwords, charts, languages, CSV.
+        .target(name: "ConsoleKit", dependencies: ["LineCore", bcrypt, httpTypes, hummingbird, mustache], swiftSettings: swiftSettings),
+
         // MARK: The line agent
         .target(
             name: "Vision",
@@ -146,11 +153,16 @@ let package = Package(
                 hummingbird, logging, metrics, coreMetrics, nioCore, prometheus, serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
+        // The line console on the agent's HTTP endpoint (pages, live feed, sign-in, jobs, outbox, audit log).
+        .target(
+            name: "AgentConsole",
+            dependencies: ["AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "Outbox", hummingbird, logging, serviceLifecycle],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "LineAgent",
             dependencies: [
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
-                "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
+                "AgentConsole", "ConsoleKit", "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
             ],
             swiftSettings: swiftSettings),
 
@@ -176,11 +188,12 @@ let package = Package(
         .target(
             name: "LineDemo",
             dependencies: [
-                "AgentRuntime", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
+                "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
                 "LineConfig", "ConfigKit", logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
-        .executableTarget(name: "LineDemoApp", dependencies: ["LineDemo", "CommandSupport", argumentParser, logging], swiftSettings: swiftSettings),
+        .executableTarget(
+            name: "LineDemoApp", dependencies: ["LineDemo", "CommandSupport", argumentParser, logging, unixSignals], swiftSettings: swiftSettings),
         .executableTarget(
             name: "Chaos",
             dependencies: [

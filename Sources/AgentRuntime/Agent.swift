@@ -40,6 +40,8 @@ public final class LineAgentRuntime: Sendable {
         public var shutdownFlushTimeout: Duration = .seconds(5)
         /// The bottle path's time (PLC polls, deadlines, decision times); a manual clock in tests.
         public var clock: any LineClock = SystemLineClock()
+        /// More routes and services on the agent's HTTP endpoint (the console).
+        public var http: (any AgentHTTPExtension)?
         public init() {}
     }
 
@@ -54,7 +56,10 @@ public final class LineAgentRuntime: Sendable {
     public let services: [any Service]
     /// The outbox figures and what the drainer reported.
     public let outboxWatch: OutboxWatch
-    private let status: StatusSource
+    /// What the console's camera page reads: cameras' figures, frames, kept frames of rejected bottles, analysis.
+    public let cameraPages: CameraPages
+    /// What the HTTP endpoint and its extensions read.
+    public let view: AgentView
     private let boundPort = BoundPort()
     private let client: QazAPIClient?
     private let logger: Logger
@@ -110,6 +115,9 @@ public final class LineAgentRuntime: Sendable {
         var lineServices: [any Service] = []
         var plcServices: [any Service] = []
         var cameraServices: [any Service] = []
+        // Frames of rejected bottles, beside the outbox; never written into the outbox's reserve of free space.
+        let frameArchive = FailedFrameArchive(directory: plan.failedFramesDirectory, events: events, metrics: metrics,
+                                              minimumFreeBytes: 2 * configuration.outbox.minFreeSpace.bytes + (32 << 20))
         for line in configuration.lines {
             var lineLogger = logger
             lineLogger[metadataKey: "line.id"] = "\(line.id)"
@@ -124,10 +132,13 @@ public final class LineAgentRuntime: Sendable {
             let runtime = LineRuntime(configuration: line, decider: decider, commands: commands, facts: facts, store: store,
                                       metrics: metrics, events: events,
                                       options: LineRuntime.Options(pollInterval: line.plc.pollInterval.duration), logger: lineLogger,
-                                      clock: overrides.clock, notifyAppended: { drainer.notifyAppended() }, onBottle: overrides.onBottle)
+                                      clock: overrides.clock, notifyAppended: { drainer.notifyAppended() }, onBottle: overrides.onBottle,
+                                      frameArchive: frameArchive)
             lines.append(runtime)
             monitors.append(monitor)
-            lineServices.append(LineService(line: runtime, monitor: monitor))
+            let jobs = configuration.console.jobsFromRecipe
+                ? RecipeJobs(store: store, products: products, events: events) : nil
+            lineServices.append(LineService(line: runtime, monitor: monitor, jobs: jobs))
             plcServices.append(PLCService(monitor: monitor, commands: commands, rejectFlush: options.ackTimeout * 4))
             for camera in line.cameras {
                 guard let calibration = plan.calibrations[camera.id] else {
@@ -144,24 +155,32 @@ public final class LineAgentRuntime: Sendable {
                     }
                 }
                 let pipeline = CameraPipeline(camera: camera.id, calibration: calibration, open: open)
+                frameArchive.register(pipeline, line: line.id, keep: camera.failedFrames)
                 cameraServices.append(CameraService(pipeline: pipeline, line: runtime))
             }
         }
         self.lines = lines
         self.monitors = monitors
+        cameraPages = CameraPages(plan: plan, lines: lines, archive: frameArchive)
 
         let http = configuration.http
         let port = overrides.httpPort ?? http.port.value
-        let status = StatusSource(plan: plan, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date())
-        self.status = status
+        let view = AgentView(plan: plan, store: store, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date())
+        self.view = view
         let router = Router()
-        status.registerRoutes(router)  // before the application is made: it builds its responder from the router
+        // Before the application is made: it builds its responder from the router.
+        view.registerRoutes(router)
+        overrides.http?.register(on: router, view: view)
         let app = Application(
             router: router,
             configuration: .init(address: .hostname(http.host, port: port), serverName: "qazline-agent"),
             onServerRunning: { [boundPort] channel in boundPort.set(channel.localAddress?.port ?? port) },
             logger: logger)
-        services = [drainer, app, OutboxWatchService(state: watch, store: store, interval: .seconds(1))]
+        // The extension's services stop before the HTTP server (a live page's stream ends first, so the server's
+        // graceful shutdown does not wait for it).
+        services = [drainer, app] + (overrides.http?.services ?? [])
+            + [OutboxWatchService(state: watch, store: store, interval: .seconds(1))]
+            + [FailedFrameArchiveService(archive: frameArchive)]  // stops after the lines' last decisions
             + plcServices + lineServices + cameraServices
     }
 
@@ -195,7 +214,7 @@ public final class LineAgentRuntime: Sendable {
     }
 
     /// The status served at `/status`.
-    public func snapshot() async -> AgentStatusSnapshot { await status.snapshot() }
+    public func snapshot() async -> AgentStatusSnapshot { await view.snapshot() }
 
 }
 
@@ -211,17 +230,30 @@ final class BoundPort: Sendable {
     var value: Int? { port.withLock { $0 } }
 }
 
-/// What `/status`, `/ready`, `/health` and `/metrics` read.
-final class StatusSource: Sendable {
-    let plan: AgentPlan
-    let lines: [LineRuntime]
-    let watch: OutboxWatch
-    let events: AgentEventLog
-    let metrics: AgentMetrics
-    let startedAt: Date
+/// Routes and services added to the agent's HTTP endpoint (the console): registered while the agent is composed,
+/// with the ``AgentView`` they read.
+public protocol AgentHTTPExtension: Sendable {
+    /// Adds the extension's routes (called once, before the server starts).
+    func register(on router: Router<BasicRequestContext>, view: AgentView)
+    /// Services to run while the HTTP server runs; they stop before it.
+    var services: [any Service] { get }
+}
 
-    init(plan: AgentPlan, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics, startedAt: Date) {
+/// What the agent's HTTP endpoint reads: `/status`, `/ready`, `/health`, `/metrics`, and the console.
+public final class AgentView: Sendable {
+    public let plan: AgentPlan
+    /// The agent's database (outbox, jobs, users, audit log).
+    public let store: OutboxStore
+    public let lines: [LineRuntime]
+    public let events: AgentEventLog
+    let watch: OutboxWatch
+    let metrics: AgentMetrics
+    public let startedAt: Date
+
+    init(plan: AgentPlan, store: OutboxStore, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics,
+         startedAt: Date) {
         self.plan = plan
+        self.store = store
         self.lines = lines
         self.watch = watch
         self.events = events
@@ -229,7 +261,8 @@ final class StatusSource: Sendable {
         self.startedAt = startedAt
     }
 
-    func snapshot() async -> AgentStatusSnapshot {
+    /// The status now (what `/status` serves).
+    public func snapshot() async -> AgentStatusSnapshot {
         var lineStatus: [LineStatus] = []
         var reasons: [String] = []
         for line in lines {

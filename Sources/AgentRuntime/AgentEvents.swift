@@ -13,14 +13,30 @@ public final class AgentEventLog: Sendable {
 
     public init() {}
 
-    /// Records an alarm (an operator must see it).
+    /// Records an alarm (an operator must see it, and acknowledges it on the console).
     public func alarm(line: String?, kind: String, _ message: String, at time: Date = Date()) {
         state.withLock {
-            $0.alarms.insert(StatusEvent(time: time, line: line, kind: kind, message: message), at: 0)
-            if $0.alarms.count > maxAlarms { $0.alarms.removeLast() }
             $0.alarmCount += 1
+            $0.alarms.insert(StatusEvent(time: time, line: line, kind: kind, message: message, id: $0.alarmCount), at: 0)
+            if $0.alarms.count > maxAlarms { $0.alarms.removeLast() }
         }
     }
+
+    /// Marks alarm `id` acknowledged by `user`; returns it, or nil if it is no longer kept. Acknowledging twice keeps
+    /// the first acknowledgement.
+    public func acknowledge(_ id: Int, by user: String, at time: Date = Date()) -> StatusEvent? {
+        state.withLock { state in
+            guard let index = state.alarms.firstIndex(where: { $0.id == id }) else { return nil }
+            if state.alarms[index].acknowledgedBy == nil {
+                state.alarms[index].acknowledgedBy = user
+                state.alarms[index].acknowledgedAt = time
+            }
+            return state.alarms[index]
+        }
+    }
+
+    /// Alarms kept and not yet acknowledged.
+    public var unacknowledgedCount: Int { state.withLock { $0.alarms.filter { $0.acknowledgedBy == nil }.count } }
 
     /// Records an error (something failed and was handled).
     public func error(line: String?, kind: String, _ message: String, at time: Date = Date()) {

@@ -1,4 +1,5 @@
 import Foundation
+import LineCore
 import Logging
 import Outbox
 import PLC
@@ -25,10 +26,17 @@ struct CameraService: Service {
 struct LineService: Service {
     let line: LineRuntime
     let monitor: PLCMonitor
+    /// Follows the PLC's recipe changes with production jobs (nil: `console.jobsFromRecipe` is off).
+    let jobs: RecipeJobs?
 
     func run() async throws {
         await withTaskGroup(of: Void.self) { group in
             group.addTask { await line.run() }
+            if let jobs {
+                group.addTask {
+                    for await recipe in line.recipeChanges { await jobs.recipeChanged(line: line.lineID, to: recipe) }
+                }
+            }
             group.addTask {
                 for await event in monitor.events { await line.handle(event) }
             }
@@ -72,6 +80,33 @@ struct OutboxWatchService: Service {
                 await state.refresh(from: store)
                 try? await Task.sleep(for: interval)
             }
+        }
+    }
+}
+
+/// A recipe change reported by the PLC ends the line's open job and starts one for the new recipe (lot
+/// `R<recipe>-<Astana date and time>`, started by `plc`), both in the audit log. A failure is an error on the
+/// status, never a stop of the line.
+struct RecipeJobs: Sendable {
+    let store: OutboxStore
+    let products: [Int: Product]
+    let events: AgentEventLog
+
+    func recipeChanged(line: String, to recipe: Int, at now: Date = Date()) async {
+        do {
+            if let open = try await store.openJob(line: line) {
+                if open.recipe == recipe { return }
+                let ended = try await store.endJob(line: line, id: open.id, by: "plc", at: now)
+                try await store.audit(user: "plc", action: "job-end", target: "job \(ended.id)", detail: "recipe changed to \(recipe)", at: now)
+            }
+            let time = AstanaTime.components(of: now)
+            let lot = String(format: "R%d-%04d%02d%02d-%02d%02d", recipe, time.year, time.month, time.day, time.hour, time.minute)
+            let job = try await store.startJob(NewJob(lineID: line, productCode: products[recipe]?.dsnCode, recipe: recipe, lot: lot),
+                                               by: "plc", at: now)
+            try await store.audit(user: "plc", action: "job-start", target: "job \(job.id)", detail: "line \(line), recipe \(recipe), lot \(lot)",
+                                  at: now)
+        } catch {
+            events.error(line: line, kind: "job", "recipe change to \(recipe): the job could not be switched: \(error)")
         }
     }
 }

@@ -163,12 +163,18 @@ public struct StatusEvent: Codable, Sendable, Equatable {
     /// A stable kind (`reject-missed`, `plc-link-down`, `outbox-disk-full`, `dead-letter`, …).
     public var kind: String
     public var message: String
+    /// The alarm's number since start (nil for errors).
+    public var id: Int?
+    /// Who acknowledged the alarm, and when (nil: not yet).
+    public var acknowledgedBy: String?
+    public var acknowledgedAt: Date?
 
-    public init(time: Date, line: String?, kind: String, message: String) {
+    public init(time: Date, line: String?, kind: String, message: String, id: Int? = nil) {
         self.time = time
         self.line = line
         self.kind = kind
         self.message = message
+        self.id = id
     }
 }
 

@@ -27,6 +27,17 @@ public struct BottleReport: Sendable, Hashable {
     public var frames: Int
 }
 
+/// A decided bottle as the console's scrolling list shows it.
+public struct RecentBottle: Sendable, Hashable, Codable {
+    public var sequence: UInt64
+    public var kind: DecisionKind
+    public var code: String?
+    public var rejected: Bool
+    public var latencyMs: Double
+    /// When it was decided (UTC).
+    public var decidedAt: Date
+}
+
 /// One filling line at run time: takes the PLC's events and the cameras' decoded frames, matches frames to bottles
 /// (``BottleCorrelator``), decides each bottle (``LineDecider``), commands rejects through the line's ordered
 /// ``PLCCommandChannel``, records every decision in the outbox before a good bottle is acknowledged, and keeps the
@@ -85,6 +96,8 @@ public actor LineRuntime {
         var triggerInstant: ContinuousClock.Instant
         var frames: Int
         var code: StampCode?
+        /// The bottle's frames (kept on disk if it is rejected after all).
+        var frameRefs: [FrameRef] = []
     }
 
     public nonisolated let lineID: String
@@ -96,6 +109,8 @@ public actor LineRuntime {
     private let store: OutboxStore
     private let notifyAppended: @Sendable () -> Void
     private let onBottle: @Sendable (BottleReport) -> Void
+    /// Keeps the frames of rejected bottles (nil: none kept).
+    private let frameArchive: FailedFrameArchive?
     private let events: AgentEventLog
     private let metrics: LineMetrics
     private let options: Options
@@ -128,6 +143,12 @@ public actor LineRuntime {
     private var byKind: [DecisionKind: Int] = [:]
     private var decided = SlidingWindow()  // value: 1 when a code was read, else 0
     private var latencies = SlidingWindow()
+    /// The last decided bottles, oldest first (at most ``recentLimit``).
+    private var recent: [RecentBottle] = []
+    private let recentLimit = 50
+    /// Recipe numbers the PLC changed to (the job keeper follows them).
+    public nonisolated let recipeChanges: AsyncStream<Int>
+    private let recipeInput: AsyncStream<Int>.Continuation
 
     /// - Parameters:
     ///   - configuration: the line.
@@ -142,7 +163,7 @@ public actor LineRuntime {
     public init(configuration: LineConfiguration, decider: LineDecider, commands: PLCCommandChannel, facts: any CodeFactsSource,
                 store: OutboxStore, metrics: AgentMetrics, events: AgentEventLog, options: Options, logger: Logger,
                 clock: any LineClock = SystemLineClock(), notifyAppended: @escaping @Sendable () -> Void,
-                onBottle: @escaping @Sendable (BottleReport) -> Void = { _ in }) {
+                onBottle: @escaping @Sendable (BottleReport) -> Void = { _ in }, frameArchive: FailedFrameArchive? = nil) {
         lineID = configuration.id
         self.configuration = configuration
         self.decider = decider
@@ -150,9 +171,11 @@ public actor LineRuntime {
         self.facts = facts
         self.clock = clock
         (queue, queueInput) = AsyncStream.makeStream(of: BottleCorrelator.Bottle.self, bufferingPolicy: .unbounded)
+        (recipeChanges, recipeInput) = AsyncStream.makeStream(of: Int.self, bufferingPolicy: .bufferingNewest(16))
         self.store = store
         self.notifyAppended = notifyAppended
         self.onBottle = onBottle
+        self.frameArchive = frameArchive
         self.events = events
         self.metrics = LineMetrics(metrics, line: configuration.id)
         self.options = options
@@ -182,6 +205,7 @@ public actor LineRuntime {
             enqueue(correlator.trigger(sequence: sequence, at: event.instant, time: event.time, recipe: recipe,
                                        liveCameras: liveCameras(at: event.instant)))
         case .recipe(let value, _):
+            if let old = recipe, old != value { recipeInput.yield(value) }
             recipe = value
         case .lineState(let state, _):
             lineState = state
@@ -254,7 +278,8 @@ public actor LineRuntime {
                              "camera \(result.camera) lost frames: the bottles they belonged to are rejected as no-reads")
             }
             enqueue(correlator.frame(camera: result.camera, capturedAt: result.info.capturedInstant,
-                                     payloads: result.codes.map(\.bytes), afterDrop: afterDrop, liveCameras: liveCameras(at: now)))
+                                     payloads: result.codes.map(\.bytes), sequence: result.info.sequence, afterDrop: afterDrop,
+                                     liveCameras: liveCameras(at: now)))
         case .problem(let cameraID, let error):
             cameras[cameraID]?.metrics.problems.increment()
             events.error(line: lineID, kind: "camera", "\(cameraID): \(error)")
@@ -305,6 +330,7 @@ public actor LineRuntime {
             metrics.lateCommits.increment()
             alarm("decision-late", "bottle \(sequence): its decision was not on disk by the deadline; rejected as timeout")
             commandReject(sequence, .timeout)
+            keepFrames(pending.frameRefs, of: sequence, kind: .timeout, code: pending.code)
             finishReport(sequence: sequence, kind: .timeout, code: pending.code, rejected: true,
                          trigger: pending.triggerInstant, frames: pending.frames, now: now)
         }
@@ -340,6 +366,7 @@ public actor LineRuntime {
     public func finishInFlight() async {
         enqueue(correlator.drainAll())
         queueInput.finish()
+        recipeInput.finish()
         while !drained { await withCheckedContinuation { drainWaiters.append($0) } }
         commands.finish()
     }
@@ -417,12 +444,13 @@ public actor LineRuntime {
         if kind.passes {
             log.debug("bottle decided", metadata: ["bottle.decision": "\(kind.rawValue)", "bottle.frames": "\(frames)"])
             pendingGood[bottle.sequence] = PendingGood(deadline: bottle.deadline, triggerInstant: bottle.triggerInstant,
-                                                       frames: frames, code: decision.verdict.code)
+                                                       frames: frames, code: decision.verdict.code, frameRefs: bottle.frameRefs)
             return .good(decision, trigger: bottle.triggerInstant, frames: frames)
         }
         log.info("bottle rejected", metadata: ["bottle.decision": "\(kind.rawValue)", "bottle.frames": "\(frames)"])
         // Reject first (fail safe), then write the decision.
         commandReject(bottle.sequence, kind)
+        keepFrames(bottle.frameRefs, of: bottle.sequence, kind: kind, code: decision.verdict.code)
         finishReport(sequence: bottle.sequence, kind: kind, code: decision.verdict.code, rejected: true,
                      trigger: bottle.triggerInstant, frames: frames, now: now)
         return .record(decision)
@@ -439,7 +467,7 @@ public actor LineRuntime {
                 await withdraw(recorded)
                 return
             }
-            guard pendingGood.removeValue(forKey: sequence) != nil else { return }
+            guard let pending = pendingGood.removeValue(forKey: sequence) else { return }
             if kind.passes {
                 notifyAppended()
                 commands.send(.countGood)
@@ -449,13 +477,15 @@ public actor LineRuntime {
                 // The store saw the code before (another line, or a commit racing this one): reject.
                 for alarm in decider.correct(from: .good, to: kind) { raise(alarm) }
                 commandReject(sequence, kind)
+                keepFrames(pending.frameRefs, of: sequence, kind: kind, code: recorded.decision.verdict.code)
                 finishReport(sequence: sequence, kind: kind, code: recorded.decision.verdict.code, rejected: true,
                              trigger: trigger, frames: frames, now: clock.now)
             }
         } catch {
             writable(false, error: error)
-            guard pendingGood.removeValue(forKey: sequence) != nil else { timedOut.remove(sequence); return }
+            guard let pending = pendingGood.removeValue(forKey: sequence) else { timedOut.remove(sequence); return }
             commandReject(sequence, .timeout)
+            keepFrames(pending.frameRefs, of: sequence, kind: .timeout, code: decision.verdict.code)
             finishReport(sequence: sequence, kind: .timeout, code: decision.verdict.code, rejected: true,
                          trigger: trigger, frames: frames, now: clock.now)
         }
@@ -506,6 +536,16 @@ public actor LineRuntime {
         }
     }
 
+    /// Asks the archive to keep a rejected bottle's frames; never waits (``FailedFrameArchive/submit(_:)``).
+    private func keepFrames(_ refs: [FrameRef], of sequence: UInt64, kind: DecisionKind, code: StampCode?) {
+        guard let frameArchive else { return }
+        let decidedAt = clock.wallNow
+        for ref in refs {
+            frameArchive.submit(FailedFrameRequest(lineID: lineID, camera: ref.camera, frameSequence: ref.sequence,
+                                                   bottleSequence: sequence, decision: kind, code: code?.rawValue, decidedAt: decidedAt))
+        }
+    }
+
     private func commandReject(_ sequence: UInt64, _ kind: DecisionKind) {
         metrics.rejectsCommanded.increment()
         commands.send(.reject(sequence: sequence, reason: kind))
@@ -520,9 +560,15 @@ public actor LineRuntime {
         metrics.decisionLatency.recordNanoseconds(Int64(latency.inMilliseconds * 1_000_000))
         decided.add(code == nil ? 0 : 1, at: now)
         latencies.add(latency.inMilliseconds, at: now)
+        recent.append(RecentBottle(sequence: sequence, kind: kind, code: code?.rawValue, rejected: rejected,
+                                   latencyMs: latency.inMilliseconds, decidedAt: Date()))
+        if recent.count > recentLimit * 2 { recent.removeFirst(recent.count - recentLimit) }
         onBottle(BottleReport(lineID: lineID, sequence: sequence, kind: kind, code: code, rejected: rejected,
                               latency: latency, triggerInstant: trigger, frames: frames))
     }
+
+    /// The last decided bottles, newest first.
+    public func recentBottles(limit: Int = 20) -> [RecentBottle] { Array(recent.suffix(min(limit, recentLimit)).reversed()) }
 
     private func raise(_ alarm: LineAlarm) {
         switch alarm {

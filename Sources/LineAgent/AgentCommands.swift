@@ -1,3 +1,4 @@
+import AgentConsole
 import AgentRuntime
 import ArgumentParser
 import CommandSupport
@@ -45,6 +46,9 @@ struct RunCommand: AsyncParsableCommand {
         overrides.shutdownFlushTimeout = .milliseconds(Int(flushTimeout * 1_000))
         let agent: LineAgentRuntime
         do {
+            if plan.configuration.console.enabled {
+                overrides.http = try AgentConsole(configuration: plan.configuration.console, logger: logger)
+            }
             agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: logger)
         } catch {
             print("lineagent run: \(error)", to: &stderr)

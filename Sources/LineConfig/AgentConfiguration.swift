@@ -23,6 +23,8 @@ public struct AgentConfiguration: Codable, Sendable, ValidatableConfig {
     public var http: HTTPEndpointConfiguration
     /// The local pool of codes issued to this producer.
     public var pool: PoolConfiguration
+    /// The browser console served on the HTTP endpoint.
+    public var console: ConsoleConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -35,6 +37,7 @@ public struct AgentConfiguration: Codable, Sendable, ValidatableConfig {
         batching = try c.decodeIfPresent(BatchingConfiguration.self, forKey: .batching) ?? BatchingConfiguration()
         http = try c.decodeIfPresent(HTTPEndpointConfiguration.self, forKey: .http) ?? HTTPEndpointConfiguration()
         pool = try c.decodeIfPresent(PoolConfiguration.self, forKey: .pool) ?? PoolConfiguration()
+        console = try c.decodeIfPresent(ConsoleConfiguration.self, forKey: .console) ?? ConsoleConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -57,6 +60,7 @@ public struct AgentConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("server", server)
         v.validate("batching", batching)
         v.validate("http", http)
+        v.validate("console", console)
     }
 
     /// The product for a PLC recipe number.
@@ -259,6 +263,46 @@ public struct HTTPEndpointConfiguration: Codable, Sendable, ValidatableConfig {
 
     public func validate(_ v: inout ConfigValidator) {
         v.check(!host.isEmpty, at: "host", "the listen address is empty")
+    }
+}
+
+/// The line console (`/` on the HTTP endpoint): who may see it, how long a sign-in lasts, its language, and whether
+/// the PLC's recipe change starts a new production job.
+public struct ConsoleConfiguration: Codable, Sendable, ValidatableConfig {
+    /// Serve the console at all (the JSON endpoints stay).
+    public var enabled: Bool
+    /// Let anyone who reaches the HTTP endpoint read the console without signing in (actions always need a user).
+    /// Only for a plant network you trust; the default asks everyone to sign in.
+    public var openReading: Bool
+    /// A session ends after this long without a request.
+    public var sessionTimeout: ConfigDuration
+    /// The language of a browser that asks for none of ru, kk, en.
+    public var language: String
+    /// A recipe change reported by the PLC ends the line's open job and starts one for the new recipe.
+    public var jobsFromRecipe: Bool
+
+    public init() {
+        enabled = true
+        openReading = false
+        sessionTimeout = ConfigDuration(.seconds(30 * 60))
+        language = "ru"
+        jobsFromRecipe = true
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = ConsoleConfiguration()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        openReading = try c.decodeIfPresent(Bool.self, forKey: .openReading) ?? d.openReading
+        sessionTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .sessionTimeout) ?? d.sessionTimeout
+        language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
+        jobsFromRecipe = try c.decodeIfPresent(Bool.self, forKey: .jobsFromRecipe) ?? d.jobsFromRecipe
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(sessionTimeout.duration >= .seconds(60) && sessionTimeout.duration <= .seconds(24 * 3600), at: "sessionTimeout",
+                "expected 1m to 24h, got \(sessionTimeout)")
+        v.check(["ru", "kk", "en"].contains(language), at: "language", "expected ru, kk or en, got \"\(language)\"")
     }
 }
 

@@ -1,4 +1,6 @@
+import AgentConsole
 import AgentRuntime
+import ConsoleKit
 import ConfigKit
 import Foundation
 import LineConfig
@@ -32,7 +34,26 @@ public struct DemoOptions: Sendable {
     public var deliveryTimeout: Duration = .seconds(60)
     /// Called about once a second with the agent's status while the line runs (benchmarks sample RSS here).
     public var onProgress: @Sendable (AgentStatusSnapshot) -> Void = { _ in }
+    /// Serve the line console on the agent's HTTP endpoint.
+    public var console = true
+    /// The agent's HTTP port, where the console is (0: any free port).
+    public var consolePort = 0
+    /// The password of the demo's console users `operator` and `engineer` (nil: a random one, announced).
+    public var consolePassword: String?
+    /// Called once the console listens, with its address and users.
+    public var onConsole: @Sendable (DemoConsole) -> Void = { _ in }
+    /// After the summary, keep the agent (with its console) and the registrar running until this returns; it gets
+    /// the summary to show first.
+    public var hold: (@Sendable (DemoSummary) async -> Void)?
     public init() {}
+}
+
+/// Where the demo's consoles are and how to sign in.
+public struct DemoConsole: Sendable {
+    /// The line console, `http://127.0.0.1:PORT/`.
+    public var url: String
+    /// The console's users: name, role and password.
+    public var users: [(name: String, role: String, password: String)]
 }
 
 /// What the demo prints at the end, and writes with `--summary-json`.
@@ -104,12 +125,29 @@ public enum LineDemo {
 
     static func run(_ plant: SimulatedPlant, logger: Logger, status: @escaping @Sendable (String) -> Void) async throws -> DemoSummary {
         let options = plant.options
-        let agent = try plant.makeAgent(logger: logger)
+        var overrides = LineAgentRuntime.Overrides()
+        overrides.httpPort = options.consolePort
+        var users: [(name: String, role: String, password: String)] = []
+        if options.console {
+            overrides.http = try AgentConsole(configuration: plant.plan.configuration.console, logger: logger)
+        }
+        let agent = try plant.makeAgent(overrides, logger: logger)
+        if options.console {
+            let password = options.consolePassword ?? String(SessionStore.token().prefix(12))
+            for role in ConsoleAccount.Role.allCases {
+                try await plant.ensureUser(role.rawValue, role: role, password: password, in: agent.store)
+                users.append((role.rawValue, role.rawValue, password))
+            }
+        }
         let group = agent.makeServiceGroup()
         do {
             let summary = try await withThrowingTaskGroup(of: Void.self) { tasks in
                 tasks.addTask { try await group.run() }
                 defer { tasks.cancelAll() }
+                if options.console {
+                    try await waitUntil(timeout: .seconds(30), "the agent's HTTP endpoint") { agent.httpPort != nil }
+                    options.onConsole(DemoConsole(url: "http://127.0.0.1:\(agent.httpPort ?? 0)/", users: users))
+                }
                 try await plant.startLine(agent)
                 let expected = Duration.seconds(Double(options.bottles) * 3_600 / options.bottlesPerHour)
                 try await plant.waitForBottles(options.bottles, agent: agent, timeout: expected * 2 + .seconds(30)) { snapshot in
@@ -120,6 +158,10 @@ public enum LineDemo {
                 try await Task.sleep(for: .milliseconds(300))
                 status("line finished; waiting for the outbox to drain")
                 _ = try await plant.waitForDelivery(agent, timeout: options.deliveryTimeout)
+                if let hold = options.hold {
+                    // The line has stopped and everything is delivered: the summary now equals the one after shutdown.
+                    await hold(try await plant.summarize(agent))
+                }
                 await group.triggerGracefulShutdown()
                 try await tasks.next()
                 return try await plant.summarize(agent)

@@ -1,5 +1,6 @@
 import AgentRuntime
 import ConfigKit
+import ConsoleKit
 import Foundation
 import LineConfig
 import LineCore
@@ -25,6 +26,8 @@ public final class SimulatedPlant: Sendable {
         public var minFreeSpace = "16MiB"
         /// `reject.stationOffset`: bottles between the camera and the reject station.
         public var stationOffset = 3
+        /// The camera's `failedFrames`: frames of rejected bottles kept on disk.
+        public var failedFrames = 50
         public init() {}
     }
 
@@ -112,6 +115,16 @@ public final class SimulatedPlant: Sendable {
             chained(report)
         }
         return try LineAgentRuntime(plan: plan, overrides: overrides, logger: logger)
+    }
+
+    /// Creates (or resets the password of) a console user in the agent's store.
+    public func ensureUser(_ name: String, role: ConsoleAccount.Role, password: String, in store: OutboxStore) async throws {
+        let hash = PasswordHash.make(password)
+        if try await store.account(named: name) == nil {
+            try await store.addUser(name, role: role, passwordHash: hash)
+        } else {
+            try await store.setPassword(name, passwordHash: hash)
+        }
     }
 
     /// Every bottle's outcome so far.

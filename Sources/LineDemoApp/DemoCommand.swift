@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import LineDemo
 import Logging
+import UnixSignals
 
 /// `qazline-demo`: the complete simulated line on embedded defaults, ending with a reconciled summary.
 @main
@@ -46,6 +47,15 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Log the agent's warnings (alarms) while the demo runs.")
     var verbose = false
 
+    @Option(name: .long, help: "The line console's port (default: any free port; the address is printed first).")
+    var consolePort = 0
+
+    @Option(name: .long, help: "Password of the console users operator and engineer (default: a random one, printed).")
+    var consolePassword: String?
+
+    @Flag(name: .long, help: "After the summary, keep the consoles (line and registrar) up until interrupted (Ctrl-C).")
+    var hold = false
+
     func validate() throws {
         guard bottles >= 1, bottles <= 10_000_000 else { throw ValidationError("--bottles must be 1-10000000, got \(bottles)") }
         guard speed >= 60, speed <= 200_000 else { throw ValidationError("--speed must be 60-200000 bottles/h, got \(speed)") }
@@ -54,6 +64,10 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard unreadable + damaged + duplicate + foreign <= 1 else {
             throw ValidationError("the shares of bad caps add up to more than 1")
+        }
+        guard (0...65_535).contains(consolePort) else { throw ValidationError("--console-port must be 0-65535, got \(consolePort)") }
+        if let consolePassword, consolePassword.count < 8 {
+            throw ValidationError("--console-password needs at least 8 characters")
         }
     }
 
@@ -66,6 +80,20 @@ struct DemoCommand: AsyncParsableCommand {
         options.shares = [.unreadable: unreadable, .damaged: damaged, .duplicate: duplicate, .foreign: foreign]
         options.seed = seed
         options.workDirectory = workdir.map { URL(fileURLWithPath: $0).path }
+        options.consolePort = consolePort
+        options.consolePassword = consolePassword
+        // First lines on standard output, unbuffered: where the consoles are and how to sign in.
+        options.onConsole = { console in
+            var lines = "console: \(console.url)\n"
+            for user in console.users { lines += "console user: \(user.name) password \(user.password) (\(user.role))\n" }
+            FileHandle.standardOutput.write(Data(lines.utf8))
+        }
+        if hold {
+            options.hold = { summary in
+                FileHandle.standardOutput.write(Data((LineDemo.render(summary) + "\nholding: the consoles stay up until interrupted (Ctrl-C)\n").utf8))
+                for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
+            }
+        }
         let summary: DemoSummary
         do {
             summary = try await LineDemo.run(options, logger: Logger(label: "qazline.demo")) { line in
@@ -76,7 +104,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("qazline-demo: \(error)", to: &stderr)
             throw ExitCode.failure
         }
-        print(LineDemo.render(summary))
+        if !hold { print(LineDemo.render(summary)) }
         if let summaryJSON {
             let encoder = JSONEncoder()
             encoder.outputFormatting = [.prettyPrinted, .sortedKeys]

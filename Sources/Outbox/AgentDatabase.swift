@@ -154,6 +154,54 @@ public struct AgentDatabase: Sendable {
                 );
                 """)
         }
+        // Production jobs (every decision carries the job open on its line when it was decided), the console's
+        // users (bcrypt hashes), the audit log of operator actions, and write-offs made from this agent.
+        migrator.registerMigration("v2-console") { db in
+            try db.execute(sql: """
+                CREATE TABLE job (
+                    id INTEGER PRIMARY KEY,
+                    line_id TEXT NOT NULL,
+                    product_code TEXT,
+                    recipe INTEGER,
+                    lot TEXT NOT NULL,
+                    planned INTEGER CHECK (planned IS NULL OR planned > 0),
+                    started_at INTEGER NOT NULL,
+                    started_by TEXT NOT NULL,
+                    ended_at INTEGER,
+                    ended_by TEXT,
+                    CHECK (ended_at IS NULL OR ended_at >= started_at)
+                );
+                CREATE UNIQUE INDEX job_open ON job(line_id) WHERE ended_at IS NULL;
+                CREATE INDEX job_line_start ON job(line_id, started_at);
+                ALTER TABLE decision ADD COLUMN job_id INTEGER REFERENCES job(id);
+                CREATE INDEX decision_job ON decision(job_id, kind) WHERE job_id IS NOT NULL;
+                CREATE TABLE console_user (
+                    name TEXT NOT NULL PRIMARY KEY COLLATE NOCASE,
+                    role TEXT NOT NULL CHECK (role IN ('operator', 'engineer')),
+                    password_hash TEXT NOT NULL,
+                    created_at INTEGER NOT NULL,
+                    disabled INTEGER NOT NULL DEFAULT 0
+                );
+                CREATE TABLE audit_event (
+                    id INTEGER PRIMARY KEY,
+                    at INTEGER NOT NULL,
+                    user TEXT NOT NULL,
+                    action TEXT NOT NULL,
+                    target TEXT,
+                    detail TEXT
+                );
+                CREATE TABLE write_off (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL,
+                    reason TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    user TEXT NOT NULL,
+                    job_id INTEGER REFERENCES job(id),
+                    result TEXT NOT NULL
+                );
+                CREATE INDEX write_off_job ON write_off(job_id);
+                """)
+        }
         return migrator
     }
 

@@ -18,6 +18,8 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
     case storage(path: String, code: Int32, message: String)
     /// A pool file line is not a code; nothing of the file was imported.
     case invalidPoolFile(path: String, line: Int, reason: String)
+    /// An operator action the outbox's rules refuse (a second open job on a line, an unknown user, …).
+    case refused(path: String, reason: String)
 
     public var description: String {
         switch self {
@@ -31,13 +33,14 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .cannotOpen(let path, let detail): "cannot open outbox \(path): \(detail)"
         case .storage(let path, let code, let message): "outbox \(path): SQLite error \(code): \(message)"
         case .invalidPoolFile(let path, let line, let reason): "\(path):\(line): \(reason); nothing was imported"
+        case .refused(_, let reason): reason
         }
     }
 
     /// Whether bottles must stop being acknowledged (the line must stop until an operator acts).
     public var stopsTheLine: Bool {
         switch self {
-        case .invalidPoolFile: false
+        case .invalidPoolFile, .refused: false
         default: true
         }
     }

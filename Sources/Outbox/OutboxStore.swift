@@ -219,11 +219,12 @@ public final class OutboxStore: Sendable {
         let decidedAt = Self.millis(decision.decidedAt)
         let verdictJSON = String(decoding: try Self.encoder.encode(decision.verdict), as: UTF8.self)
         try db.cachedStatement(sql: """
-            INSERT INTO decision (line_id, bottle_sequence, decided_at, kind, code, product_code, verdict)
-            VALUES (?, ?, ?, ?, ?, ?, ?)
+            INSERT INTO decision (line_id, bottle_sequence, decided_at, kind, code, product_code, verdict, job_id)
+            VALUES (?, ?, ?, ?, ?, ?, ?, (SELECT id FROM job WHERE line_id = ? AND started_at <= ?
+                                          AND (ended_at IS NULL OR ended_at > ?) ORDER BY started_at DESC LIMIT 1))
             """).execute(arguments: [decision.lineID, Int64(bitPattern: decision.bottleSequence), decidedAt,
                                      decision.verdict.kind.rawValue, decision.verdict.code?.rawValue,
-                                     decision.product?.dsnCode, verdictJSON])
+                                     decision.product?.dsnCode, verdictJSON, decision.lineID, decidedAt, decidedAt])
         let id = db.lastInsertedRowID
         var queued = false
         if case .good(let code) = decision.verdict {
@@ -555,11 +556,11 @@ public final class OutboxStore: Sendable {
 
     // MARK: Plumbing
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutboxError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutboxError) -> T {
         do { return try await writer.write(body) } catch { throw AgentDatabase.map(error, path: path) }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutboxError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(OutboxError) -> T {
         do { return try await writer.read(body) } catch { throw AgentDatabase.map(error, path: path) }
     }
 

@@ -1,0 +1,180 @@
+/// The line console's page templates (Mustache; `{{x}}` is escaped, see ``ConsoleShell``). Element ids are what the
+/// live updates and the browser tests address.
+enum AgentConsoleTemplates {
+    static let all: [String: String] = [
+        "overview": overview, "alarms": alarms, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
+        "message": message,
+    ]
+
+    static let overview = """
+        {{#notice}}<div class="notice info">{{notice}}</div>{{/notice}}
+        {{#lines}}
+        <section class="panel live" id="line-{{idx}}">
+          <div class="line-head">
+            <h2>{{t.line}} {{id}}</h2>
+            <span id="l{{idx}}-state" class="badge {{stateClass}}">{{state}}</span>
+            <span class="muted">{{t.plcLink}}:</span> <span id="l{{idx}}-plc" class="badge small-badge {{plcClass}}">{{plc}}</span>
+            <span class="muted">{{t.job}}:</span> <span id="l{{idx}}-job">{{job}}</span>
+          </div>
+          <div class="grid mt">
+            <div class="kpi"><div class="label">{{t.bottlesPerHour}}</div><div class="value" id="l{{idx}}-bph">{{bph}}</div></div>
+            <div class="kpi"><div class="label">{{t.readRate}}</div><div class="value" id="l{{idx}}-read">{{readRate}}</div></div>
+            <div class="kpi"><div class="label">{{t.good}}</div><div class="value" id="l{{idx}}-good">{{good}}</div></div>
+            <div class="kpi"><div class="label">{{t.rejected}}</div><div class="value" id="l{{idx}}-rejected">{{rejected}}</div></div>
+            <div class="kpi"><div class="label">{{t.bottles}}</div><div class="value" id="l{{idx}}-bottles">{{bottles}}</div></div>
+          </div>
+          <div class="grid mt">
+            <div>
+              <h2>{{t.rejectsByReason}}</h2>
+              <table><thead><tr><th>{{t.reason}}</th><th class="num">{{t.bottles}}</th></tr></thead>
+              <tbody id="l{{idx}}-rejects">{{#rejects}}<tr><td>{{kind}}</td><td class="num">{{count}}</td></tr>{{/rejects}}</tbody></table>
+              <h2>{{t.cameras}}</h2>
+              <table><thead><tr><th>{{t.camera}}</th><th>{{t.status}}</th><th class="num">{{t.frames}}</th><th class="num">{{t.decodeP99}}</th><th class="num">{{t.readContrast}}</th></tr></thead>
+              <tbody>{{#cameras}}<tr><td><a href="/cameras/{{id}}">{{id}}</a></td><td><span id="{{dom}}-state" class="badge small-badge {{stateClass}}">{{state}}</span></td>
+                <td class="num" id="{{dom}}-frames">{{frames}}</td><td class="num" id="{{dom}}-decode">{{decode}}</td><td class="num" id="{{dom}}-contrast">{{contrast}}</td></tr>{{/cameras}}</tbody></table>
+            </div>
+            <div>
+              <h2>{{t.lastDecisions}}</h2>
+              <div class="scroll"><table><thead><tr><th class="num">{{t.sequence}}</th><th>{{t.decision}}</th><th>{{t.code}}</th><th class="num">{{t.latency}}</th><th>{{t.time}}</th></tr></thead>
+              <tbody id="l{{idx}}-recent">{{#recent}}<tr><td>{{seq}}</td><td class="{{cls}}">{{kind}}</td><td>{{code}}</td><td>{{latency}}</td><td>{{time}}</td></tr>{{/recent}}</tbody></table></div>
+            </div>
+          </div>
+        </section>
+        {{/lines}}
+        <div class="grid">
+          <section class="panel live">
+            <h2>{{t.outbox}}</h2>
+            <div class="grid">
+              <div class="kpi"><div class="label">{{t.pending}}</div><div class="value" id="ob-pending">{{outbox.pending}}</div><div class="sub">{{t.oldestPending}}: <span id="ob-oldest">{{outbox.oldest}}</span></div></div>
+              <div class="kpi"><div class="label">{{t.deadLetters}}</div><div class="value" id="ob-dead">{{outbox.dead}}</div></div>
+              <div class="kpi"><div class="label">{{t.delivered}}</div><div class="value" id="ob-delivered">{{outbox.delivered}}</div><div class="sub">{{t.lastDelivery}}: <span id="ob-last">{{outbox.last}}</span></div></div>
+            </div>
+            <p id="ob-full" class="notice error"{{^outbox.full}} hidden{{/outbox.full}}>{{t.outboxFull}}</p>
+          </section>
+          <section class="panel">
+            <h2>{{t.alarms}} <span id="alarm-open" class="badge small-badge {{alarmClass}}">{{alarmOpen}}</span></h2>
+            <span id="alarm-version" hidden>{{alarmVersion}}</span>
+            <div id="alarm-list" data-fragment="/alarms" data-refresh-on="alarm-version">{{{alarmsHTML}}}</div>
+          </section>
+        </div>
+        <p class="muted">{{t.producer}}: {{producer}} · {{t.agentStarted}}: {{started}} · <span id="ready">{{ready}}</span></p>
+        """
+
+    static let alarms = """
+        {{^alarms}}<p class="muted">{{t.noAlarms}}</p>{{/alarms}}
+        {{#alarms}}
+        <div class="alarm {{#acked}}acked{{/acked}}{{^acked}}open{{/acked}}" id="alarm-{{id}}">
+          <time>{{time}}</time><span class="what">{{#line}}[{{line}}] {{/line}}{{message}}</span>
+          {{#acked}}<span class="muted">{{t.acknowledgedBy}} {{by}} · {{at}}</span>{{/acked}}
+          {{^acked}}<form class="inline" method="post" action="/alarms/{{id}}/ack"><input type="hidden" name="csrf" value="{{csrf}}"><button class="ack">{{t.acknowledge}}</button></form>{{/acked}}
+        </div>
+        {{/alarms}}
+        """
+
+    static let jobs = """
+        <h1>{{t.jobsTitle}}</h1>
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        {{#lines}}
+        <section class="panel">
+          <h2>{{t.line}} {{id}}</h2>
+          {{#open}}
+          <p>{{t.job}} <a href="/jobs/{{jobID}}" id="open-job-{{lineIdx}}">#{{jobID}}</a> · {{t.lot}} <b>{{lot}}</b> · {{t.started}} {{started}} ({{startedBy}})</p>
+          <form method="post" action="/jobs/{{jobID}}/end" data-confirm="{{t.endJobConfirm}}"><input type="hidden" name="csrf" value="{{csrf}}"><button class="danger" id="end-job-{{lineIdx}}">{{t.endJob}}</button></form>
+          {{/open}}
+          {{^open}}
+          <form method="post" action="/jobs/start" class="form-row" id="start-job-{{lineIdx}}">
+            <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="line" value="{{id}}">
+            <div><label for="product-{{lineIdx}}">{{t.productName}}</label><select id="product-{{lineIdx}}" name="recipe">{{#products}}<option value="{{recipe}}">{{recipe}} · {{name}}</option>{{/products}}</select></div>
+            <div><label for="lot-{{lineIdx}}">{{t.lot}}</label><input id="lot-{{lineIdx}}" name="lot" required maxlength="64"></div>
+            <div><label for="planned-{{lineIdx}}">{{t.planned}}</label><input id="planned-{{lineIdx}}" name="planned" inputmode="numeric" pattern="[0-9]*"></div>
+            <div><button id="start-{{lineIdx}}">{{t.startJob}}</button></div>
+          </form>
+          {{/open}}
+        </section>
+        {{/lines}}
+        <section class="panel">
+          <table id="jobs"><thead><tr><th>#</th><th>{{t.line}}</th><th>{{t.lot}}</th><th>{{t.productName}}</th><th class="num">{{t.planned}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.startedBy}}</th></tr></thead>
+          <tbody>{{#jobs}}<tr><td><a href="/jobs/{{id}}">{{id}}</a></td><td>{{line}}</td><td>{{lot}}</td><td>{{product}}</td><td class="num">{{planned}}</td><td>{{started}}</td><td>{{ended}}</td><td>{{startedBy}}</td></tr>{{/jobs}}
+          {{^jobs}}<tr><td colspan="8" class="muted">{{t.noJobs}}</td></tr>{{/jobs}}</tbody></table>
+        </section>
+        """
+
+    static let job = """
+        <div class="report">
+        <h1>{{t.jobReport}} #{{id}}</h1>
+        <p class="no-print"><button class="secondary" data-print id="print">{{t.print}}</button> <a class="button secondary" id="csv" href="/jobs/{{id}}/csv">{{t.downloadCSV}}</a></p>
+        <section class="panel">
+        <dl>
+          <dt>{{t.producer}}</dt><dd>{{producer}}</dd>
+          <dt>{{t.line}}</dt><dd id="job-line">{{line}}</dd>
+          <dt>{{t.productName}}</dt><dd>{{product}}</dd>
+          <dt>{{t.lot}}</dt><dd id="job-lot">{{lot}}</dd>
+          <dt>{{t.planned}}</dt><dd>{{planned}}</dd>
+          <dt>{{t.started}}</dt><dd>{{started}} ({{t.astanaTime}})</dd>
+          <dt>{{t.startedBy}}</dt><dd id="job-started-by">{{startedBy}}</dd>
+          <dt>{{t.ended}}</dt><dd>{{ended}}</dd>
+          <dt>{{t.endedBy}}</dt><dd>{{endedBy}}</dd>
+        </dl>
+        </section>
+        <section class="panel">
+        <dl>
+          <dt>{{t.bottles}}</dt><dd id="job-bottles">{{bottles}}</dd>
+          <dt>{{t.good}}</dt><dd id="job-good">{{good}}</dd>
+          <dt>{{t.rejected}}</dt><dd id="job-rejected">{{rejected}}</dd>
+          <dt>{{t.codesUsed}}</dt><dd id="job-used">{{used}}</dd>
+          <dt>{{t.codesWrittenOff}}</dt><dd id="job-written-off">{{writtenOff}}</dd>
+        </dl>
+        <h2>{{t.rejectsByReason}}</h2>
+        <table id="job-rejects"><thead><tr><th>{{t.reason}}</th><th class="num">{{t.bottles}}</th></tr></thead>
+        <tbody>{{#rejects}}<tr><td>{{kind}}</td><td class="num">{{count}}</td></tr>{{/rejects}}{{^rejects}}<tr><td colspan="2" class="muted">{{t.none}}</td></tr>{{/rejects}}</tbody></table>
+        </section>
+        <p class="print-only muted">{{printedAt}}</p>
+        </div>
+        """
+
+    static let outbox = """
+        <h1>{{t.outboxTitle}}</h1>
+        {{#notice}}<div class="notice info" id="notice">{{notice}}</div>{{/notice}}
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        <div class="grid">
+          <div class="kpi"><div class="label">{{t.pending}}</div><div class="value" id="pending-count">{{pendingCount}}</div></div>
+          <div class="kpi"><div class="label">{{t.deadLetters}}</div><div class="value" id="dead-count">{{deadCount}}</div></div>
+          <div class="kpi"><div class="label">{{t.delivered}}</div><div class="value">{{delivered}}</div></div>
+        </div>
+        <h2>{{t.deadLetters}}</h2>
+        {{#hasDead}}<form method="post" action="/outbox/retry" data-confirm="{{t.retryAll}}?"><input type="hidden" name="csrf" value="{{csrf}}"><button id="retry-all">{{t.retryAll}}</button></form>{{/hasDead}}
+        <table id="dead"><thead><tr><th>{{t.code}}</th><th>{{t.line}}</th><th class="num">{{t.sequence}}</th><th>{{t.result}}</th><th>{{t.reason}}</th><th>{{t.time}}</th><th></th></tr></thead>
+        <tbody>{{#dead}}<tr><td>{{code}}</td><td>{{line}}</td><td class="num">{{seq}}</td><td>{{result}}</td><td>{{reason}}</td><td>{{at}}</td>
+          <td><form class="inline" method="post" action="/outbox/retry"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="code" value="{{code}}"><button class="secondary">{{t.retry}}</button></form></td></tr>{{/dead}}
+        {{^dead}}<tr><td colspan="7" class="muted">{{t.none}}</td></tr>{{/dead}}</tbody></table>
+        <h2>{{t.pending}}</h2>
+        <table id="pending"><thead><tr><th>{{t.code}}</th><th>{{t.line}}</th><th class="num">{{t.sequence}}</th><th>{{t.decidedAt}}</th><th>{{t.batch}}</th><th class="num">{{t.attempts}}</th><th>{{t.reason}}</th></tr></thead>
+        <tbody>{{#pending}}<tr><td>{{code}}</td><td>{{line}}</td><td class="num">{{seq}}</td><td>{{at}}</td><td>{{batch}}</td><td class="num">{{attempts}}</td><td>{{error}}</td></tr>{{/pending}}
+        {{^pending}}<tr><td colspan="7" class="muted">{{t.none}}</td></tr>{{/pending}}</tbody></table>
+        """
+
+    static let audit = """
+        <h1>{{t.auditTitle}}</h1>
+        <p class="no-print"><a class="button secondary" id="csv" href="/audit/csv">{{t.downloadCSV}}</a></p>
+        <table id="audit"><thead><tr><th>{{t.time}}</th><th>{{t.user}}</th><th>{{t.action}}</th><th>{{t.target}}</th><th>{{t.details}}</th></tr></thead>
+        <tbody>{{#entries}}<tr><td>{{at}}</td><td>{{user}}</td><td>{{action}}</td><td>{{target}}</td><td>{{detail}}</td></tr>{{/entries}}
+        {{^entries}}<tr><td colspan="5" class="muted">{{t.none}}</td></tr>{{/entries}}</tbody></table>
+        """
+
+    static let login = """
+        <section class="panel login">
+          <h1>{{t.loginTitle}}</h1>
+          {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+          <form method="post" action="/login">
+            <input type="hidden" name="csrf" value="{{loginToken}}"><input type="hidden" name="next" value="{{next}}">
+            <label for="user">{{t.user}}</label><input id="user" name="user" autocomplete="username" required value="{{user}}">
+            <label for="password">{{t.password}}</label><input id="password" name="password" type="password" autocomplete="current-password" required>
+            <p><button id="login">{{t.signIn}}</button></p>
+          </form>
+        </section>
+        """
+
+    static let message = """
+        <section class="panel"><div class="notice {{kind}}" id="message">{{text}}</div><p><a href="{{back}}">←</a></p></section>
+        """
+}
