@@ -20,6 +20,8 @@ APT_PACKAGES=(
   python3-venv          # a private virtualenv for the Python test peers
   cmake                 # builds a current zxing-cpp from its source distribution (scripts/build-zxing.sh)
   g++                   # the C++ shims and zxing-cpp
+  chromium              # the browser the console tests drive (scripts/browser-test.sh)
+  chromium-driver       # its WebDriver, for Selenium
 )
 
 missing=()

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (scripts/setup.sh), builds, runs `swift test`, then (when no arguments
-# are given) the short fault-injection run (scripts/chaos.sh --short) and 60 s of fuzzing for the QR payload parser
+# are given) the consoles' browser tests in Chromium (scripts/browser-test.sh), the short fault-injection run (scripts/chaos.sh --short) and 60 s of fuzzing for the QR payload parser
 # and the configuration loaders (scripts/fuzz.sh). Arguments go to `swift test` (e.g. --filter) and skip those two.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
@@ -11,6 +11,7 @@ swift build --build-tests
 # synchronous tests on the 2-thread cooperative pool, where CPU-heavy decoding would starve them.
 swift test --no-parallel "$@"
 if [ $# -eq 0 ]; then
+  scripts/browser-test.sh
   scripts/chaos.sh --short
   scripts/fuzz.sh --seconds 60 payload config
 fi

@@ -1,0 +1,219 @@
+"""Browser tests of the consoles, in Debian's Chromium driven by Selenium (scripts/browser-test.sh runs them).
+
+They run against a live simulated plant (`qazline-demo --hold`): the line console of the agent and, when the demo
+prints one, the registrar console. Each page is checked for JavaScript errors in the browser's log. With
+--screenshots DIR every page is saved at desktop size and at 1280x800 (the line's touch panel).
+"""
+import argparse
+import os
+import re
+import sqlite3
+import sys
+import time
+import unittest
+import urllib.request
+
+from selenium import webdriver
+from selenium.common.exceptions import TimeoutException
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+ARGS = None
+
+
+def browser(width=1600, height=1000):
+    options = webdriver.ChromeOptions()
+    for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", f"--window-size={width},{height}",
+                     "--lang=en-US"):
+        options.add_argument(argument)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    service = webdriver.ChromeService(executable_path="/usr/bin/chromedriver")
+    return webdriver.Chrome(options=options, service=service)
+
+
+class Console(unittest.TestCase):
+    """The line console: sign-in, live overview, alarms, jobs, outbox, audit log, escaping, CSRF, throttling."""
+
+    @classmethod
+    def setUpClass(cls):
+        cls.url = ARGS.url.rstrip("/")
+        cls.driver = browser()
+        cls.wait = WebDriverWait(cls.driver, 20)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+
+    # helpers
+
+    def js_errors(self):
+        """Errors the page's scripts (or resources) logged since the last call. Refusals the tests provoke (a wrong
+        password's 401, a forged form's 403, the throttle's 429) are answers, not errors."""
+        expected = ("status of 401", "status of 403", "status of 429")
+        return [entry for entry in self.driver.get_log("browser")
+                if entry["level"] == "SEVERE" and not any(text in entry["message"] for text in expected)]
+
+    def assertNoJSErrors(self):
+        self.assertEqual(self.js_errors(), [], "the page logged errors in Chromium's console")
+
+    def sign_in(self, user="operator", password=None):
+        self.driver.get(self.url + "/login?lang=en")
+        self.driver.find_element(By.ID, "user").clear()
+        self.driver.find_element(By.ID, "user").send_keys(user)
+        self.driver.find_element(By.ID, "password").send_keys(password or ARGS.password)
+        self.driver.find_element(By.ID, "login").click()
+
+    def shot(self, name):
+        if not ARGS.screenshots:
+            return
+        os.makedirs(ARGS.screenshots, exist_ok=True)
+        self.driver.save_screenshot(os.path.join(ARGS.screenshots, f"{name}-desktop.png"))
+        size = self.driver.get_window_size()
+        self.driver.set_window_size(1280, 800)
+        time.sleep(0.5)
+        self.driver.save_screenshot(os.path.join(ARGS.screenshots, f"{name}-panel-1280x800.png"))
+        self.driver.set_window_size(size["width"], size["height"])
+
+    def number(self, element_id):
+        text = self.driver.find_element(By.ID, element_id).text
+        return int(re.sub(r"[^0-9]", "", text) or "0")
+
+    # tests, in order
+
+    def test_1_reading_needs_sign_in(self):
+        self.driver.get(self.url + "/")
+        self.assertIn("/login", self.driver.current_url, "an anonymous browser must be sent to sign in")
+        self.sign_in(password="wrong password")
+        self.assertIn("Wrong user name or password", self.driver.find_element(By.ID, "error").text)
+        self.shot("login")
+
+    def test_2_overview_counts_rise_live(self):
+        self.sign_in()
+        self.wait.until(EC.presence_of_element_located((By.ID, "l0-bottles")))
+        first = self.number("l0-bottles")
+        # Live: the figure changes without reloading the page.
+        self.wait.until(lambda d: self.number("l0-bottles") > first)
+        self.assertEqual(self.driver.find_element(By.ID, "lost").get_attribute("hidden"), "true",
+                         "the connection-lost banner shows while the agent is up")
+        self.assertNoJSErrors()
+        self.shot("overview")
+
+    def test_3_alarm_appears_and_is_acknowledged(self):
+        self.driver.get(self.url + "/")
+        # The demo runs with many unreadable caps: bad bottles in a row raise an alarm.
+        self.wait = WebDriverWait(self.driver, 90)
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#alarm-list .alarm.open button.ack")))
+        alarm = self.driver.find_element(By.CSS_SELECTOR, "#alarm-list .alarm.open")
+        alarm_id = alarm.get_attribute("id")
+        alarm.find_element(By.CSS_SELECTOR, "button.ack").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, f"#{alarm_id}.acked")))
+        self.assertIn("acknowledged by operator", self.driver.find_element(By.ID, alarm_id).text)
+        self.driver.get(self.url + "/audit")
+        rows = [row.text for row in self.driver.find_elements(By.CSS_SELECTOR, "#audit tbody tr")]
+        self.assertTrue(any("alarm-ack" in row and "operator" in row for row in rows), rows[:5])
+        self.assertNoJSErrors()
+        self.shot("audit")
+
+    def test_4_job_on_the_console_has_the_right_counts(self):
+        self.driver.get(self.url + "/jobs")
+        if self.driver.find_elements(By.ID, "end-job-0"):  # a job left open (by the PLC's recipe or an earlier run)
+            self.driver.execute_script("window.confirm = function () { return true; };")
+            self.driver.find_element(By.ID, "end-job-0").click()
+            self.driver.get(self.url + "/jobs")
+        lot = "LOT-<script>alert(1)</script>"
+        self.driver.find_element(By.ID, "lot-0").send_keys(lot)
+        self.driver.find_element(By.ID, "planned-0").send_keys("500")
+        self.driver.find_element(By.ID, "start-0").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "job-lot")))
+        self.assertEqual(self.driver.find_element(By.ID, "job-lot").text, lot, "the lot is shown as text, not run")
+        job_id = int(self.driver.current_url.rstrip("/").split("/")[-1])
+        time.sleep(4)
+        self.driver.get(self.url + "/jobs")
+        self.driver.execute_script("window.confirm = function () { return true; };")
+        self.driver.find_element(By.ID, "end-job-0").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "job-bottles")))
+        bottles, good, rejected = self.number("job-bottles"), self.number("job-good"), self.number("job-rejected")
+        self.assertGreater(bottles, 0)
+        self.assertEqual(bottles, good + rejected)
+        # The same counts straight from the agent's database, by the decisions that carry the job.
+        with sqlite3.connect(os.path.join(ARGS.workdir, "outbox.sqlite")) as db:
+            by_kind = dict(db.execute("SELECT kind, COUNT(*) FROM decision WHERE job_id = ? GROUP BY kind", (job_id,)).fetchall())
+        self.assertEqual(bottles, sum(by_kind.values()))
+        self.assertEqual(good, by_kind.get("good", 0))
+        self.assertEqual(self.number("job-used"), by_kind.get("good", 0))
+        self.assertEqual(self.driver.find_element(By.ID, "job-started-by").text, "operator")
+        self.assertNoJSErrors()
+        self.shot("job-report")
+        csv = self.driver.find_element(By.ID, "csv").get_attribute("href")
+        self.assertTrue(csv.endswith(f"/jobs/{job_id}/csv"))
+        self.driver.get(self.url + "/jobs")
+        self.shot("jobs")
+
+    def test_5_outbox_page(self):
+        self.driver.get(self.url + "/outbox")
+        self.assertTrue(self.driver.find_element(By.ID, "pending-count").text)
+        self.assertNoJSErrors()
+        self.shot("outbox")
+
+    def test_6_forged_post_is_refused(self):
+        # A form without this session's token, posted from the page's own origin.
+        self.driver.get(self.url + "/jobs")
+        self.driver.execute_script("""
+            var f = document.createElement('form'); f.method = 'post'; f.action = '/jobs/start';
+            [['line', 'demo'], ['lot', 'FORGED'], ['csrf', 'not-the-token']].forEach(function (p) {
+              var i = document.createElement('input'); i.type = 'hidden'; i.name = p[0]; i.value = p[1]; f.appendChild(i); });
+            document.body.appendChild(f); f.submit();""")
+        self.wait.until(EC.presence_of_element_located((By.ID, "message")))
+        self.assertIn("security token", self.driver.find_element(By.ID, "message").text)
+        self.js_errors()  # the 403 itself is logged as a failed resource
+
+    def test_7_wrong_passwords_are_throttled(self):
+        other = browser()
+        try:
+            for _ in range(6):
+                other.get(self.url + "/login?lang=en")
+                other.find_element(By.ID, "user").send_keys("engineer")
+                other.find_element(By.ID, "password").send_keys("not the password")
+                other.find_element(By.ID, "login").click()
+            self.assertIn("Too many failed attempts", other.find_element(By.ID, "error").text)
+        finally:
+            other.quit()
+
+    def test_8_languages(self):
+        self.driver.get(self.url + "/?lang=ru")
+        self.assertIn("Линии", self.driver.find_element(By.CSS_SELECTOR, "header nav").text)
+        self.driver.get(self.url + "/?lang=kk")
+        self.assertIn("Желілер", self.driver.find_element(By.CSS_SELECTOR, "header nav").text)
+        self.shot("overview-kk")
+        self.driver.get(self.url + "/?lang=en")
+        self.assertNoJSErrors()
+
+    def test_9_lost_agent_is_shown(self):
+        if not ARGS.demo_pid:
+            self.skipTest("no --demo-pid: the demo is not ours to stop")
+        self.driver.get(self.url + "/")
+        self.wait.until(EC.presence_of_element_located((By.ID, "l0-bottles")))
+        os.kill(ARGS.demo_pid, 19)  # SIGSTOP: the agent stops answering
+        try:
+            WebDriverWait(self.driver, 15).until(lambda d: d.find_element(By.ID, "lost").is_displayed())
+            self.shot("connection-lost")
+        finally:
+            os.kill(ARGS.demo_pid, 18)  # SIGCONT
+        WebDriverWait(self.driver, 30).until(lambda d: not d.find_element(By.ID, "lost").is_displayed())
+
+
+def main():
+    global ARGS
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--url", required=True, help="the line console, http://HOST:PORT/")
+    parser.add_argument("--password", required=True, help="the demo users' password")
+    parser.add_argument("--workdir", required=True, help="the demo's working directory (outbox.sqlite)")
+    parser.add_argument("--demo-pid", type=int, default=0)
+    parser.add_argument("--screenshots", default="")
+    ARGS, rest = parser.parse_known_args()
+    unittest.main(argv=[sys.argv[0], "-v"] + rest)
+
+
+if __name__ == "__main__":
+    main()
