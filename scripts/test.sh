@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every test: installs what is missing (scripts/setup.sh), builds, runs `swift test`, then (when no arguments
-# are given) the consoles' browser tests in Chromium (scripts/browser-test.sh), the short fault-injection run (scripts/chaos.sh --short) and 60 s of fuzzing for the QR payload parser
-# and the configuration loaders (scripts/fuzz.sh). Arguments go to `swift test` (e.g. --filter) and skip those two.
+# are given) the consoles' browser tests in Chromium (scripts/browser-test.sh), the short fault-injection run
+# (scripts/chaos.sh --short) and 60 s of fuzzing for the QR payload parser and the configuration loaders
+# (scripts/fuzz.sh). Arguments go to `swift test` (e.g. --filter) and skip those three.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 scripts/setup.sh

@@ -1,6 +1,17 @@
 import Foundation
 import LineDecisions
 
+/// One camera frame: the camera and the source's frame sequence (``FrameInfo/sequence``).
+public struct FrameRef: Sendable, Hashable, Codable {
+    public var camera: String
+    public var sequence: UInt64
+
+    public init(camera: String, sequence: UInt64) {
+        self.camera = camera
+        self.sequence = sequence
+    }
+}
+
 /// Matches camera frames to bottles by time: the PLC's trigger events give each bottle an observed instant, every
 /// frame carries its capture instant (both on the monotonic clock). A value type with no I/O, fed by ``LineRuntime``.
 ///
@@ -31,6 +42,9 @@ public struct BottleCorrelator: Sendable {
         /// Cameras whose frame for this bottle is known lost (the camera reported dropped frames): no later frame
         /// may be taken for this bottle from them.
         public var lostFrom: Set<String> = []
+        /// The frames this bottle took, by camera and the source's frame sequence (to fetch its pictures from the
+        /// camera's ring when it is rejected); frames given without a sequence are not listed.
+        public var frameRefs: [FrameRef] = []
 
         /// The window as the decider reads it: triggered mode merges the cameras' frames into one frame.
         public func window(lineID: String, mode: WindowMode) -> BottleWindow {
@@ -54,7 +68,7 @@ public struct BottleCorrelator: Sendable {
     /// Open bottles in sequence order.
     public private(set) var open: [Bottle] = []
     /// Triggered mode: frames that arrived before their bottle's trigger, per camera, oldest first.
-    private var waiting: [String: [(instant: ContinuousClock.Instant, payloads: [[UInt8]])]] = [:]
+    private var waiting: [String: [(instant: ContinuousClock.Instant, payloads: [[UInt8]], sequence: UInt64?)]] = [:]
     /// Recently decided bottles (trigger instant, cameras that gave a frame or are done with it): a frame arriving
     /// after its bottle was decided is recognised as late, not taken as waiting for a trigger.
     private var closed: [(trigger: ContinuousClock.Instant, cameras: Set<String>)] = []
@@ -98,6 +112,7 @@ public struct BottleCorrelator: Sendable {
                     bottle.lostFrom.insert(camera)
                 } else if first.instant <= instant.advanced(by: tolerance) {
                     bottle.frames[camera] = [first.payloads]
+                    if let sequence = first.sequence { bottle.frameRefs.append(FrameRef(camera: camera, sequence: sequence)) }
                     queue.removeFirst()
                 }
                 waiting[camera] = queue
@@ -109,12 +124,13 @@ public struct BottleCorrelator: Sendable {
     }
 
     /// A frame was decoded. Returns bottles complete because of it.
+    /// - Parameter sequence: the frame's sequence from its source, remembered by the bottle that takes it.
     /// - Parameter afterDrop: the camera lost frames since its previous one. Frames of a triggered camera are matched
     ///   in order; after a loss it is unknown which bottles the lost frames (and this one) belonged to, so every open
     ///   bottle that could have been photographed by then gets no frame from this camera (a no-read, rejected), and
     ///   this frame is not used: a code is never given to the wrong bottle.
     public mutating func frame(camera: String, capturedAt instant: ContinuousClock.Instant, payloads: [[UInt8]],
-                               afterDrop: Bool = false, liveCameras: Set<String>) -> [Bottle] {
+                               sequence: UInt64? = nil, afterDrop: Bool = false, liveCameras: Set<String>) -> [Bottle] {
         lastCapture[camera] = max(lastCapture[camera] ?? instant, instant)
         if afterDrop, mode == .triggered {
             let latest = instant.advanced(by: maxFrameWait)
@@ -152,6 +168,7 @@ public struct BottleCorrelator: Sendable {
                 }
                 if open[index].triggerInstant <= latest {
                     open[index].frames[camera] = [payloads]
+                    if let sequence { open[index].frameRefs.append(FrameRef(camera: camera, sequence: sequence)) }
                     taken = true
                 }
                 break
@@ -162,13 +179,14 @@ public struct BottleCorrelator: Sendable {
                     closed[index].cameras.insert(camera)
                     strayFrames += 1
                 } else {
-                    waiting[camera, default: []].append((instant, payloads))  // its trigger is not reported yet
+                    waiting[camera, default: []].append((instant, payloads, sequence))  // its trigger is not reported yet
                 }
             }
         case .continuous:
             let latest = instant.advanced(by: tolerance)
             if let index = open.lastIndex(where: { $0.triggerInstant <= latest }) {
                 open[index].frames[camera, default: []].append(payloads)
+                if let sequence { open[index].frameRefs.append(FrameRef(camera: camera, sequence: sequence)) }
             } else {
                 strayFrames += 1
             }

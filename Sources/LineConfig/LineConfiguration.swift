@@ -52,6 +52,9 @@ public struct CameraConfiguration: Codable, Sendable, ValidatableConfig {
     public var mode: CorrelationMode
     /// A camera that delivers no frame for this long is reported dead (its bottles are no-reads).
     public var frameTimeout: ConfigDuration
+    /// How many frames of rejected bottles are kept on disk for this camera (`<outbox folder>/frames/<id>/`, the
+    /// oldest deleted first); 0 keeps none.
+    public var failedFrames: Int
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -60,6 +63,7 @@ public struct CameraConfiguration: Codable, Sendable, ValidatableConfig {
         calibration = try c.decode(String.self, forKey: .calibration)
         mode = try c.decodeIfPresent(CorrelationMode.self, forKey: .mode) ?? .triggered
         frameTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .frameTimeout) ?? ConfigDuration(.seconds(1))
+        failedFrames = try c.decodeIfPresent(Int.self, forKey: .failedFrames) ?? 50
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -67,6 +71,7 @@ public struct CameraConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("source", source)
         v.checkFileExists(calibration, at: "calibration", what: "calibration file")
         v.check(frameTimeout.duration >= .milliseconds(10), at: "frameTimeout", "expected at least 10ms")
+        v.checkRange(failedFrames, 0...10_000, at: "failedFrames", what: "a frame count")
     }
 }
 

@@ -76,6 +76,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
                 calibration: demo-top.yaml
                 mode: triggered
                 frameTimeout: 1s
+                failedFrames: \(setup.failedFrames)
             plc:
               transport: tcp
               host: 127.0.0.1

@@ -102,6 +102,8 @@ public actor CameraPipeline {
     private var newest = -1
     private var recorder = CameraStatisticsRecorder()
     private let encoder: FrameEncoder
+    /// Frames encoded since start (each frame at most once per encoding).
+    public private(set) var encodedFrames = 0
 
     /// - Parameters:
     ///   - camera: the camera's id.
@@ -137,10 +139,13 @@ public actor CameraPipeline {
                 guard let source, let decoder else { continue }
                 // The next slot of the ring: the oldest frame, or one whose analysis failed.
                 let slot = (newest + 1) % ring.count
+                let (previous, previousEncoding) = (ring[slot].result, ring[slot].encoded)
                 ring[slot].result = nil
                 ring[slot].encoded = nil
                 let frame = ring[slot].image
                 guard let info = try source.next(into: frame) else {
+                    // The end: nothing was read into the slot, its frame stays.
+                    (ring[slot].result, ring[slot].encoded) = (previous, previousEncoding)
                     await onEvent(.ended(camera: camera))
                     break
                 }
@@ -191,6 +196,7 @@ public actor CameraPipeline {
                 let pixels = FramePixels(ring[slot].image)
                 guard let made = try? await encoder.encode(pixels, as: encoding) else { continue }
                 data = made
+                encodedFrames += 1
                 // The slot may have taken a newer frame meanwhile: keep the encoding only with its own frame.
                 if ring[slot].result?.info == result.info { ring[slot].encoded = (encoding, data) }
             }

@@ -158,4 +158,31 @@ import Testing
         #expect(reading == .ambiguous([StampCode(trusted: a), StampCode(trusted: x)]))
         #expect(c.open.map(\.sequence) == [2])
     }
+
+    @Test func eachBottleRemembersWhichCameraFramesItTook() {
+        // Triggered: a frame that waited for its trigger, and one matched at once, on two cameras
+        var c = triggered()
+        #expect(c.frame(camera: "left", capturedAt: at(0), payloads: code("A"), sequence: 40, liveCameras: ["left", "right"]).isEmpty)
+        #expect(c.trigger(sequence: 7, at: at(4), time: Date(), recipe: 1, liveCameras: ["left", "right"]).isEmpty)
+        let done = c.frame(camera: "right", capturedAt: at(1), payloads: [], sequence: 90, liveCameras: ["left", "right"])
+        #expect(done.map(\.sequence) == [7])
+        #expect(done.first?.frameRefs == [FrameRef(camera: "left", sequence: 40), FrameRef(camera: "right", sequence: 90)])
+        // A frame discarded after a drop is no frame of the bottle
+        _ = c.trigger(sequence: 8, at: at(54), time: Date(), recipe: 1, liveCameras: ["left"])
+        let afterDrop = c.frame(camera: "left", capturedAt: at(50), payloads: code("B"), sequence: 43, afterDrop: true, liveCameras: ["left"])
+        #expect(afterDrop.map(\.sequence) == [8])
+        #expect(afterDrop.first?.frameRefs == [])
+
+        // Continuous: every frame of the window, in order
+        var continuous = BottleCorrelator(mode: .continuous, tolerance: .milliseconds(2), maxFrameWait: .milliseconds(25),
+                                          deadline: .milliseconds(200))
+        _ = continuous.trigger(sequence: 1, at: at(0), time: Date(), recipe: 1, liveCameras: ["top"])
+        for (ms, frame) in [(5, 10), (15, 11), (25, 12)] as [(Int, UInt64)] {
+            _ = continuous.frame(camera: "top", capturedAt: at(ms), payloads: code("A"), sequence: frame, liveCameras: ["top"])
+        }
+        _ = continuous.trigger(sequence: 2, at: at(30), time: Date(), recipe: 1, liveCameras: ["top"])
+        let window = continuous.frame(camera: "top", capturedAt: at(35), payloads: code("B"), sequence: 13, liveCameras: ["top"])
+        #expect(window.first?.frameRefs.map(\.sequence) == [10, 11, 12])
+        #expect(continuous.open.first?.frameRefs.map(\.sequence) == [13])
+    }
 }

@@ -60,4 +60,47 @@ struct VisionCommandTests {
         #expect(decoded.status == 0, "\(decoded)")
         #expect(decoded.stdout.contains("\"texts\""))
     }
+
+    @Test("calibrate prints read rate, stage times, suggested region and advice, and writes report.json and annotated PNGs: the library's analysis (CalibrationAnalysis, which the agent also runs)")
+    func calibrate() async throws {
+        let dir = try folder()
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let frames = dir.appendingPathComponent("frames")
+        let generated = try await lineagent(["generate-frames", "--out", frames.path, "--count", "6", "--set", "hard", "--seed", "9"], timeout: 60)
+        try #require(generated.status == 0, "\(generated)")
+        try FileManager.default.removeItem(at: frames.appendingPathComponent("truth.jsonl"))
+        // The shipped chain with budgets no machine misses: what is read must not depend on how busy the machine is
+        let shipped = try String(contentsOf: repositoryRoot.appendingPathComponent("Calibration/line1-top.yaml"), encoding: .utf8)
+        let unhurried = shipped.replacingOccurrences(of: #"budget: \d+ms"#, with: "budget: 500ms", options: .regularExpression)
+            .replacingOccurrences(of: #"totalBudget: \d+ms"#, with: "totalBudget: 1000ms", options: .regularExpression)
+        let calibrationFile = dir.appendingPathComponent("line1-top.yaml")
+        try unhurried.write(to: calibrationFile, atomically: true, encoding: .utf8)
+        let out = dir.appendingPathComponent("out")
+        let run = try await lineagent(["calibrate", "--camera", "line1-top", "--calibration", calibrationFile.path, "--source", frames.path,
+                                       "--out", out.path], timeout: 60)
+        #expect(run.status == 0, "\(run)")
+        let lines = run.stdout.split(separator: "\n").map(String.init)
+        #expect(lines.first == "camera line1-top: 6 frames from folder:\(frames.path)")
+        #expect(lines.contains("stage            p50 ms   p95 ms   p99 ms   runs"))
+        #expect(lines.contains { $0.hasPrefix("total ") && $0.hasSuffix("(budget 1s, 0 step overruns)") }, "\(run)")
+        #expect(lines.last == "annotated PNGs and report.json in \(out.path)/")
+        let pictures = try FileManager.default.contentsOfDirectory(atPath: out.path).sorted()
+        #expect(pictures == (0..<6).map { String(format: "frame-%05d.png", $0) } + ["report.json"])
+
+        // The same analysis in process reads the same: the command adds only its pictures and its progress bar
+        let chain = try loadCalibration(calibrationFile.path)
+        let report = try CalibrationAnalysis.run(calibration: chain, calibrationName: calibrationFile.path,
+                                                 source: try FolderFrameSource(folder: frames.path), limit: 6)
+        let summary = report.summary(chain).split(separator: "\n").map(String.init)
+        #expect(lines[1] == summary[1], "the read-rate line")
+        #expect(lines.filter { $0.hasPrefix("suggested roi") || $0.hasPrefix("code side") } == summary.filter { $0.hasPrefix("suggested roi") || $0.hasPrefix("code side") })
+        #expect(lines.filter { $0.hasPrefix("advice:") } == report.advice.map { "advice: \($0)" })
+        let json = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: out.appendingPathComponent("report.json"))) as? [String: Any])
+        // (No ground truth for a folder: expectedCodes and wrongReads are left out.)
+        #expect(Set(json.keys) == ["camera", "calibration", "source", "frames", "framesWithCode", "codes", "unreadableFrames", "sizeMismatches",
+                                   "overruns", "stageTimes", "totalTime", "suggestedROI", "medianCodeSidePx", "capsLocatedWithoutCode",
+                                   "problems", "advice"] as Set<String>)
+        #expect(json["frames"] as? Int == 6 && json["codes"] as? Int == report.codes && json["framesWithCode"] as? Int == report.framesWithCode)
+        #expect(json["capsLocatedWithoutCode"] as? Int == report.capsLocatedWithoutCode)
+    }
 }
