@@ -26,6 +26,9 @@ public final class AgentConsole: AgentHTTPExtension {
     let logger: Logger
     private let attached = Mutex<AgentView?>(nil)
 
+    /// The console's own texts (beside ConsoleKit's shared ones).
+    public static var texts: Localizer.Table { AgentConsoleTexts.table }
+
     /// The roles that may act (acknowledge, start/end jobs, retry).
     static let actors: Set<String> = [ConsoleAccount.Role.operator.rawValue, ConsoleAccount.Role.engineer.rawValue]
 
