@@ -6,6 +6,9 @@
 //   swift run -c release agent-bench [--speed BPH] [--bottles N]            one run
 //   swift run -c release agent-bench --find-max [--bottles N]               raise the speed until a reject is late
 //   swift run -c release agent-bench --soak-minutes 30 [--speed 36000]      RSS over a long run (printed each minute)
+//   swift run -c release agent-bench --no-console                          without the line console
+//   swift run -c release agent-bench --browsers 2                          with two headless Chromium overviews open
+//                                                                           (scripts/console-viewer.py, Selenium)
 import Foundation
 import LineCore
 import LineDemo
@@ -16,6 +19,8 @@ var speed = 72_000.0
 var bottles = 3_000
 var findMax = false
 var soakMinutes: Double?
+var console = true
+var browsers = 0
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -23,8 +28,10 @@ while let argument = arguments.next() {
     case "--bottles": bottles = Int(arguments.next() ?? "") ?? bottles
     case "--find-max": findMax = true
     case "--soak-minutes": soakMinutes = Double(arguments.next() ?? "")
+    case "--no-console": console = false
+    case "--browsers": browsers = Int(arguments.next() ?? "") ?? 0
     default:
-        print("usage: agent-bench [--speed BPH] [--bottles N] [--find-max] [--soak-minutes M]")
+        print("usage: agent-bench [--speed BPH] [--bottles N] [--find-max] [--soak-minutes M] [--no-console] [--browsers N]")
         exit(2)
     }
 }
@@ -78,10 +85,57 @@ func runLine(speed: Double, bottles: Int, sampleEvery: Double? = nil) async thro
             }
         }
     }
-    let cpu0 = cpuSeconds()
+    options.console = console
+    let viewers = Viewers()
+    if browsers > 0 {
+        options.onConsole = { console in
+            if let user = console.users.first { viewers.open(browsers, url: console.url, user: user.name, password: user.password) }
+        }
+    }
+    defer { viewers.close() }
+    // CPU and wall time count from the moment the line starts (after set-up, and after the browsers signed in: their
+    // start-up is not the console's cost) to the end of the run.
+    let mark = Mutex((cpu: cpuSeconds(), wall: Date()))
+    options.beforeLineStarts = {
+        if browsers > 0 { await viewers.waitUntilLive(browsers) }
+        mark.withLock { $0 = (cpuSeconds(), Date()) }
+    }
     let summary = try await LineDemo.run(options, logger: Logger(label: "agent-bench"))
-    return RunResult(summary: summary, wall: Date().timeIntervalSince(started), cpu: cpuSeconds() - cpu0, rssStart: rssStart,
+    let (cpu0, wall0) = mark.withLock { $0 }
+    return RunResult(summary: summary, wall: Date().timeIntervalSince(wall0), cpu: cpuSeconds() - cpu0, rssStart: rssStart,
                      rssEnd: rssMiB(), rssSamples: samples.withLock { $0 }.map { (minute: $0.0, mib: $0.1) })
+}
+
+/// Headless Chromium overviews of the console (`scripts/console-viewer.py`), each signed in.
+final class Viewers: Sendable {
+    private let processes = Mutex<[Process]>([])
+    private let live = Mutex(0)
+
+    func open(_ count: Int, url: String, user: String, password: String) {
+        let python = FileManager.default.isExecutableFile(atPath: ".venv/bin/python") ? ".venv/bin/python" : "/usr/bin/python3"
+        for _ in 0..<count {
+            let process = Process()
+            process.executableURL = URL(fileURLWithPath: python)
+            process.arguments = ["scripts/console-viewer.py", url, user, password]
+            let pipe = Pipe()
+            process.standardOutput = pipe
+            pipe.fileHandleForReading.readabilityHandler = { [live] handle in
+                if String(decoding: handle.availableData, as: UTF8.self).contains("live") { live.withLock { $0 += 1 } }
+            }
+            do { try process.run() } catch { print("agent-bench: cannot start \(python) scripts/console-viewer.py: \(error)") }
+            processes.withLock { $0.append(process) }
+        }
+    }
+
+    func waitUntilLive(_ count: Int) async {
+        let deadline = ContinuousClock.now + .seconds(60)
+        while live.withLock({ $0 }) < count, ContinuousClock.now < deadline { try? await Task.sleep(for: .milliseconds(200)) }
+        print("agent-bench: \(live.withLock { $0 }) of \(count) console overviews open and live")
+    }
+
+    func close() {
+        for process in processes.withLock({ $0 }) where process.isRunning { process.terminate() }
+    }
 }
 
 func line(_ r: RunResult) -> String {
@@ -93,7 +147,7 @@ func line(_ r: RunResult) -> String {
                   r.rssStart, r.rssEnd, s.reconciled ? "reconciled" : "NOT RECONCILED")
 }
 
-print("agent-bench: linesim (Modbus TCP) + generated 640×512 caps (triggered camera) + agent + registrar (SQLite), one process; \(ProcessInfo.processInfo.activeProcessorCount) cores")
+print("agent-bench: linesim (Modbus TCP) + generated 640×512 caps (triggered camera) + agent + registrar (SQLite), one process; \(ProcessInfo.processInfo.activeProcessorCount) cores; console \(console ? "on, \(browsers) browser(s) watching" : "off")")
 if let soakMinutes {
     let count = Int(speed * soakMinutes / 60)
     print("soak: \(Int(speed)) bottles/h for \(soakMinutes) minutes (\(count) bottles)")

@@ -80,6 +80,14 @@ struct WriteOffCommand: AsyncParsableCommand {
             print("write-off (\(reasonText)): \(Show.count(done)) of \(Show.count(receipt.results.count)) written off\(failed > 0 ? ", \(Show.count(failed)) failed" : "")")
             // A written-off stamp must not pass on a bottle later: take it out of the local pool (when there is one).
             let writtenOff = receipt.results.filter { Self.words($0.result).0 }.map { StampCode(trusted: $0.code) }
+            if FileManager.default.fileExists(atPath: plan.outboxPath) {
+                let store = try plan.openOutbox()
+                // Recorded in the agent's database too: the open job's report counts the codes written off.
+                let results = receipt.results.map { (code: StampCode(trusted: $0.code), result: Self.recorded($0.result)) }
+                try await store.recordWriteOffs(results, reason: reasonText, user: terminalUser())
+                try await store.audit(user: terminalUser(), action: "write-off", target: "\(receipt.results.count) code(s)",
+                                      detail: "\(reasonText): \(receipt.results.count - failed) written off")
+            }
             if !writtenOff.isEmpty, FileManager.default.fileExists(atPath: plan.outboxPath) {
                 let store = try plan.openOutbox()
                 let removed = try await store.removeFromPool(writtenOff)
@@ -87,6 +95,17 @@ struct WriteOffCommand: AsyncParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode.failure }
+    }
+
+    /// The result as the agent's database records it (`written-off` counts in the job report).
+    static func recorded(_ outcome: WriteOffOutcome) -> String {
+        switch outcome {
+        case .writtenOff: "written-off"
+        case .alreadyWrittenOff: "already-written-off"
+        case .activated: "activated"
+        case .unknown: "unknown"
+        case .malformed: "malformed"
+        }
     }
 
     /// Whether the code is now written off, and the words for its result.

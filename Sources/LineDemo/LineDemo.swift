@@ -42,6 +42,8 @@ public struct DemoOptions: Sendable {
     public var consolePassword: String?
     /// Called once the console listens, with its address and users.
     public var onConsole: @Sendable (DemoConsole) -> Void = { _ in }
+    /// Awaited after the console is announced and before the line starts (benchmarks open browsers here).
+    public var beforeLineStarts: @Sendable () async -> Void = {}
     /// After the summary, keep the agent (with its console) and the registrar running until this returns; it gets
     /// the summary to show first.
     public var hold: (@Sendable (DemoSummary) async -> Void)?
@@ -148,6 +150,7 @@ public enum LineDemo {
                     try await waitUntil(timeout: .seconds(30), "the agent's HTTP endpoint") { agent.httpPort != nil }
                     options.onConsole(DemoConsole(url: "http://127.0.0.1:\(agent.httpPort ?? 0)/", users: users))
                 }
+                await options.beforeLineStarts()
                 try await plant.startLine(agent)
                 let expected = Duration.seconds(Double(options.bottles) * 3_600 / options.bottlesPerHour)
                 try await plant.waitForBottles(options.bottles, agent: agent, timeout: expected * 2 + .seconds(30)) { snapshot in

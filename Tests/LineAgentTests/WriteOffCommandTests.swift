@@ -30,6 +30,24 @@ struct WriteOffCommandTests {
         }
     }
 
+    @Test("write-offs made while a job runs count in the job's report, and are in the audit log")
+    func writeOffCountsInTheJob() async throws {
+        try await withAgentAndRegistrar(codes: 20) { fixture, _ in
+            let started = try await lineagent(["job", "start", "--config", fixture.configPath, "--line", "line1", "--lot", "L-7"])
+            #expect(started.status == 0, "\(started)")
+            let run = try await lineagent(["write-off", "--config", fixture.configPath, stamp(4).rawValue, stamp(5).rawValue, "--reason", "damaged"])
+            #expect(run.status == 0, "\(run)")
+            let store = try fixture.store()
+            let job = try #require(try await store.openJob(line: "line1"))
+            #expect(try await store.jobReport(job.id).codesWrittenOff == 2)
+            let ended = try await lineagent(["job", "end", "--config", fixture.configPath, "--line", "line1"])
+            #expect(ended.status == 0 && ended.stdout.contains("job \(job.id) ended: 0 bottles"), "\(ended)")
+            let shown = try await lineagent(["job", "show", "--config", fixture.configPath, String(job.id)])
+            #expect(shown.stdout.contains("codes written off  2"), "\(shown)")
+            #expect(try await store.auditLog().map(\.action) == ["job-end", "write-off", "job-start"])
+        }
+    }
+
     @Test("a written-off code leaves the local pool, so a bottle still carrying it is foreign")
     func writeOffLeavesThePool() async throws {
         try await withAgentAndRegistrar(codes: 20) { fixture, _ in

@@ -1,0 +1,30 @@
+"""Keeps a line console's overview open in headless Chromium, as an operator's screen would (agent-bench --browsers N).
+
+    python scripts/console-viewer.py URL USER PASSWORD
+
+Signs in, opens the overview and stays until killed; prints one line when the live figures arrive."""
+import sys
+import time
+
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
+
+url, user, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
+options = webdriver.ChromeOptions()
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):
+    options.add_argument(argument)
+driver = webdriver.Chrome(options=options, service=webdriver.ChromeService(executable_path="/usr/bin/chromedriver"))
+try:
+    driver.get(url + "/login")
+    driver.find_element(By.ID, "user").send_keys(user)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "login").click()
+    WebDriverWait(driver, 30).until(lambda d: d.find_elements(By.ID, "l0-bottles"))
+    first = driver.find_element(By.ID, "l0-bottles").text
+    WebDriverWait(driver, 30).until(lambda d: d.find_element(By.ID, "l0-bottles").text != first)
+    print("console-viewer: overview open and live", flush=True)
+    while True:
+        time.sleep(60)
+finally:
+    driver.quit()
