@@ -8,7 +8,8 @@
 //   C           CZBar, CModbus, CAravis (system libraries), COpenCVShim, CZXingShim, CZXing3Shim (C++ behind C)
 //   agent       Vision, PLC, LineDecisions, Outbox → Delivery, QazClient → Delivery + AsyncHTTPClient,
 //               AgentRuntime (the composition root), LineAgent (the `lineagent` executable)
-//   registrar   QazServer → QazAPI, QazServerApp (the `qazserver` executable)
+//   registrar   QazServer → QazAPI, RegistrarConsole (the console on `/`) → QazServer + ConsoleKit,
+//               QazServerApp (the `qazserver` executable)
 //   simulation  LineSimulator, LineSimApp (`linesim`), LineDemo (the simulated plant: agent + linesim + registrar),
 //               LineDemoApp (`qazline-demo`), Chaos (`chaos`)
 //   shared      CommandSupport (what every executable's command line shares), LineAgentTesting (tests only: one
@@ -174,11 +175,16 @@ let package = Package(
                 logging, metrics, nioCore, nioSSL, postgresNIO, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
+        // The registrar console on `/` of the registrar's server (QazServer only knows its extension protocol).
+        .target(
+            name: "RegistrarConsole",
+            dependencies: ["QazServer", "ConsoleKit", "ConfigKit", "QazAPI", "LineCore", httpTypes, hummingbird, logging, serviceLifecycle],
+            swiftSettings: swiftSettings),
         .executableTarget(
             name: "QazServerApp",
             dependencies: [
-                "QazServer", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", argumentParser, logging, metrics, prometheus,
-                serviceLifecycle, unixSignals,
+                "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", argumentParser,
+                logging, metrics, prometheus, serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
 
@@ -188,8 +194,8 @@ let package = Package(
         .target(
             name: "LineDemo",
             dependencies: [
-                "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "ConfigKit", logging, serviceLifecycle,
+                "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "RegistrarConsole", "QazClient",
+                "QazAPI", "LineCore", "LineConfig", "ConfigKit", logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(
@@ -264,6 +270,13 @@ let package = Package(
             dependencies: [
                 "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", httpTypes,
                 hummingbird, hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RegistrarConsoleTests",
+            dependencies: [
+                "RegistrarConsole", "QazServer", "QazAPI", "LineCore", "ConsoleKit", asyncHTTPClient, hummingbird, logging, nioCore, nioHTTP1,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(

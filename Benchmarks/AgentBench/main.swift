@@ -65,7 +65,7 @@ struct RunResult {
     var rssSamples: [(minute: Double, mib: Double)]
 }
 
-func runLine(speed: Double, bottles: Int, sampleEvery: Double? = nil) async throws -> RunResult {
+func runLine(speed: Double, bottles: Int, sampleEvery: Double? = nil, console: Bool, browsers: Int) async throws -> RunResult {
     var options = DemoOptions()
     options.bottles = bottles
     options.bottlesPerHour = speed
@@ -119,8 +119,8 @@ final class Viewers: Sendable {
             process.arguments = ["scripts/console-viewer.py", url, user, password]
             let pipe = Pipe()
             process.standardOutput = pipe
-            pipe.fileHandleForReading.readabilityHandler = { [live] handle in
-                if String(decoding: handle.availableData, as: UTF8.self).contains("live") { live.withLock { $0 += 1 } }
+            pipe.fileHandleForReading.readabilityHandler = { [self] handle in
+                if String(decoding: handle.availableData, as: UTF8.self).contains("live") { self.live.withLock { $0 += 1 } }
             }
             do { try process.run() } catch { print("agent-bench: cannot start \(python) scripts/console-viewer.py: \(error)") }
             processes.withLock { $0.append(process) }
@@ -151,7 +151,7 @@ print("agent-bench: linesim (Modbus TCP) + generated 640×512 caps (triggered ca
 if let soakMinutes {
     let count = Int(speed * soakMinutes / 60)
     print("soak: \(Int(speed)) bottles/h for \(soakMinutes) minutes (\(count) bottles)")
-    let result = try await runLine(speed: speed, bottles: count, sampleEvery: 1)
+    let result = try await runLine(speed: speed, bottles: count, sampleEvery: 1, console: console, browsers: browsers)
     print(line(result))
     if let first = result.rssSamples.first, let last = result.rssSamples.last {
         print(String(format: "RSS: minute %.1f %.1f MiB → minute %.1f %.1f MiB (growth %.1f MiB)", first.minute, first.mib,
@@ -160,7 +160,7 @@ if let soakMinutes {
 } else if findMax {
     var best: Double?
     for rate in [72_000.0, 90_000, 108_000, 126_000, 144_000, 162_000, 180_000, 216_000] {
-        let result = try await runLine(speed: rate, bottles: bottles)
+        let result = try await runLine(speed: rate, bottles: bottles, console: console, browsers: browsers)
         print(line(result))
         fflush(nil)
         let s = result.summary
@@ -172,7 +172,7 @@ if let soakMinutes {
     }
     print("highest rate with zero late rejects, zero missed rejects, zero timeouts: \(best.map { "\(Int($0)) bottles/h" } ?? "none")")
 } else {
-    let result = try await runLine(speed: speed, bottles: bottles)
+    let result = try await runLine(speed: speed, bottles: bottles, console: console, browsers: browsers)
     print(line(result))
     print(LineDemo.render(result.summary))
 }

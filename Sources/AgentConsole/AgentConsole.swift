@@ -60,6 +60,7 @@ public final class AgentConsole: AgentHTTPExtension {
         registerJobs(on: router, view: view)
         registerOutbox(on: router, view: view)
         registerAudit(on: router, view: view)
+        registerWriteOff(on: router, view: view)
     }
 
     var view: AgentView? { attached.withLock { $0 } }

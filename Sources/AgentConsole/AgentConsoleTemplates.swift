@@ -2,7 +2,7 @@
 /// live updates and the browser tests address.
 enum AgentConsoleTemplates {
     static let all: [String: String] = [
-        "overview": overview, "alarms": alarms, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
+        "overview": overview, "alarms": alarms, "writeOff": writeOff, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
         "message": message,
     ]
 
@@ -92,6 +92,7 @@ enum AgentConsoleTemplates {
           {{/open}}
         </section>
         {{/lines}}
+        <p><a class="button secondary" href="/write-off" id="to-write-off">{{t.writeOffTitle}}</a></p>
         <section class="panel">
           <table id="jobs"><thead><tr><th>#</th><th>{{t.line}}</th><th>{{t.lot}}</th><th>{{t.productName}}</th><th class="num">{{t.planned}}</th><th>{{t.started}}</th><th>{{t.ended}}</th><th>{{t.startedBy}}</th></tr></thead>
           <tbody>{{#jobs}}<tr><td><a href="/jobs/{{id}}">{{id}}</a></td><td>{{line}}</td><td>{{lot}}</td><td>{{product}}</td><td class="num">{{planned}}</td><td>{{started}}</td><td>{{ended}}</td><td>{{startedBy}}</td></tr>{{/jobs}}
@@ -172,6 +173,28 @@ enum AgentConsoleTemplates {
             <p><button id="login">{{t.signIn}}</button></p>
           </form>
         </section>
+        """
+
+    static let writeOff = """
+        <h1>{{t.writeOffTitle}}</h1>
+        <p class="muted">{{t.writeOffHelp}}</p>
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        {{#hasResults}}
+        <table id="write-off-results"><thead><tr><th>{{t.code}}</th><th>{{t.result}}</th></tr></thead>
+        <tbody>{{#results}}<tr><td>{{code}}</td><td class="{{#ok}}good{{/ok}}{{^ok}}bad{{/ok}}">{{result}}</td></tr>{{/results}}</tbody></table>
+        {{/hasResults}}
+        {{#engineer}}
+        <form method="post" action="/write-off" class="panel" id="write-off">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <label for="codes">{{t.codes}}</label><textarea id="codes" name="codes" rows="5" required>{{form.codes}}</textarea>
+          <div class="form-row">
+            <div><label for="reason">{{t.reason}}</label><select id="reason" name="reason"><option value="damaged"{{#damaged}} selected{{/damaged}}>damaged</option><option value="unused"{{#unused}} selected{{/unused}}>unused</option></select></div>
+            <div><label for="note">{{t.note}}</label><input id="note" name="note" maxlength="150" value="{{form.note}}"></div>
+            <div><button class="danger" id="write-off-submit">{{t.writeOff}}</button></div>
+          </div>
+        </form>
+        {{/engineer}}
+        {{^engineer}}<p class="notice info">{{t.engineersOnly}}</p>{{/engineer}}
         """
 
     static let message = """

@@ -75,6 +75,16 @@ enum AgentConsoleTexts {
         "outboxFull": [.en: "OUTBOX CANNOT RECORD — line stopped", .ru: "ОЧЕРЕДЬ НЕ ЗАПИСЫВАЕТ — линия остановлена",
                        .kk: "КЕЗЕК ЖАЗБАЙДЫ — желі тоқтатылды"],
         "seconds": [.en: "s", .ru: "с", .kk: "с"],
+        "writeOffTitle": [.en: "Write off stamps", .ru: "Списание марок", .kk: "Таңбаларды есептен шығару"],
+        "writeOffHelp": [.en: "Damaged or unused stamps are written off at the registrar (App. 5); they count in the open job.",
+                         .ru: "Повреждённые или неиспользованные марки списываются в реестре (прил. 5) и учитываются в открытом задании.",
+                         .kk: "Бүлінген немесе пайдаланылмаған таңбалар тізілімде есептен шығарылады (5-қосымша) және ашық тапсырмада ескеріледі."],
+        "writeOff": [.en: "Write off", .ru: "Списать", .kk: "Есептен шығару"],
+        "codes": [.en: "Codes (one per line or separated by spaces)", .ru: "Коды (по одному в строке или через пробел)",
+                  .kk: "Кодтар (әр жолда біреуден немесе бос орын арқылы)"],
+        "note": [.en: "Note", .ru: "Примечание", .kk: "Ескертпе"],
+        "engineersOnly": [.en: "Only an engineer may write off stamps.", .ru: "Списывать марки может только инженер.",
+                          .kk: "Таңбаларды тек инженер есептен шығара алады."],
         "lineState": [.en: "State", .ru: "Состояние", .kk: "Күйі"],
     ]
 }

@@ -165,7 +165,8 @@ public final class LineAgentRuntime: Sendable {
 
         let http = configuration.http
         let port = overrides.httpPort ?? http.port.value
-        let view = AgentView(plan: plan, store: store, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date())
+        let view = AgentView(plan: plan, store: store, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date(),
+                             registrar: client)
         self.view = view
         let router = Router()
         // Before the application is made: it builds its responder from the router.
@@ -249,9 +250,12 @@ public final class AgentView: Sendable {
     let watch: OutboxWatch
     let metrics: AgentMetrics
     public let startedAt: Date
+    /// The registrar client the agent delivers with (nil when the agent was given another sink): write-offs use it.
+    public let registrar: QazAPIClient?
 
     init(plan: AgentPlan, store: OutboxStore, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics,
-         startedAt: Date) {
+         startedAt: Date, registrar: QazAPIClient?) {
+        self.registrar = registrar
         self.plan = plan
         self.store = store
         self.lines = lines

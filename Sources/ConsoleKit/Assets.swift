@@ -70,7 +70,7 @@ button.secondary, .button.secondary { background:#fff; color:var(--accent); }
 button.danger { background:var(--bad); border-color:var(--bad); }
 form.inline { display:inline; margin:0; }
 label { display:block; margin:8px 0 4px; font-weight:600; }
-input, select { font:inherit; padding:8px 10px; min-height:44px; border:1px solid var(--line); border-radius:6px; width:100%; max-width:420px; }
+input, select, textarea { font:inherit; padding:8px 10px; min-height:44px; border:1px solid var(--line); border-radius:6px; width:100%; max-width:420px; }
 .form-row { display:flex; gap:16px; flex-wrap:wrap; align-items:flex-end; }
 .form-row > div { flex:1; min-width:180px; }
 .notice { padding:10px 14px; border-radius:6px; margin-bottom:12px; }

@@ -83,7 +83,7 @@ struct WriteOffCommand: AsyncParsableCommand {
             if FileManager.default.fileExists(atPath: plan.outboxPath) {
                 let store = try plan.openOutbox()
                 // Recorded in the agent's database too: the open job's report counts the codes written off.
-                let results = receipt.results.map { (code: StampCode(trusted: $0.code), result: Self.recorded($0.result)) }
+                let results = receipt.results.map { (code: StampCode(trusted: $0.code), result: $0.result.recorded) }
                 try await store.recordWriteOffs(results, reason: reasonText, user: terminalUser())
                 try await store.audit(user: terminalUser(), action: "write-off", target: "\(receipt.results.count) code(s)",
                                       detail: "\(reasonText): \(receipt.results.count - failed) written off")
@@ -95,17 +95,6 @@ struct WriteOffCommand: AsyncParsableCommand {
             }
         }
         if failed > 0 { throw ExitCode.failure }
-    }
-
-    /// The result as the agent's database records it (`written-off` counts in the job report).
-    static func recorded(_ outcome: WriteOffOutcome) -> String {
-        switch outcome {
-        case .writtenOff: "written-off"
-        case .alreadyWrittenOff: "already-written-off"
-        case .activated: "activated"
-        case .unknown: "unknown"
-        case .malformed: "malformed"
-        }
     }
 
     /// Whether the code is now written off, and the words for its result.

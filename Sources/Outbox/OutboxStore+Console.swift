@@ -1,6 +1,7 @@
 import Foundation
 import GRDB
 import LineCore
+import QazAPI
 
 // What the console and `lineagent job|user` keep in the agent's database beside the outbox: production jobs, the
 // console's users, the audit log of operator actions, and write-offs made from this agent. Short transactions on
@@ -284,6 +285,19 @@ extension OutboxStore {
                 try db.execute(sql: "INSERT INTO write_off (code, reason, at, user, job_id, result) VALUES (?, ?, ?, ?, ?, ?)",
                                arguments: [code, reason, Self.millis(now), user, job, result])
             }
+        }
+    }
+}
+
+extension WriteOffOutcome {
+    /// The result as the agent's database records it (`written-off` counts in the job report).
+    public var recorded: String {
+        switch self {
+        case .writtenOff: "written-off"
+        case .alreadyWrittenOff: "already-written-off"
+        case .activated: "activated"
+        case .unknown: "unknown"
+        case .malformed: "malformed"
         }
     }
 }

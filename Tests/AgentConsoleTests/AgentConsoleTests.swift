@@ -4,11 +4,14 @@ import AsyncHTTPClient
 import ConsoleKit
 import Foundation
 import LineConfig
+import LineCore
 import LineDemo
 import Logging
 import NIOCore
 import NIOHTTP1
 import Outbox
+import QazAPI
+import QazClient
 import ServiceLifecycle
 import Synchronization
 import Testing
@@ -79,6 +82,10 @@ final class Browser: Sendable {
 
 /// An agent with its console on a simulated plant (the line stopped), users `op` (operator) and `eng` (engineer).
 func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRuntime, Browser) async throws -> T) async throws -> T {
+    try await withConsole(openReading: openReading) { agent, browser, _ in try await body(agent, browser) }
+}
+
+func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
     var options = DemoOptions()
     options.bottles = 50
     options.progress = false
@@ -96,7 +103,7 @@ func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRunti
             try await LineDemo.waitUntil(timeout: .seconds(20), "the HTTP endpoint") { agent.httpPort != nil }
             let browser = Browser(base: "http://127.0.0.1:\(agent.httpPort!)")
             do {
-                let value = try await body(agent, browser)
+                let value = try await body(agent, browser, plant)
                 try await browser.shutdown()
                 await group.triggerGracefulShutdown()
                 try await tasks.waitForAll()
@@ -258,6 +265,33 @@ struct AgentConsoleTests {
                 throw error
             }
             try await client.shutdown()
+        }
+    }
+
+    @Test("An engineer writes off stamps at the registrar from the console; an operator may not; bad codes are named")
+    func writeOff() async throws {
+        try await withConsole { agent, browser, plant in
+            // Two of the producer's issued codes (the line is stopped: none is on a bottle).
+            let codes = try await plant.plan.makeClient(logger: quiet).closing { client in
+                try await client.pool(bin: plant.plan.configuration.producer.bin, status: .issued, limit: 2).items.map(\.code)
+            }
+            _ = try await browser.signIn("op", "op-password-1")
+            let asOperator = try await browser.get("/write-off")
+            #expect(asOperator.status == 200 && !asOperator.body.contains(#"id="write-off""#))
+            let refused = try await browser.post("/write-off", ["csrf": Browser.csrf(in: asOperator) ?? "", "codes": codes[0], "reason": "damaged"])
+            #expect(refused.status == 403)
+            #expect(try await browser.post("/logout", ["csrf": Browser.csrf(in: asOperator) ?? ""]).status == 303)
+            _ = try await browser.signIn("eng", "eng-password-1")
+            let form = try await browser.get("/write-off")
+            let token = try #require(Browser.csrf(in: form))
+            let bad = try await browser.post("/write-off", ["csrf": token, "codes": "\(codes[0]) <b>nope</b>", "reason": "damaged"])
+            #expect(bad.status == 400 && bad.body.contains("nothing was sent") && bad.body.contains("&lt;b&gt;nope&lt;/b&gt;"))
+            let done = try await browser.post("/write-off", ["csrf": token, "codes": codes.joined(separator: "\n"), "reason": "damaged",
+                                                             "note": "cap torn"])
+            #expect(done.status == 200)
+            #expect(done.body.components(separatedBy: "written-off").count - 1 == 2, "\(done.body)")
+            let entry = try #require(try await agent.store.auditLog().first)
+            #expect(entry.action == "write-off" && entry.user == "eng" && entry.detail == "damaged: cap torn: 2 written off, 0 refused")
         }
     }
 
