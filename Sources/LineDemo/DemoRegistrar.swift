@@ -7,26 +7,33 @@ import Outbox
 import QazAPI
 import QazClient
 import QazServer
+import RegistrarConsole
 import ServiceLifecycle
 import Synchronization
 
 /// The registrar of the demo: QazServer on a SQLite file, on 127.0.0.1 with a free port, with tokens for the
-/// Banknote Factory (waybills), the producer (the agent) and the revenue body (reports).
+/// Banknote Factory (waybills), the producer (the agent) and the revenue body (reports), and the registrar console on
+/// `/` (sign in with ``consoleToken``).
 public final class DemoRegistrar: Sendable {
     /// The port it listens on (127.0.0.1).
     public let port: Int
     /// A producer token of the demo producer (the agent's).
     public let producerToken: String
+    /// A registrar token to sign in to the registrar console with (paste it into the sign-in form).
+    public let consoleToken: String
+    /// The registrar console's address: `http://127.0.0.1:PORT/`.
+    public var consoleURL: String { "http://127.0.0.1:\(port)/" }
     private let factory: QazAPIClient
     private let revenue: QazAPIClient
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let issued = IssuedCounter()
 
-    private init(port: Int, producerToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
+    private init(port: Int, producerToken: String, consoleToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
                  task: Task<Void, any Error>) {
         self.port = port
         self.producerToken = producerToken
+        self.consoleToken = consoleToken
         self.factory = factory
         self.revenue = revenue
         self.group = group
@@ -39,18 +46,21 @@ public final class DemoRegistrar: Sendable {
         var limits = LimitsConfiguration()
         limits.requestsPerSecond = 10_000
         limits.burst = 10_000
-        let server = RegistrarServer(store: store, limits: limits)
+        var serverLogger = logger
+        serverLogger.logLevel = max(logger.logLevel, .warning)
+        let console = try RegistrarConsole(logger: serverLogger)
+        let server = RegistrarServer(store: store, limits: limits, extensions: [console])
         let tokens = TokenService(store: store)
         let authority = TaxpayerID("990340000012") ?? TaxpayerID(LineDemo.otherBIN)!
         let factoryToken = try await tokens.issue(participant: authority, role: .banknoteFactory).token
         let revenueToken = try await tokens.issue(participant: authority, role: .revenueBody).token
         let producerToken = try await tokens.issue(participant: TaxpayerID(LineDemo.producerBIN)!, role: .producer).token
+        let consoleToken = try await tokens.issue(participant: authority, role: .registrar).token
         let (ports, continuation) = AsyncStream<Int>.makeStream()
-        var serverLogger = logger
-        serverLogger.logLevel = max(logger.logLevel, .warning)
         let app = try server.application(host: "127.0.0.1", port: 0, logger: serverLogger,
                                          onServerRunning: { continuation.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: serverLogger))
+        // The console's live feed after the server: on shutdown it stops first and ends open live pages.
+        let group = ServiceGroup(configuration: .init(services: [app] + server.extensionServices, logger: serverLogger))
         let task = Task { try await group.run() }
         var iterator = ports.makeAsyncIterator()
         guard let port = await iterator.next() else { throw AgentSetupError("the demo registrar did not start") }
@@ -58,7 +68,7 @@ public final class DemoRegistrar: Sendable {
             try QazAPIClient(configuration: QazClientConfiguration(
                 baseURL: "http://127.0.0.1:\(port)", token: token, requestsPerSecond: 1_000, burst: 1_000), logger: serverLogger)
         }
-        return DemoRegistrar(port: port, producerToken: producerToken, factory: try client(factoryToken),
+        return DemoRegistrar(port: port, producerToken: producerToken, consoleToken: consoleToken, factory: try client(factoryToken),
                              revenue: try client(revenueToken), group: group, task: task)
     }
 

@@ -55,6 +55,33 @@ public final class ActivationFeed: Sendable {
     func unsubscribe(_ subscription: ActivationSubscription) {
         _ = state.withLock { $0.subscribers.removeValue(forKey: subscription.key) }
     }
+
+    /// Runs `body` once at once, then after each commit with activations in this process (wake-ups that come while
+    /// `body` runs are coalesced into one more call) and at least every `every` (which picks up activations committed
+    /// by other server processes on a shared PostgreSQL), until the task is cancelled. For in-process readers such as
+    /// the registrar console; like a stream, `body` reads what it needs from storage itself.
+    public func watch(every: Duration, _ body: @Sendable () async -> Void) async {
+        let subscription = subscribe()
+        defer { unsubscribe(subscription) }
+        await withTaskCancellationHandler {
+            await withTaskGroup(of: Void.self) { group in
+                group.addTask {
+                    while !Task.isCancelled {
+                        try? await Task.sleep(for: every)
+                        subscription.wake(.heartbeat)
+                    }
+                }
+                var wake: ActivationSubscription.Wake = .activations
+                while !wake.contains(.closed), !Task.isCancelled {
+                    await body()
+                    wake = await subscription.next()
+                }
+                group.cancelAll()
+            }
+        } onCancel: {
+            subscription.wake(.closed)
+        }
+    }
 }
 
 /// One open stream's wake-up flags: set by ingest, the heartbeat and shutdown; taken by the stream's loop.

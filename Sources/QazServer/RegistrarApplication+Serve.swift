@@ -64,7 +64,8 @@ extension RegistrarServer {
                                                 _ body: (_ port: Int, _ group: ServiceGroup) async throws -> T) async throws -> T {
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try application(host: "127.0.0.1", port: 0, tls: tls, logger: logger, onServerRunning: { continuation.yield($0) })
-        let group = ServiceGroup(configuration: .init(services: [app], logger: logger))
+        // Extensions' services after the server: on graceful shutdown they stop first (ending live pages' streams).
+        let group = ServiceGroup(configuration: .init(services: [app] + extensionServices, logger: logger))
         return try await withThrowingTaskGroup(of: Void.self) { tasks in
             tasks.addTask {
                 defer { continuation.finish() }  // a server that fails to start ends the wait for its port

@@ -160,6 +160,8 @@ public struct RegistrarServer: Sendable {
     let tokens: TokenService
     /// The participants' token buckets (one per server, shared by every request).
     let limiter: RateLimiter<ContinuousClock>
+    /// Routes outside the `/v1` API served by the same server (the registrar console), and their services.
+    public let extensions: [any RegistrarHTTPExtension]
 
     /// - Parameters:
     ///   - store: the storage backend (migrated before the server takes requests).
@@ -167,9 +169,12 @@ public struct RegistrarServer: Sendable {
     ///   - rules: what a stamp code looks like (anything else is `malformed`).
     ///   - registry: the Prometheus registry `/metrics` renders; the registrar's metrics are created in it.
     ///   - stream: the live activation stream's heartbeat and page size.
+    ///   - extensions: routes outside the API (the registrar console), added after the API's routes.
     public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
-                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration()) {
+                registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration(),
+                extensions: [any RegistrarHTTPExtension] = []) {
         self.store = store
+        self.extensions = extensions
         self.activationFeed = ActivationFeed()
         self.streamConfiguration = stream
         self.limits = limits
@@ -224,6 +229,7 @@ public struct RegistrarServer: Sendable {
         v1.get("reports/qr-usage", use: authenticated(usageReport))
         v1.get("reports/qr-activation", use: authenticated(activationReport))
         v1.get("stream/activations", use: authenticated(activationStream))
+        for routes in extensions { routes.register(on: router, server: self) }
     }
 
     /// A `/v1` handler: the caller authenticated by bearer token and charged to the participant's token bucket, then

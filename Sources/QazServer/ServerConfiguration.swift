@@ -13,6 +13,8 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
     public var limits: LimitsConfiguration
     /// The live activation stream (`GET /v1/stream/activations`).
     public var stream: StreamConfiguration
+    /// The registrar console on `/` (the `RegistrarConsole` target serves it; `qazserver serve` wires it in).
+    public var console: RegistrarConsoleConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +23,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         tls = try c.decodeIfPresent(TLSConfiguration.self, forKey: .tls)
         limits = try c.decodeIfPresent(LimitsConfiguration.self, forKey: .limits) ?? LimitsConfiguration()
         stream = try c.decodeIfPresent(StreamConfiguration.self, forKey: .stream) ?? StreamConfiguration()
+        console = try c.decodeIfPresent(RegistrarConsoleConfiguration.self, forKey: .console) ?? RegistrarConsoleConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -29,6 +32,65 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         if let tls { v.validate("tls", tls) }
         v.validate("limits", limits)
         v.validate("stream", stream)
+        v.validate("console", console)
+    }
+}
+
+/// The registrar console (`/`): activations per participant per hour, the last activations, App. 9/10 of any month,
+/// code look-up. Sign-in with a registrar or revenue-body API token, or as one of `users`.
+public struct RegistrarConsoleConfiguration: Codable, Sendable, ValidatableConfig {
+    /// Serve the console at all (the API is served either way).
+    public var enabled: Bool
+    /// A session ends after this long without a request (and after 12 h in any case).
+    public var sessionTimeout: ConfigDuration
+    /// The language of a browser that asks for none of ru, kk, en.
+    public var language: String
+    /// People who sign in with a name and password instead of a token.
+    public var users: [ConsoleUserEntry]
+
+    public init() {
+        enabled = true
+        sessionTimeout = ConfigDuration(.seconds(30 * 60))
+        language = "ru"
+        users = []
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RegistrarConsoleConfiguration()
+        enabled = try c.decodeIfPresent(Bool.self, forKey: .enabled) ?? d.enabled
+        sessionTimeout = try c.decodeIfPresent(ConfigDuration.self, forKey: .sessionTimeout) ?? d.sessionTimeout
+        language = try c.decodeIfPresent(String.self, forKey: .language) ?? d.language
+        users = try c.decodeIfPresent([ConsoleUserEntry].self, forKey: .users) ?? d.users
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(sessionTimeout.duration >= .seconds(60) && sessionTimeout.duration <= .seconds(24 * 3600), at: "sessionTimeout",
+                "expected 1m to 24h, got \(sessionTimeout)")
+        v.check(["ru", "kk", "en"].contains(language), at: "language", "expected ru, kk or en, got \"\(language)\"")
+        var seen = Set<String>()
+        for (index, user) in users.enumerated() {
+            let at = "users[\(index)]"
+            v.check(!user.name.isEmpty && user.name.count <= 64 && !user.name.contains(where: { $0.isWhitespace || $0.isNewline }),
+                    at: at + ".name", "expected 1-64 characters without spaces")
+            v.check(seen.insert(user.name.lowercased()).inserted, at: at + ".name", "\"\(user.name)\" is listed twice")
+            v.check(user.passwordHash.hasPrefix("$2") && user.passwordHash.count == 60, at: at + ".passwordHash",
+                    "expected a bcrypt hash ($2b$…, 60 characters): make one with `qazserver console-password`")
+            v.check(["registrar", "revenue-body"].contains(user.role), at: at + ".role", "expected registrar or revenue-body, got \"\(user.role)\"")
+        }
+    }
+}
+
+/// A console user of the registrar: a name, a bcrypt hash of the password (never the password) and a role.
+public struct ConsoleUserEntry: Codable, Sendable, Equatable {
+    public var name: String
+    public var passwordHash: String
+    /// `registrar` or `revenue-body`: what the user sees is what a token of that role sees.
+    public var role: String
+    public init(name: String, passwordHash: String, role: String) {
+        self.name = name
+        self.passwordHash = passwordHash
+        self.role = role
     }
 }
 

@@ -16,7 +16,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self])
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self])
 }
 
 /// `qazserver check-config FILE`.
@@ -41,6 +41,7 @@ struct CheckConfig: ParsableCommand {
                 storage    \(storage)
                 limits     body \(c.limits.maxBodySize.bytes >> 20) MiB, \(c.limits.maxBatchItems) items/batch, \
                 \(c.limits.requestsPerSecond) req/s (burst \(c.limits.burst)) per participant
+                console    \(c.console.enabled ? "on / (\(c.console.users.count) user(s), session timeout \(c.console.sessionTimeout))" : "off")
                 """)
         } catch {
             for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }

@@ -7,7 +7,9 @@ import Logging
 import Metrics
 import Prometheus
 import QazAPI
+import ConsoleKit
 import QazServer
+import RegistrarConsole
 import ServiceLifecycle
 import UnixSignals
 
@@ -77,7 +79,11 @@ struct Serve: AsyncParsableCommand {
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "qazserver")
         let store = try options.makeStore(configuration, file: file, logger: logger)
-        let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream)
+        // The registrar console on `/` (a separate target: the API server knows only its extension protocol).
+        let console = configuration.console.enabled
+            ? [try RegistrarConsole(configuration: configuration.console, logger: logger) as any RegistrarHTTPExtension] : []
+        let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream,
+                                     extensions: console)
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()
             return ServerTLSFiles(certificate: ConfigLoader.resolve(tls.certificate, relativeTo: base).path,
@@ -89,10 +95,11 @@ struct Serve: AsyncParsableCommand {
             onServerRunning: { port in
                 logger.info("registrar listening", metadata: ["listen.host": "\(configuration.listen.host)", "listen.port": "\(port)"])
             })
-        // Graceful shutdown runs in reverse: the HTTP service first, then the store (PostgreSQL's pool).
+        // Graceful shutdown runs in reverse: the console's live feed first (it ends live pages' streams), then the HTTP
+        // service, then the store (PostgreSQL's pool).
         let services: [any Service] = (store as? any Service).map { [$0] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: (services + [RegistrarService(store: store, app: app)]).map { .init(service: $0) },
+            services: (services + [RegistrarService(store: store, app: app)] + server.extensionServices).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         // In-flight batches get the grace period to finish (their transactions commit or roll back whole); after it
         // the group escalates to cancellation and unfinished requests are not acknowledged.
@@ -100,6 +107,25 @@ struct Serve: AsyncParsableCommand {
         let group = ServiceGroup(configuration: groupConfiguration)
         try await group.run()
         logger.info("registrar stopped")
+    }
+}
+
+/// `qazserver console-password`: a bcrypt hash for a console user of the server configuration (`console.users`).
+struct ConsolePassword: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "console-password",
+        abstract: "Read a password from standard input and print its bcrypt hash for console.users[].passwordHash.")
+
+    func run() throws {
+        guard let line = readLine(strippingNewline: true), !line.isEmpty else {
+            FileHandle.standardError.write(Data("type the password on standard input (one line)\n".utf8))
+            throw ExitCode.failure
+        }
+        if let problem = PasswordHash.problem(with: line, user: "") {
+            FileHandle.standardError.write(Data("\(problem)\n".utf8))
+            throw ExitCode.failure
+        }
+        print(PasswordHash.make(line))
     }
 }
 

@@ -129,6 +129,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             CREATE UNIQUE INDEX code_activation_seq ON code(activation_seq) WHERE activation_seq IS NOT NULL;
             CREATE INDEX code_owner_activation_seq ON code(owner_bin, activation_seq) WHERE activation_seq IS NOT NULL
             """),
+        // The console's activations per hour read a time range of activated codes (issued codes pay nothing).
+        ("v4-activation-time", "CREATE INDEX code_activated_at ON code(activated_at, owner_bin) WHERE activation_seq IS NOT NULL"),
     ]
 
     public func migrate() async throws(StoreError) {
@@ -469,6 +471,39 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             try await (try await c.query("""
                 SELECT recipient_name FROM waybill WHERE recipient_bin = \(participant.rawValue) ORDER BY id DESC LIMIT 1
                 """, logger: self.logger)).collect().map { try $0.decode(String.self) }.first
+        }
+    }
+
+    // MARK: The console
+
+    public func activationsPerHour(from: Timestamp, to: Timestamp) async throws(StoreError) -> [HourlyActivations] {
+        try await connection { c in
+            let rows = try await c.query("""
+                SELECT owner_bin, activated_at / 3600000 AS hour, count(*) FROM code
+                WHERE activation_seq IS NOT NULL AND activated_at >= \(from.milliseconds) AND activated_at < \(to.milliseconds)
+                GROUP BY owner_bin, hour ORDER BY hour, owner_bin
+                """, logger: self.logger)
+            var hours = [HourlyActivations]()
+            for try await (owner, hour, count) in rows.decode((String, Int64, Int64).self) {
+                hours.append(HourlyActivations(participant: TaxpayerID(trustedRow: owner), hour: Timestamp(milliseconds: hour * 3_600_000),
+                                               count: Int(count)))
+            }
+            return hours
+        }
+    }
+
+    public func participants() async throws(StoreError) -> [ParticipantSummary] {
+        try await connection { c in
+            let rows = try await c.query("""
+                SELECT p.participant_bin,
+                       (SELECT w.recipient_name FROM waybill w WHERE w.recipient_bin = p.participant_bin ORDER BY w.id DESC LIMIT 1)
+                FROM (SELECT DISTINCT participant_bin FROM monthly_counter) p ORDER BY p.participant_bin
+                """, logger: self.logger)
+            var participants = [ParticipantSummary]()
+            for try await (bin, name) in rows.decode((String, String?).self) {
+                participants.append(ParticipantSummary(participant: TaxpayerID(trustedRow: bin), name: name))
+            }
+            return participants
         }
     }
 

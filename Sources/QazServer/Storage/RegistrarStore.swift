@@ -69,6 +69,14 @@ public protocol RegistrarStore: Sendable {
     /// `Last-Event-ID` starts.
     func latestActivationEventID() async throws(StoreError) -> Int64
 
+    /// Activations per participant and hour with an activation time in `from..<to` (the registrar console's chart).
+    /// Hours are whole UTC hours, which are whole Astana hours too (UTC+5). Hours without activations are left out.
+    func activationsPerHour(from: Timestamp, to: Timestamp) async throws(StoreError) -> [HourlyActivations]
+
+    /// Every participant that has codes (a row of monthly counters), in BIN order, with the name its latest waybill
+    /// gives (the registrar console's list of reports).
+    func participants() async throws(StoreError) -> [ParticipantSummary]
+
     /// Saves a new API token (only its hash is stored).
     func saveToken(_ token: TokenRecord) async throws(StoreError)
 
@@ -221,6 +229,30 @@ public struct MonthlyCounters: Sendable, Equatable, Codable {
         self.received = received
         self.activated = activated
         self.writtenOff = writtenOff
+    }
+}
+
+/// Activations of one participant in one hour.
+public struct HourlyActivations: Sendable, Equatable {
+    public var participant: TaxpayerID
+    /// The start of the hour.
+    public var hour: Timestamp
+    public var count: Int
+    public init(participant: TaxpayerID, hour: Timestamp, count: Int) {
+        self.participant = participant
+        self.hour = hour
+        self.count = count
+    }
+}
+
+/// A producer or importer the registrar holds codes for.
+public struct ParticipantSummary: Sendable, Equatable {
+    public var participant: TaxpayerID
+    /// The name on its latest waybill.
+    public var name: String?
+    public init(participant: TaxpayerID, name: String?) {
+        self.participant = participant
+        self.name = name
     }
 }
 

@@ -133,6 +133,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 CREATE INDEX code_owner_activation_seq ON code(owner_bin, activation_seq) WHERE activation_seq IS NOT NULL;
                 """)
         }
+        migrator.registerMigration("v4-activation-time") { db in
+            // The console's activations per hour read a time range of activated codes (issued codes pay nothing).
+            try db.execute(sql: "CREATE INDEX code_activated_at ON code(activated_at, owner_bin) WHERE activation_seq IS NOT NULL")
+        }
         return migrator
     }
 
@@ -415,6 +419,31 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             INSERT INTO monthly_counter (participant_bin, month, \(column)) VALUES (?, ?, ?)
             ON CONFLICT (participant_bin, month) DO UPDATE SET \(column) = \(column) + excluded.\(column)
             """, arguments: [participant, month, count])
+    }
+
+    // MARK: The console
+
+    public func activationsPerHour(from: Timestamp, to: Timestamp) async throws(StoreError) -> [HourlyActivations] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT owner_bin, activated_at / 3600000 AS hour, COUNT(*) FROM code
+                WHERE activation_seq IS NOT NULL AND activated_at >= ? AND activated_at < ?
+                GROUP BY owner_bin, hour ORDER BY hour, owner_bin
+                """, arguments: [from.milliseconds, to.milliseconds]).map { row in
+                HourlyActivations(participant: TaxpayerID(trustedRow: row[0]), hour: Timestamp(milliseconds: (row[1] as Int64) * 3_600_000),
+                                  count: row[2])
+            }
+        }
+    }
+
+    public func participants() async throws(StoreError) -> [ParticipantSummary] {
+        try await read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT p.participant_bin,
+                       (SELECT w.recipient_name FROM waybill w WHERE w.recipient_bin = p.participant_bin ORDER BY w.id DESC LIMIT 1)
+                FROM (SELECT DISTINCT participant_bin FROM monthly_counter) p ORDER BY p.participant_bin
+                """).map { row in ParticipantSummary(participant: TaxpayerID(trustedRow: row[0]), name: row[1]) }
+        }
     }
 
     // MARK: Tokens
