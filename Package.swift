@@ -157,7 +157,9 @@ let package = Package(
         // The line console on the agent's HTTP endpoint (pages, live feed, sign-in, jobs, outbox, audit log).
         .target(
             name: "AgentConsole",
-            dependencies: ["AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "Outbox", hummingbird, logging, serviceLifecycle],
+            dependencies: [
+                "AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "Outbox", "QazAPI", "QazClient", hummingbird, logging, serviceLifecycle,
+            ],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "LineAgent",
@@ -245,6 +247,7 @@ let package = Package(
 
         // MARK: Tests (beside the seam they test)
         .testTarget(name: "LineCoreTests", dependencies: ["LineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "ConsoleKitTests", dependencies: ["ConsoleKit", hummingbird], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "LineConfigTests", dependencies: ["LineConfig", "ConfigKit", "QazServer"], swiftSettings: swiftSettings),
         .testTarget(
@@ -284,6 +287,13 @@ let package = Package(
             dependencies: [
                 "AgentRuntime", "Delivery", "Outbox", "PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig",
                 "ConfigKit", "Vision", "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings),
+        .testTarget(
+            name: "AgentConsoleTests",
+            dependencies: [
+                "AgentConsole", "AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "LineDemo", "Outbox", "QazAPI", "QazClient",
+                asyncHTTPClient, logging, nioCore, nioHTTP1, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .testTarget(
