@@ -23,5 +23,8 @@ for _ in $(seq 1 120); do
 done
 url=$(sed -n 's/^console: //p' "$work/demo.out" | head -1)
 [ -n "$url" ] || { echo "browser-test: the demo printed no console address" >&2; exit 1; }
-echo "browser-test: line console at $url" >&2
-python Tests/Browser/console_test.py --url "$url" --password "$password" --workdir "$work" --demo-pid "$pid" "$@"
+registrar=$(sed -n 's/^registrar console: //p' "$work/demo.out" | head -1)
+token=$(sed -n 's/^registrar console token: //p' "$work/demo.out" | head -1)
+echo "browser-test: line console at $url, registrar console at $registrar" >&2
+python Tests/Browser/console_test.py --url "$url" --password "$password" --workdir "$work" --demo-pid "$pid" \
+  --registrar-url "$registrar" --registrar-token "$token" "$@"

@@ -56,6 +56,9 @@ public struct DemoConsole: Sendable {
     public var url: String
     /// The console's users: name, role and password.
     public var users: [(name: String, role: String, password: String)]
+    /// The registrar's console, `http://127.0.0.1:PORT/`, and a registrar token to sign in with.
+    public var registrarURL: String
+    public var registrarToken: String
 }
 
 /// What the demo prints at the end, and writes with `--summary-json`.
@@ -148,7 +151,8 @@ public enum LineDemo {
                 defer { tasks.cancelAll() }
                 if options.console {
                     try await waitUntil(timeout: .seconds(30), "the agent's HTTP endpoint") { agent.httpPort != nil }
-                    options.onConsole(DemoConsole(url: "http://127.0.0.1:\(agent.httpPort ?? 0)/", users: users))
+                    options.onConsole(DemoConsole(url: "http://127.0.0.1:\(agent.httpPort ?? 0)/", users: users,
+                                                  registrarURL: plant.registrar.consoleURL, registrarToken: plant.registrar.consoleToken))
                 }
                 await options.beforeLineStarts()
                 try await plant.startLine(agent)

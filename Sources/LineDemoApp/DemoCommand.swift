@@ -86,11 +86,12 @@ struct DemoCommand: AsyncParsableCommand {
         options.onConsole = { console in
             var lines = "console: \(console.url)\n"
             for user in console.users { lines += "console user: \(user.name) password \(user.password) (\(user.role))\n" }
+            lines += "registrar console: \(console.registrarURL)\nregistrar console token: \(console.registrarToken)\n"
             FileHandle.standardOutput.write(Data(lines.utf8))
         }
         if hold {
             options.hold = { summary in
-                FileHandle.standardOutput.write(Data((LineDemo.render(summary) + "\nholding: the consoles stay up until interrupted (Ctrl-C)\n").utf8))
+                FileHandle.standardOutput.write(Data((LineDemo.render(summary) + "\nholding: the consoles printed above stay up until interrupted (Ctrl-C)\n").utf8))
                 for await _ in await UnixSignalsSequence(trapping: .sigint, .sigterm) { break }
             }
         }

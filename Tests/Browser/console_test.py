@@ -203,6 +203,77 @@ class Console(unittest.TestCase):
         WebDriverWait(self.driver, 30).until(lambda d: not d.find_element(By.ID, "lost").is_displayed())
 
 
+class RegistrarConsole(unittest.TestCase):
+    """The registrar console: token sign-in, activations per participant live, the chart, look-up, reports."""
+
+    @classmethod
+    def setUpClass(cls):
+        if not ARGS.registrar_url:
+            raise unittest.SkipTest("the demo printed no registrar console")
+        cls.url = ARGS.registrar_url.rstrip("/")
+        cls.driver = browser()
+        cls.wait = WebDriverWait(cls.driver, 30)
+
+    @classmethod
+    def tearDownClass(cls):
+        cls.driver.quit()
+
+    def errors(self):
+        expected = ("status of 400", "status of 401", "status of 403", "status of 404", "status of 429")
+        return [e for e in self.driver.get_log("browser") if e["level"] == "SEVERE" and not any(x in e["message"] for x in expected)]
+
+    def shot(self, name):
+        Console.shot(self, "registrar-" + name)
+
+    def test_1_sign_in_with_a_token_shows_the_activations(self):
+        self.driver.get(self.url + "/?lang=en")
+        self.assertIn("/login", self.driver.current_url)
+        self.driver.find_element(By.ID, "token").send_keys("not-a-token")
+        self.driver.find_element(By.ID, "login").click()
+        self.assertTrue(self.driver.find_element(By.ID, "error").text)
+        self.driver.find_element(By.ID, "token").send_keys(ARGS.registrar_token)
+        self.driver.find_element(By.ID, "login").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "act-24h")))
+        first = int(re.sub(r"[^0-9]", "", self.driver.find_element(By.ID, "act-24h").text) or "0")
+        # The line is running: activations arrive and the figures and the last events change without reloading.
+        self.wait.until(lambda d: int(re.sub(r"[^0-9]", "", d.find_element(By.ID, "act-24h").text) or "0") > first)
+        self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#events tr"))
+        self.assertIn(ARGS.producer, self.driver.find_element(By.ID, "events").text)
+        chart = self.driver.find_element(By.CSS_SELECTOR, "#chart svg")
+        self.assertIn(ARGS.producer, chart.get_attribute("innerHTML"), "the chart has the producer's series")
+        self.assertEqual(self.errors(), [])
+        self.shot("overview")
+
+    def test_2_look_up_a_code_and_an_injection(self):
+        self.driver.get(self.url + "/?lang=en")
+        code = self.driver.find_element(By.CSS_SELECTOR, "#events tr td:nth-child(4)").text
+        self.driver.find_element(By.ID, "code").send_keys(code)
+        self.driver.find_element(By.ID, "find").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "info-status")))
+        self.assertEqual(self.driver.find_element(By.ID, "info-code").text, code)
+        self.assertIn("ACTIVATED", self.driver.find_element(By.ID, "info-status").text.upper())
+        self.shot("lookup")
+        self.driver.find_element(By.ID, "code").clear()
+        self.driver.find_element(By.ID, "code").send_keys("<script>alert(1)</script>")
+        self.driver.find_element(By.ID, "find").click()
+        self.wait.until(EC.presence_of_element_located((By.ID, "error")))
+        self.assertTrue(self.driver.find_element(By.ID, "error").text)
+        self.assertEqual(self.driver.execute_script("return document.querySelectorAll('main script').length"), 0)
+        self.assertEqual(self.errors(), [])
+
+    def test_3_reports_of_the_month(self):
+        self.driver.get(self.url + "/reports?lang=en")
+        self.wait.until(EC.presence_of_element_located((By.ID, f"p-{ARGS.producer}")))
+        row = self.driver.find_element(By.ID, f"p-{ARGS.producer}")
+        links = [a.get_attribute("href") for a in row.find_elements(By.TAG_NAME, "a")]
+        self.assertTrue(any("app10" in link and "format=csv" in link for link in links), links)
+        printable = next(link for link in links if "app10" in link and "format=html" in link)
+        self.shot("reports")
+        self.driver.get(printable)
+        self.assertIn(ARGS.producer, self.driver.page_source)
+        self.assertEqual(self.errors(), [])
+
+
 def main():
     global ARGS
     parser = argparse.ArgumentParser()
@@ -211,6 +282,9 @@ def main():
     parser.add_argument("--workdir", required=True, help="the demo's working directory (outbox.sqlite)")
     parser.add_argument("--demo-pid", type=int, default=0)
     parser.add_argument("--screenshots", default="")
+    parser.add_argument("--registrar-url", default="", help="the registrar console, http://HOST:PORT/")
+    parser.add_argument("--registrar-token", default="", help="a registrar token to sign in with")
+    parser.add_argument("--producer", default="980515400019", help="the demo producer's BIN")
     ARGS, rest = parser.parse_known_args()
     unittest.main(argv=[sys.argv[0], "-v"] + rest)
 
