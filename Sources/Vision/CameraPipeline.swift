@@ -78,38 +78,26 @@ public struct CameraFrameResult: Sendable {
 /// without a copy per frame. Nothing is encoded per frame: a frame is copied out and encoded (on the pipeline's own
 /// ``FrameEncoder`` queue) only when asked for, once per frame and encoding. The decode chain keeps no reference to
 /// a frame after analysing it. The pipeline also keeps the camera's decode-time histogram and read-quality trend
-/// (``statistics()``) in constant time per frame.
+/// (``statistics(now:)``) in constant time per frame. Reading the ring and the statistics never waits for the camera
+/// (its queue may sit in a blocking read while the line stands still): they are `nonisolated`, behind the ring's lock.
 public actor CameraPipeline {
     public nonisolated let camera: String
     private nonisolated let executor: QueueExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
-
-    /// One image of the ring with what the chain made of it (nil while it is being filled or when analysis failed).
-    private struct Slot {
-        let image = GrayImage()
-        var result: CameraFrameResult?
-        /// The frame encoded, once asked for.
-        var encoded: (encoding: FrameEncoding, data: Data)?
-    }
 
     private let open: @Sendable () throws(VisionError) -> any FrameSource
     private let calibration: CalibrationConfiguration
     private let reopenBackoff: Duration
     private var source: (any FrameSource)?
     private var decoder: DecodePipeline?
-    private var ring: [Slot]
-    /// The slot of the newest analysed frame (-1: none yet).
-    private var newest = -1
-    private var recorder = CameraStatisticsRecorder()
-    private let encoder: FrameEncoder
-    /// Frames encoded since start (each frame at most once per encoding).
-    public private(set) var encodedFrames = 0
+    private nonisolated let ring: FrameRing
+    private nonisolated let encoder: FrameEncoder
 
     /// - Parameters:
     ///   - camera: the camera's id.
     ///   - calibration: its calibration.
     ///   - reopenBackoff: wait between attempts to reopen a lost source.
-    ///   - ringSize: how many of the last frames are kept (at least 2).
+    ///   - ringSize: how many of the last frames are kept, at least (one more image is the one being read into).
     ///   - open: opens the frame source (called again after the source is lost).
     public init(camera: String, calibration: CalibrationConfiguration, reopenBackoff: Duration = .seconds(1), ringSize: Int = 8,
                 open: @escaping @Sendable () throws(VisionError) -> any FrameSource) {
@@ -117,7 +105,7 @@ public actor CameraPipeline {
         self.calibration = calibration
         self.reopenBackoff = reopenBackoff
         self.open = open
-        ring = (0..<max(2, ringSize)).map { _ in Slot() }
+        ring = FrameRing(size: max(1, ringSize) + 1)
         executor = QueueExecutor(label: "camera.\(camera)")
         encoder = FrameEncoder(label: "camera.\(camera).encode")
     }
@@ -130,31 +118,40 @@ public actor CameraPipeline {
             if let maxFrames, analysed >= maxFrames { break }
             do throws(VisionError) {
                 if decoder == nil { decoder = try DecodePipeline(calibration: calibration) }
-                if source == nil {
-                    source = try open()
-                    // A reopened source counts its frames from the start again: older frames could share a sequence.
-                    for index in ring.indices { ring[index].result = nil }
-                    newest = -1
-                }
+                // (A reopened source may count its frames from the start again: the ring keeps the frames from before,
+                // and a sequence names the newest frame that has it.)
+                if source == nil { source = try open() }
                 guard let source, let decoder else { continue }
-                // The next slot of the ring: the oldest frame, or one whose analysis failed.
-                let slot = (newest + 1) % ring.count
-                let (previous, previousEncoding) = (ring[slot].result, ring[slot].encoded)
-                ring[slot].result = nil
-                ring[slot].encoded = nil
-                let frame = ring[slot].image
-                guard let info = try source.next(into: frame) else {
-                    // The end: nothing was read into the slot, its frame stays.
-                    (ring[slot].result, ring[slot].encoded) = (previous, previousEncoding)
+                // The next image of the ring (its oldest frame, or one whose analysis failed).
+                let frame = ring.beginFill()
+                let read: FrameInfo?
+                do {
+                    read = try source.next(into: frame)
+                } catch .sourceClosed(let name, let reason) {
+                    ring.abandon(untouched: true)  // no frame came (a stopped line, shutdown): nothing was read
+                    throw .sourceClosed(source: name, reason: reason)
+                } catch .sourceUnavailable(let name, let reason) {
+                    ring.abandon(untouched: true)
+                    throw .sourceUnavailable(source: name, reason: reason)
+                } catch {
+                    ring.abandon(untouched: false)
+                    throw error
+                }
+                guard let info = read else {
+                    ring.abandon(untouched: true)  // the end: nothing was read
                     await onEvent(.ended(camera: camera))
                     break
                 }
-                let analysis = try decoder.analyze(frame)
+                let analysis: FrameAnalysis
+                do {
+                    analysis = try decoder.analyze(frame)
+                } catch {
+                    ring.abandon(untouched: false)
+                    throw error
+                }
                 analysed += 1
                 let result = CameraFrameResult(camera: camera, info: info, analysis: analysis, width: frame.width, height: frame.height)
-                ring[slot].result = result
-                newest = slot
-                recorder.record(decodeMs: analysis.total.inMilliseconds, codes: analysis.codes, at: Date())
+                ring.commit(result, decodeMs: analysis.total.inMilliseconds, at: Date())
                 await onEvent(.frame(result))
             } catch {
                 if Task.isCancelled { break }  // a source interrupted by shutdown is not a problem
@@ -173,65 +170,46 @@ public actor CameraPipeline {
         source = nil
     }
 
-    // MARK: The frame ring
+    // MARK: The frame ring (never waits for the camera)
 
     /// The newest analysed frame, encoded, with its overlay; nil before the first frame. Asking again for the same
     /// frame costs nothing (the encoding is kept with the frame).
-    public func latest(encoding: FrameEncoding = .standard) async -> FrameCapture? {
-        guard newest >= 0, let sequence = ring[newest].result?.info.sequence else { return nil }
+    public nonisolated func latest(encoding: FrameEncoding = .standard) async -> FrameCapture? {
+        guard let sequence = ring.newestSequence else { return nil }
         return await capture(sequences: [sequence], encoding: encoding).first
     }
 
     /// The frames with these sequence numbers that are still in the ring, encoded, in the order asked (frames no
     /// longer in the ring are left out).
-    public func capture(sequences: [UInt64], encoding: FrameEncoding = .standard) async -> [FrameCapture] {
+    public nonisolated func capture(sequences: [UInt64], encoding: FrameEncoding = .standard) async -> [FrameCapture] {
         var captures: [FrameCapture] = []
         for sequence in sequences {
-            guard let slot = slot(of: sequence), let result = ring[slot].result else { continue }
+            guard let frame = ring.frame(sequence: sequence, encoding: encoding) else { continue }
             let data: Data
-            if let encoded = ring[slot].encoded, encoded.encoding == encoding {
-                data = encoded.data
-            } else {
-                // Copied out here (a millisecond at most), encoded on the encoder's queue while this camera goes on.
-                let pixels = FramePixels(ring[slot].image)
-                guard let made = try? await encoder.encode(pixels, as: encoding) else { continue }
+            if let encoded = frame.encoded {
+                data = encoded
+            } else if let pixels = frame.pixels, let made = try? await encoder.encode(pixels, as: encoding) {
+                // Copied out under the ring's lock (a millisecond at most), encoded on the encoder's queue.
                 data = made
-                encodedFrames += 1
-                // The slot may have taken a newer frame meanwhile: keep the encoding only with its own frame.
-                if ring[slot].result?.info == result.info { ring[slot].encoded = (encoding, data) }
+                ring.keep(made, encoding: encoding, for: frame.result.info)
+            } else {
+                continue
             }
-            captures.append(FrameCapture(camera: camera, sequence: result.info.sequence, capturedAt: result.info.capturedAt,
-                                         image: data, mimeType: encoding.mimeType, overlay: result.overlay))
+            captures.append(FrameCapture(camera: camera, sequence: sequence, capturedAt: frame.result.info.capturedAt, image: data,
+                                         mimeType: encoding.mimeType, overlay: frame.result.overlay))
         }
         return captures
     }
 
-    /// The frames in the ring, oldest first, as pixels with what the chain saw (for an analysis off this queue).
-    public func ringFrames() -> [(info: FrameInfo, pixels: FramePixels, result: CameraFrameResult)] {
-        guard newest >= 0 else { return [] }
-        return (1...ring.count).compactMap { offset in
-            let slot = (newest + offset) % ring.count
-            guard let result = ring[slot].result else { return nil }
-            return (result.info, FramePixels(ring[slot].image), result)
-        }
-    }
+    /// The frames in the ring, oldest first, as pixels with what the chain saw (for an analysis elsewhere).
+    public nonisolated func ringFrames() -> [(info: FrameInfo, pixels: FramePixels, result: CameraFrameResult)] { ring.frames() }
 
     /// The sequence numbers of the frames in the ring, oldest first.
-    public func ringSequences() -> [UInt64] {
-        guard newest >= 0 else { return [] }
-        return (1...ring.count).compactMap { ring[(newest + $0) % ring.count].result?.info.sequence }
-    }
+    public nonisolated func ringSequences() -> [UInt64] { ring.sequences() }
 
     /// The camera's decode-time histogram and read-quality trend.
-    public func statistics(now: Date = Date()) -> CameraStatistics { recorder.statistics(now: now) }
+    public nonisolated func statistics(now: Date = Date()) -> CameraStatistics { ring.statistics(now: now) }
 
-    private func slot(of sequence: UInt64) -> Int? {
-        guard newest >= 0 else { return nil }
-        // Newest first: after a reopen the ring was cleared, so a sequence names one frame.
-        for offset in 0..<ring.count {
-            let slot = (newest - offset + ring.count) % ring.count
-            if ring[slot].result?.info.sequence == sequence { return slot }
-        }
-        return nil
-    }
+    /// Frames encoded since start (each frame at most once per encoding).
+    public nonisolated var encodedFrames: Int { ring.encodedFrames }
 }
