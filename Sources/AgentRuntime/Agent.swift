@@ -166,7 +166,7 @@ public final class LineAgentRuntime: Sendable {
         let http = configuration.http
         let port = overrides.httpPort ?? http.port.value
         let view = AgentView(plan: plan, store: store, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date(),
-                             registrar: client)
+                             registrar: client, cameras: cameraPages)
         self.view = view
         let router = Router()
         // Before the application is made: it builds its responder from the router.
@@ -252,10 +252,13 @@ public final class AgentView: Sendable {
     public let startedAt: Date
     /// The registrar client the agent delivers with (nil when the agent was given another sink): write-offs use it.
     public let registrar: QazAPIClient?
+    /// What the camera page reads (``CameraPages``: figures, frames, kept frames of rejected bottles, analysis).
+    public let cameras: CameraPages
 
     init(plan: AgentPlan, store: OutboxStore, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics,
-         startedAt: Date, registrar: QazAPIClient?) {
+         startedAt: Date, registrar: QazAPIClient?, cameras: CameraPages) {
         self.registrar = registrar
+        self.cameras = cameras
         self.plan = plan
         self.store = store
         self.lines = lines
