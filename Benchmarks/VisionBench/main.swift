@@ -3,6 +3,7 @@
 //
 //   swift run -c release vision-bench [--frames N] [--sets nominal,hard,optics,case,flat] [--seed S]
 //                                     [--calibration FILE] [--case-calibration FILE] [--save DIR] [--steps] [--effects]
+//   swift run -c release vision-bench --ring      what the frame ring, the statistics and kept frames cost (docs/vision.md)
 import ConfigKit
 import Foundation
 import LineConfig
@@ -20,6 +21,7 @@ struct Options {
     var effects = false
     var policy = false
     var slow: Double?
+    var ring = false
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
@@ -35,6 +37,7 @@ struct Options {
             case "--effects": effects = true
             case "--policy": policy = true
             case "--slow": slow = Double(iterator.next() ?? "")
+            case "--ring": ring = true
             case "-h", "--help":
                 print("""
                     usage: vision-bench [--frames N per set] [--sets nominal,hard,optics,case,flat] [--seed S]
@@ -42,6 +45,7 @@ struct Options {
                                         [--steps (per-step yield and time)] [--effects (read rate per effect)]
                                         [--policy (measure candidate steps and order them by yield per millisecond)]
                                         [--slow MS (list the chains' frames slower than MS with their stages)]
+                                        [--ring (cost of the frame ring, the camera statistics and kept frames)]
                     """)
                 exit(0)
             default:
@@ -177,6 +181,15 @@ final class SetFrames {
 }
 
 let options = Options(Array(CommandLine.arguments.dropFirst()))
+if options.ring {
+    do {
+        try RingBench.run(frames: min(options.frames, 200))
+    } catch {
+        FileHandle.standardError.write(Data("vision-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
 if options.policy {
     do {
         let frames = SetFrames(seed: options.seed &+ 7)  // not the frames the comparison runs on

@@ -47,6 +47,12 @@ public struct ReadQuality: Hashable, Sendable, Codable {
     public var modulePx: Double?
     /// The position in the chain of the step that read it (0 = the first step).
     public var stepIndex: Int
+
+    public init(contrast: Double, modulePx: Double?, stepIndex: Int) {
+        self.contrast = contrast
+        self.modulePx = modulePx
+        self.stepIndex = stepIndex
+    }
 }
 
 /// One QR symbol read from an image.
