@@ -62,7 +62,9 @@ class Console(unittest.TestCase):
         self.driver.find_element(By.ID, "user").clear()
         self.driver.find_element(By.ID, "user").send_keys(user)
         self.driver.find_element(By.ID, "password").send_keys(password or ARGS.password)
-        self.driver.find_element(By.ID, "login").click()
+        submit = self.driver.find_element(By.ID, "login")
+        submit.click()
+        WebDriverWait(self.driver, 20).until(EC.staleness_of(submit))  # the answer to the post has loaded
 
     def shot(self, name):
         if not ARGS.screenshots:
@@ -171,12 +173,18 @@ class Console(unittest.TestCase):
     def test_7_wrong_passwords_are_throttled(self):
         other = browser()
         try:
+            answers = []
             for _ in range(6):
                 other.get(self.url + "/login?lang=en")
                 other.find_element(By.ID, "user").send_keys("engineer")
                 other.find_element(By.ID, "password").send_keys("not the password")
-                other.find_element(By.ID, "login").click()
-            self.assertIn("Too many failed attempts", other.find_element(By.ID, "error").text)
+                submit = other.find_element(By.ID, "login")
+                submit.click()
+                WebDriverWait(other, 20).until(EC.staleness_of(submit))
+                answers.append(other.find_element(By.ID, "error").text)
+            # Five wrong passwords for one name, then the name is locked.
+            self.assertEqual(answers[:5], ["Wrong user name or password."] * 5, answers)
+            self.assertIn("Too many failed attempts", answers[5])
         finally:
             other.quit()
 
