@@ -133,8 +133,11 @@ final class Viewers: Sendable {
         print("agent-bench: \(live.withLock { $0 }) of \(count) console overviews open and live")
     }
 
+    /// Ends the browsers (each viewer quits its Chromium on SIGTERM) and waits for them.
     func close() {
-        for process in processes.withLock({ $0 }) where process.isRunning { process.terminate() }
+        let all = processes.withLock { $0 }
+        for process in all where process.isRunning { process.terminate() }
+        for process in all { process.waitUntilExit() }
     }
 }
 
