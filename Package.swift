@@ -158,7 +158,8 @@ let package = Package(
         .target(
             name: "AgentConsole",
             dependencies: [
-                "AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "Outbox", "QazAPI", "QazClient", hummingbird, logging, serviceLifecycle,
+                "AgentRuntime", "ConsoleKit", "LineConfig", "LineCore", "Outbox", "QazAPI", "QazClient", "Vision", hummingbird, logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(

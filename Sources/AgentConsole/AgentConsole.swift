@@ -61,6 +61,7 @@ public final class AgentConsole: AgentHTTPExtension {
         registerOutbox(on: router, view: view)
         registerAudit(on: router, view: view)
         registerWriteOff(on: router, view: view)
+        registerCameras(on: router, view: view)
     }
 
     var view: AgentView? { attached.withLock { $0 } }

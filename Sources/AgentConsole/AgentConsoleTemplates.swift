@@ -2,7 +2,8 @@
 /// live updates and the browser tests address.
 enum AgentConsoleTemplates {
     static let all: [String: String] = [
-        "overview": overview, "alarms": alarms, "writeOff": writeOff, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
+        "overview": overview, "alarms": alarms, "writeOff": writeOff, "cameras": cameras, "camera": camera, "frame": frame,
+        "noFrame": noFrame, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
         "message": message,
     ]
 
@@ -195,6 +196,69 @@ enum AgentConsoleTemplates {
         </form>
         {{/engineer}}
         {{^engineer}}<p class="notice info">{{t.engineersOnly}}</p>{{/engineer}}
+        """
+
+    static let cameras = """
+        <h1>{{t.navCameras}}</h1>
+        <table id="camera-list"><thead><tr><th>{{t.camera}}</th><th>{{t.line}}</th><th>{{t.status}}</th><th class="num">{{t.frames}}</th><th class="num">{{t.keptFrames}}</th></tr></thead>
+        <tbody>{{#cameras}}<tr><td><a href="/cameras/{{id}}">{{id}}</a></td><td>{{line}}</td><td><span class="badge small-badge {{state}}">{{state}}</span></td><td class="num">{{frames}}</td><td class="num">{{kept}}</td></tr>{{/cameras}}</tbody></table>
+        """
+
+    static let camera = """
+        <div class="line-head"><h1>{{t.camera}} {{id}}</h1><span class="badge small-badge {{state}}" id="camera-state">{{state}}</span>
+          <span class="muted">{{t.line}} {{line}} · {{t.frames}} {{frames}}</span></div>
+        <div class="grid mt">
+          <section class="panel">
+            <h2>{{t.latestFrame}}</h2>
+            <div id="latest" data-fragment="/cameras/{{path}}/latest" data-every="2"><p class="muted">…</p></div>
+          </section>
+          <section class="panel">
+            <h2>{{t.decodeHistogram}}</h2>
+            {{{histogramSVG}}}
+            <p class="muted">{{histogramFrames}} {{t.frames}}</p>
+            <h2>{{t.qualityTrend}}</h2>
+            {{#hasTrend}}{{{trendSVG}}}{{/hasTrend}}{{^hasTrend}}<p class="muted">{{t.none}}</p>{{/hasTrend}}
+          </section>
+        </div>
+        <section class="panel" id="analysis-panel">
+          <h2>{{t.analysisTitle}}</h2>
+          <p class="muted">{{t.analysisHelp}}</p>
+          {{#engineer}}<form method="post" action="/cameras/{{path}}/analyze"><input type="hidden" name="csrf" value="{{csrf}}"><button id="analyze">{{t.analyze}}</button></form>{{/engineer}}
+          {{^engineer}}<p class="notice info">{{t.engineersOnly}}</p>{{/engineer}}
+          {{#analysisError}}<div class="notice error" id="analysis-error">{{analysisError}}</div>{{/analysisError}}
+          {{#analysis}}
+          <div class="report" id="analysis">
+            <dl>
+              <dt>{{t.frames}}</dt><dd id="analysis-frames">{{frames}}</dd>
+              <dt>{{t.readRate}}</dt><dd id="analysis-read-rate">{{readRate}} ({{withCode}})</dd>
+              <dt>{{t.decodeP99}}</dt><dd>{{p99}}</dd>
+              <dt>{{t.suggestedROI}}</dt><dd id="analysis-roi">{{roi}}</dd>
+            </dl>
+            <table><thead><tr><th>{{t.stage}}</th><th class="num">p50, ms</th><th class="num">p99, ms</th></tr></thead>
+            <tbody>{{#stages}}<tr><td>{{stage}}</td><td class="num">{{p50}}</td><td class="num">{{p99}}</td></tr>{{/stages}}</tbody></table>
+            <h2>{{t.advice}}</h2>
+            <ul id="analysis-advice">{{#advice}}<li>{{.}}</li>{{/advice}}{{#problems}}<li class="bad">{{.}}</li>{{/problems}}</ul>
+            <p class="muted">{{source}}</p>
+          </div>
+          {{/analysis}}
+        </section>
+        <section class="panel">
+          <h2>{{t.keptFrames}} <span class="muted">({{t.atMost}} {{kept}})</span></h2>
+          <p class="muted">{{counts}}</p>
+          <div class="frames" id="failed-frames">
+          {{#failed}}<figure>{{> frame}}<figcaption>{{t.sequence}} <b>{{bottle}}</b> · <span class="bad">{{decision}}</span> · {{code}} · {{decidedAt}}</figcaption></figure>{{/failed}}
+          {{^failed}}<p class="muted">{{t.none}}</p>{{/failed}}
+          </div>
+        </section>
+        """
+
+    static let frame = """
+        <div class="frame"><img src="{{src}}" width="{{width}}" height="{{height}}" alt="frame {{sequence}}">{{{overlaySVG}}}</div>
+        <p class="muted frame-caption">#{{sequence}} · {{capturedAt}} · {{decodeMs}} ms{{#codes}} · <b>{{text}}</b> ({{step}}){{/codes}}{{#noCode}} · {{t.noCodeRead}}{{/noCode}}</p>
+        """
+
+    static let noFrame = """
+        <p class="muted">{{t.noFrameYet}}</p>
         """
 
     static let message = """

@@ -85,10 +85,13 @@ func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRunti
     try await withConsole(openReading: openReading) { agent, browser, _ in try await body(agent, browser) }
 }
 
-func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
+/// With `bottles`, the line runs that many bottles (with `unreadable` of the caps unreadable) before `body`.
+func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unreadable: Double = 0.03,
+                              _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
     var options = DemoOptions()
-    options.bottles = 50
+    options.bottles = max(bottles, 50)
     options.progress = false
+    options.shares[.unreadable] = unreadable
     return try await SimulatedPlant.run(options, logger: quiet) { plant in
         var configuration = plant.plan.configuration.console
         configuration.openReading = openReading
@@ -102,6 +105,10 @@ func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRunti
             tasks.addTask { try await group.run() }
             try await LineDemo.waitUntil(timeout: .seconds(20), "the HTTP endpoint") { agent.httpPort != nil }
             let browser = Browser(base: "http://127.0.0.1:\(agent.httpPort!)")
+            if bottles > 0 {
+                try await plant.startLine(agent)
+                try await plant.waitForBottles(bottles, agent: agent, timeout: .seconds(60)) { _ in }
+            }
             do {
                 let value = try await body(agent, browser, plant)
                 try await browser.shutdown()
@@ -292,6 +299,41 @@ struct AgentConsoleTests {
             #expect(done.body.components(separatedBy: "written-off").count - 1 == 2, "\(done.body)")
             let entry = try #require(try await agent.store.auditLog().first)
             #expect(entry.action == "write-off" && entry.user == "eng" && entry.detail == "damaged: cap torn: 2 written off, 0 refused")
+        }
+    }
+
+    @Test("The camera page shows the latest frame and the kept frames of rejected bottles, with overlays; engineers run the analysis")
+    func cameraPage() async throws {
+        try await withConsole(bottles: 60, unreadable: 0.4) { agent, browser, _ in
+            _ = try await browser.signIn("op", "op-password-1")
+            let list = try await browser.get("/cameras")
+            #expect(list.status == 200 && list.body.contains(#"href="/cameras/demo-top""#))
+            try await LineDemo.waitUntil(timeout: .seconds(20), "a kept frame of a rejected bottle") {
+                !(await agent.view.cameras.cameraView("demo-top")?.failedFrames.isEmpty ?? true)
+            }
+            let page = try await browser.get("/cameras/demo-top")
+            #expect(page.status == 200)
+            #expect(page.body.contains("<svg class=\"chart\""), "the decode-time histogram")
+            let src = try #require(page.body.range(of: #"src="/cameras/demo-top/failed/"#).map { range in
+                "/cameras/demo-top/failed/" + page.body[range.upperBound...].prefix { $0 != "\"" }
+            })
+            let image = try await browser.get(src)
+            #expect(image.status == 200 && image.header("Content-Type") == "image/jpeg")
+            #expect(page.body.contains("no-read"), "the kept frame's decision")
+            #expect(page.body.contains(#"<svg class="overlay""#))
+            let latest = try await browser.get("/cameras/demo-top/latest")
+            #expect(latest.body.contains(#"<img src="data:image/jpeg;base64,"#) && latest.body.contains("class=\"roi\""))
+            #expect(try await browser.get("/cameras/demo-top/latest.jpg").header("Content-Type") == "image/jpeg")
+            #expect(try await browser.get("/cameras/demo-top/failed/..%2Foutbox.sqlite").status == 404)
+            #expect(try await browser.get("/cameras/nope").status == 404)
+            let token = try #require(Browser.csrf(in: page))
+            #expect(try await browser.post("/cameras/demo-top/analyze", ["csrf": token]).status == 403, "operators do not run the analysis")
+            _ = try await browser.post("/logout", ["csrf": token])
+            _ = try await browser.signIn("eng", "eng-password-1")
+            let engineer = try await browser.get("/cameras/demo-top")
+            let analysis = try await browser.post("/cameras/demo-top/analyze", ["csrf": try #require(Browser.csrf(in: engineer))])
+            #expect(analysis.status == 200 && analysis.body.contains(#"id="analysis-frames""#), "\(analysis.body.suffix(2000))")
+            #expect(try await agent.store.auditLog().first?.action == "camera-analysis")
         }
     }
 
