@@ -141,7 +141,7 @@ extension AgentConsole {
             }
             update.rows["\(p)-recent"] = line.recent.map { bottle in
                 [LiveUpdate.Cell(String(bottle.sequence)), LiveUpdate.Cell(bottle.kind.rawValue, class: bottle.kind.passes ? "good" : "bad"),
-                 LiveUpdate.Cell(bottle.code ?? "-"), LiveUpdate.Cell(String(format: "%.1f", bottle.latencyMs)),
+                 LiveUpdate.Cell(bottle.code ?? "-", class: "mono"), LiveUpdate.Cell(String(format: "%.1f", bottle.latencyMs)),
                  LiveUpdate.Cell(Self.clock(bottle.decidedAt))]
             }
             for (index, camera) in status.cameras.enumerated() {

@@ -37,7 +37,7 @@ enum AgentConsoleTemplates {
             <div>
               <h2>{{t.lastDecisions}}</h2>
               <div class="scroll"><table><thead><tr><th class="num">{{t.sequence}}</th><th>{{t.decision}}</th><th>{{t.code}}</th><th class="num">{{t.latency}}</th><th>{{t.time}}</th></tr></thead>
-              <tbody id="l{{idx}}-recent">{{#recent}}<tr><td>{{seq}}</td><td class="{{cls}}">{{kind}}</td><td>{{code}}</td><td>{{latency}}</td><td>{{time}}</td></tr>{{/recent}}</tbody></table></div>
+              <tbody id="l{{idx}}-recent">{{#recent}}<tr><td>{{seq}}</td><td class="{{cls}}">{{kind}}</td><td class="mono">{{code}}</td><td>{{latency}}</td><td>{{time}}</td></tr>{{/recent}}</tbody></table></div>
             </div>
           </div>
         </section>

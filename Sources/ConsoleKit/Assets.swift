@@ -40,6 +40,7 @@ h2 { font-size:1.2rem; margin:24px 0 8px; }
 body.offline .live { opacity:.45; }
 .panel { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:14px 16px; margin-bottom:16px; }
 .mt { margin-top:12px; }
+.grid > *, .frames > * { min-width:0; }
 .grid { display:grid; grid-template-columns:repeat(auto-fit, minmax(180px, 1fr)); gap:12px; }
 .kpi { background:var(--panel); border:1px solid var(--line); border-radius:8px; padding:10px 14px; }
 .kpi .label { color:var(--muted); font-size:.9rem; }
@@ -56,6 +57,7 @@ body.offline .live { opacity:.45; }
 table { border-collapse:collapse; width:100%; background:var(--panel); }
 th, td { text-align:left; padding:7px 10px; border-bottom:1px solid var(--line); vertical-align:top; }
 th { background:#e9eef3; font-weight:600; font-size:.9rem; }
+td.mono { font-family:"DejaVu Sans Mono", monospace; font-size:.8rem; }
 td.num, th.num { text-align:right; font-variant-numeric:tabular-nums; }
 tr.good td.kind, td.good { color:var(--good); font-weight:600; }
 tr.bad td.kind, td.bad { color:var(--bad); font-weight:600; }
@@ -78,8 +80,8 @@ input, select, textarea { font:inherit; padding:8px 10px; min-height:44px; borde
 .notice.info { background:#e8f1fb; color:#0f4c81; border:1px solid #b6d3f2; }
 .muted { color:var(--muted); }
 .login { max-width:420px; margin:40px auto; }
-.frame { position:relative; display:inline-block; max-width:100%; }
-.frame img { display:block; max-width:100%; height:auto; background:#222; }
+.frame { position:relative; display:block; max-width:100%; }
+.frame img { display:block; width:100%; height:auto; background:#222; }
 .frame svg { position:absolute; left:0; top:0; width:100%; height:100%; }
 .overlay .roi { fill:none; stroke:#2f80ed; stroke-width:3; }
 .overlay .cap { fill:none; stroke:#f2c94c; stroke-width:3; }

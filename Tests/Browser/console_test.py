@@ -78,16 +78,22 @@ class Console(unittest.TestCase):
         submit.click()
         answered(self.driver, submit)
 
-    def shot(self, name):
+    def shot(self, name, reload=True):
+        """Saves the page at desktop size and at the panel's 1280x800 (laid out afresh unless `reload` is False: a
+        stopped agent cannot serve the page again)."""
         if not ARGS.screenshots:
             return
         os.makedirs(ARGS.screenshots, exist_ok=True)
         self.driver.save_screenshot(os.path.join(ARGS.screenshots, f"{name}-desktop.png"))
         size = self.driver.get_window_size()
         self.driver.set_window_size(1280, 800)
-        time.sleep(0.5)
+        if reload:
+            self.driver.get(self.driver.current_url)
+        time.sleep(1.5)
         self.driver.save_screenshot(os.path.join(ARGS.screenshots, f"{name}-panel-1280x800.png"))
         self.driver.set_window_size(size["width"], size["height"])
+        if reload:
+            self.driver.get(self.driver.current_url)
 
     def number(self, element_id):
         text = self.driver.find_element(By.ID, element_id).text
@@ -235,7 +241,7 @@ class Console(unittest.TestCase):
         os.kill(ARGS.demo_pid, 19)  # SIGSTOP: the agent stops answering
         try:
             WebDriverWait(self.driver, 15).until(lambda d: d.find_element(By.ID, "lost").is_displayed())
-            self.shot("connection-lost")
+            self.shot("connection-lost", reload=False)
         finally:
             os.kill(ARGS.demo_pid, 18)  # SIGCONT
         WebDriverWait(self.driver, 30).until(lambda d: not d.find_element(By.ID, "lost").is_displayed())
