@@ -46,6 +46,21 @@ public struct FailedFrameRecord: Sendable, Hashable, Codable {
     public var capturedAt: Date
     /// What the chain saw in the frame.
     public var overlay: FrameOverlay
+
+    public init(name: String, mimeType: String, lineID: String, camera: String, bottleSequence: UInt64, frameSequence: UInt64,
+                decision: DecisionKind, code: String?, decidedAt: Date, capturedAt: Date, overlay: FrameOverlay) {
+        self.name = name
+        self.mimeType = mimeType
+        self.lineID = lineID
+        self.camera = camera
+        self.bottleSequence = bottleSequence
+        self.frameSequence = frameSequence
+        self.decision = decision
+        self.code = code
+        self.decidedAt = decidedAt
+        self.capturedAt = capturedAt
+        self.overlay = overlay
+    }
 }
 
 extension FailedFrameRecord {
@@ -85,6 +100,8 @@ public struct FailedFrameCounts: Sendable, Hashable, Codable {
     public var lowSpace = 0
     /// Not written: a disk error (reported in the agent's errors).
     public var diskErrors = 0
+
+    public init() {}
 }
 
 /// The frames of rejected bottles, kept on disk per camera in a bounded ring: `<outbox folder>/frames/<camera>/`,
