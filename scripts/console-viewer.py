@@ -12,7 +12,9 @@ from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
 url, user, password = sys.argv[1].rstrip("/"), sys.argv[2], sys.argv[3]
-# SIGTERM (agent-bench's terminate) ends the browser too.
+# SIGTERM (agent-bench's terminate) ends the browser too. A Swift parent blocks SIGTERM and SIGINT in its threads
+# (for its own signal handling) and a child inherits that mask: unblock them first, for this process and its browser.
+signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGTERM, signal.SIGINT})
 signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))
 options = webdriver.ChromeOptions()
 for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage", "--window-size=1280,800"):

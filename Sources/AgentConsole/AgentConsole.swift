@@ -32,7 +32,11 @@ public final class AgentConsole: AgentHTTPExtension {
     /// The roles that may act (acknowledge, start/end jobs, retry).
     static let actors: Set<String> = [ConsoleAccount.Role.operator.rawValue, ConsoleAccount.Role.engineer.rawValue]
 
-    public init(configuration: ConsoleConfiguration, logger: Logger, liveInterval: Duration = .seconds(1)) throws {
+    /// - Parameters:
+    ///   - liveInterval: how often the live pages get an update.
+    ///   - now: the sessions' clock (tests move it to expire a session).
+    public init(configuration: ConsoleConfiguration, logger: Logger, liveInterval: Duration = .seconds(1),
+                now: @escaping @Sendable () -> Date = { Date() }) throws {
         self.configuration = configuration
         self.logger = logger
         shell = try ConsoleShell(
@@ -41,7 +45,7 @@ public final class AgentConsole: AgentHTTPExtension {
                 .init("/audit", "navAudit"),
             ], localizer: Localizer(AgentConsoleTexts.table), fallbackLanguage: ConsoleLanguage(rawValue: configuration.language) ?? .ru,
             templates: AgentConsoleTemplates.all)
-        sessions = SessionStore(cookieName: "qz_agent_session", idleTimeout: configuration.sessionTimeout.duration)
+        sessions = SessionStore(cookieName: "qz_agent_session", idleTimeout: configuration.sessionTimeout.duration, now: now)
         throttle = LoginThrottle()
         feed = LiveFeed(interval: liveInterval)
     }

@@ -86,7 +86,7 @@ func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRunti
 }
 
 /// With `bottles`, the line runs that many bottles (with `unreadable` of the caps unreadable) before `body`.
-func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unreadable: Double = 0.03,
+func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unreadable: Double = 0.03, clock: SessionClock = SessionClock(),
                               _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
     var options = DemoOptions()
     options.bottles = max(bottles, 50)
@@ -96,7 +96,7 @@ func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unrea
         var configuration = plant.plan.configuration.console
         configuration.openReading = openReading
         var overrides = LineAgentRuntime.Overrides()
-        overrides.http = try AgentConsole(configuration: configuration, logger: quiet)
+        overrides.http = try AgentConsole(configuration: configuration, logger: quiet, now: { clock.now })
         let agent = try plant.makeAgent(overrides, logger: quiet)
         try await plant.ensureUser("op", role: .operator, password: "op-password-1", in: agent.store)
         try await plant.ensureUser("eng", role: .engineer, password: "eng-password-1", in: agent.store)
@@ -127,8 +127,35 @@ func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unrea
     }
 }
 
+/// The console sessions' clock: real time plus what a test added.
+final class SessionClock: Sendable {
+    private let offset = Mutex<TimeInterval>(0)
+    var now: Date { Date().addingTimeInterval(offset.withLock { $0 }) }
+    func advance(_ seconds: TimeInterval) { offset.withLock { $0 += seconds } }
+}
+
 @Suite("The line console over HTTP", .serialized)
 struct AgentConsoleTests {
+    @Test("An idle session expires: the next request is sent to sign in, which says why; a form of the old session is refused")
+    func expiredSession() async throws {
+        let clock = SessionClock()
+        try await withConsole(clock: clock) { agent, browser, _ in
+            _ = try await browser.signIn("op", "op-password-1")
+            let jobs = try await browser.get("/jobs")
+            #expect(jobs.status == 200)
+            let token = try #require(Browser.csrf(in: jobs))
+            clock.advance(31 * 60)  // console.sessionTimeout is 30 minutes
+            let expired = try await browser.get("/jobs")
+            #expect(expired.status == 303)
+            #expect(expired.header("Location") == "/login?next=%2Fjobs&expired=1")
+            let login = try await browser.get("/login?next=%2Fjobs&expired=1")
+            #expect(login.body.contains("Сеанс истёк") || login.body.contains("session expired"))
+            let post = try await browser.post("/jobs/start", ["line": "demo", "lot": "LATE", "csrf": token])
+            #expect(post.status == 303 && post.header("Location")?.hasPrefix("/login") == true)
+            #expect(try await agent.store.jobs().isEmpty)
+        }
+    }
+
     @Test("Reading needs a user unless the configuration opens it; a wrong password is refused and throttled")
     func signIn() async throws {
         try await withConsole { agent, browser in

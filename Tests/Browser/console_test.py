@@ -176,9 +176,14 @@ class Console(unittest.TestCase):
         self.assertTrue(self.driver.find_element(By.ID, "pending-count").text)
         self.assertNoJSErrors()
         self.shot("outbox")
+        self.driver.get(self.url + "/write-off")
+        self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, "main h1").text)
+        self.assertNoJSErrors()
+        self.shot("write-off")
 
     def test_5b_camera_page_shows_failed_frames(self):
         self.driver.get(self.url + "/cameras")
+        self.shot("cameras")
         self.driver.find_element(By.CSS_SELECTOR, "#camera-list a").click()
         # A kept frame of a rejected bottle: its picture loads, with the overlay on top.
         WebDriverWait(self.driver, 60).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#failed-frames figure img"))
@@ -272,6 +277,7 @@ class RegistrarConsole(unittest.TestCase):
     def test_1_sign_in_with_a_token_shows_the_activations(self):
         self.driver.get(self.url + "/?lang=en")
         self.assertIn("/login", self.driver.current_url)
+        self.shot("login")
         self.driver.find_element(By.ID, "token").send_keys("not-a-token")
         self.driver.find_element(By.ID, "login").click()
         self.assertTrue(self.driver.find_element(By.ID, "error").text)
