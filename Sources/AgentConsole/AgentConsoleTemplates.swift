@@ -130,7 +130,7 @@ enum AgentConsoleTemplates {
         <table id="job-rejects"><thead><tr><th>{{t.reason}}</th><th class="num">{{t.bottles}}</th></tr></thead>
         <tbody>{{#rejects}}<tr><td>{{kind}}</td><td class="num">{{count}}</td></tr>{{/rejects}}{{^rejects}}<tr><td colspan="2" class="muted">{{t.none}}</td></tr>{{/rejects}}</tbody></table>
         </section>
-        <p class="print-only muted">{{printedAt}}</p>
+        <p class="print-only muted">{{t.printed}} {{printedAt}} ({{t.astanaTime}})</p>
         </div>
         """
 

@@ -104,6 +104,7 @@ enum AgentConsoleTexts {
         "stage": [.en: "Stage", .ru: "Этап", .kk: "Кезең"],
         "noCodeRead": [.en: "no code read", .ru: "код не прочитан", .kk: "код оқылмады"],
         "noFrameYet": [.en: "No frame from this camera yet.", .ru: "Кадров от этой камеры ещё нет.", .kk: "Бұл камерадан әлі кадр жоқ."],
+        "printed": [.en: "Printed", .ru: "Напечатано", .kk: "Басып шығарылды"],
         "lineState": [.en: "State", .ru: "Состояние", .kk: "Күйі"],
     ]
 }
