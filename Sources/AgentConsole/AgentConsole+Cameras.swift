@@ -20,7 +20,7 @@ extension AgentConsole {
                 var rows: [[String: Any]] = []
                 for id in cameras.cameraIDs {
                     guard let camera = await cameras.cameraView(id) else { continue }
-                    rows.append(["id": id, "line": camera.lineID, "state": camera.state, "frames": Self.count(camera.frames),
+                    rows.append(["id": id, "line": camera.lineID, "state": camera.state, "frames": ConsoleFormat.count(camera.frames),
                                  "kept": camera.failedFrames.count])
                 }
                 return shell.page("cameras", title: "navCameras", context: ["cameras": rows], viewer: viewer, active: "/cameras")
@@ -114,7 +114,7 @@ extension AgentConsole {
         }
         let counts = camera.failedFrameCounts
         return [
-            "id": camera.cameraID, "path": id, "line": camera.lineID, "state": camera.state, "frames": Self.count(camera.frames),
+            "id": camera.cameraID, "path": id, "line": camera.lineID, "state": camera.state, "frames": ConsoleFormat.count(camera.frames),
             "histogramSVG": SVGChart.histogram(buckets: histogram, title: shell.text("decodeHistogram", viewer)),
             "histogramFrames": camera.statistics.histogram.frames, "trendSVG": trendSVG, "hasTrend": !trend.isEmpty,
             "failed": failed, "kept": camera.failedFramesKept,

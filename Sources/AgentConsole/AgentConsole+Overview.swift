@@ -73,14 +73,14 @@ extension AgentConsole {
             let status = line.status
             return [
                 "idx": line.idx, "id": status.id, "state": status.lineState, "stateClass": Self.stateClass(status.lineState),
-                "plc": status.plcLink, "plcClass": status.plcLink, "bph": Self.count(Int(status.bottlesPerHour.rounded())),
-                "readRate": Self.percent(status.readRate), "good": Self.count(status.good),
-                "rejected": Self.count(status.rejectedByKind.values.reduce(0, +)), "bottles": Self.count(status.bottles),
+                "plc": status.plcLink, "plcClass": status.plcLink, "bph": ConsoleFormat.count(Int(status.bottlesPerHour.rounded())),
+                "readRate": Self.percent(status.readRate), "good": ConsoleFormat.count(status.good),
+                "rejected": ConsoleFormat.count(status.rejectedByKind.values.reduce(0, +)), "bottles": ConsoleFormat.count(status.bottles),
                 "job": Self.jobText(line.job),
                 "rejects": status.rejectedByKind.sorted { $0.key < $1.key }.map { ["kind": $0.key, "count": $0.value] },
                 "cameras": status.cameras.enumerated().map { index, camera in
                     ["id": camera.id, "dom": "l\(line.idx)c\(index)", "state": camera.state, "stateClass": camera.state,
-                     "frames": Self.count(camera.frames), "decode": Self.milliseconds(camera.decodeP99Ms),
+                     "frames": ConsoleFormat.count(camera.frames), "decode": Self.milliseconds(camera.decodeP99Ms),
                      "contrast": camera.readContrast.map { String(format: "%.2f", $0) } ?? "-"] as [String: Any]
                 },
                 "recent": line.recent.map { bottle in
@@ -93,8 +93,8 @@ extension AgentConsole {
         let outbox = snapshot.outbox
         var context: [String: Any] = [
             "lines": lines,
-            "outbox": ["pending": Self.count(outbox.pending), "oldest": Self.age(outbox.oldestPendingAgeSeconds, viewer, shell),
-                       "dead": Self.count(outbox.deadLetters), "delivered": Self.count(outbox.delivered),
+            "outbox": ["pending": ConsoleFormat.count(outbox.pending), "oldest": Self.age(outbox.oldestPendingAgeSeconds, viewer, shell),
+                       "dead": ConsoleFormat.count(outbox.deadLetters), "delivered": ConsoleFormat.count(outbox.delivered),
                        "last": astana(outbox.lastDeliveryAt), "full": !outbox.writable] as [String: Any],
             "producer": "\(view.plan.configuration.producer.name) (\(snapshot.producer))", "started": astana(snapshot.startedAt),
             "ready": shell.text(snapshot.ready ? "ready" : "notReady", viewer)
@@ -130,11 +130,11 @@ extension AgentConsole {
             update.cls["\(p)-state"] = "badge " + Self.stateClass(status.lineState)
             update.text["\(p)-plc"] = status.plcLink
             update.cls["\(p)-plc"] = "badge small-badge " + status.plcLink
-            update.text["\(p)-bph"] = Self.count(Int(status.bottlesPerHour.rounded()))
+            update.text["\(p)-bph"] = ConsoleFormat.count(Int(status.bottlesPerHour.rounded()))
             update.text["\(p)-read"] = Self.percent(status.readRate)
-            update.text["\(p)-good"] = Self.count(status.good)
-            update.text["\(p)-rejected"] = Self.count(status.rejectedByKind.values.reduce(0, +))
-            update.text["\(p)-bottles"] = Self.count(status.bottles)
+            update.text["\(p)-good"] = ConsoleFormat.count(status.good)
+            update.text["\(p)-rejected"] = ConsoleFormat.count(status.rejectedByKind.values.reduce(0, +))
+            update.text["\(p)-bottles"] = ConsoleFormat.count(status.bottles)
             update.text["\(p)-job"] = Self.jobText(line.job)
             update.rows["\(p)-rejects"] = status.rejectedByKind.sorted { $0.key < $1.key }.map {
                 [LiveUpdate.Cell($0.key), LiveUpdate.Cell(String($0.value), class: "num")]
@@ -148,16 +148,16 @@ extension AgentConsole {
                 let dom = "\(p)c\(index)"
                 update.text["\(dom)-state"] = camera.state
                 update.cls["\(dom)-state"] = "badge small-badge " + camera.state
-                update.text["\(dom)-frames"] = Self.count(camera.frames)
+                update.text["\(dom)-frames"] = ConsoleFormat.count(camera.frames)
                 update.text["\(dom)-decode"] = Self.milliseconds(camera.decodeP99Ms)
                 update.text["\(dom)-contrast"] = camera.readContrast.map { String(format: "%.2f", $0) } ?? "-"
             }
         }
         let outbox = model.snapshot.outbox
-        update.text["ob-pending"] = Self.count(outbox.pending)
+        update.text["ob-pending"] = ConsoleFormat.count(outbox.pending)
         update.text["ob-oldest"] = outbox.oldestPendingAgeSeconds.map { String(format: "%.0f s", $0) } ?? "-"
-        update.text["ob-dead"] = Self.count(outbox.deadLetters)
-        update.text["ob-delivered"] = Self.count(outbox.delivered)
+        update.text["ob-dead"] = ConsoleFormat.count(outbox.deadLetters)
+        update.text["ob-delivered"] = ConsoleFormat.count(outbox.delivered)
         update.text["ob-last"] = astana(outbox.lastDeliveryAt)
         update.show["ob-full"] = !outbox.writable
         let open = view.events.unacknowledgedCount
@@ -181,16 +181,6 @@ extension AgentConsole {
         case "stopped": "stopped"
         default: "starting"
         }
-    }
-
-    static func count(_ value: Int) -> String {
-        let digits = String(value)
-        var out = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0, index % 3 == 0, character != "-" { out.append("\u{202F}") }
-            out.append(character)
-        }
-        return String(out.reversed())
     }
 
     static func percent(_ rate: Double?) -> String { rate.map { String(format: "%.1f %%", $0 * 100) } ?? "-" }

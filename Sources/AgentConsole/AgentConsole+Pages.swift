@@ -193,8 +193,8 @@ extension AgentConsole {
              "batch": row.batchId.map { String($0.uuidString.prefix(8)) } ?? "-", "attempts": row.attempts, "error": row.lastError ?? ""]
         }
         var context: [String: Any] = [
-            "pendingCount": Self.count(snapshot.outbox.pending), "deadCount": Self.count(snapshot.outbox.deadLetters),
-            "delivered": Self.count(snapshot.outbox.delivered), "dead": dead, "pending": pending, "hasDead": !dead.isEmpty,
+            "pendingCount": ConsoleFormat.count(snapshot.outbox.pending), "deadCount": ConsoleFormat.count(snapshot.outbox.deadLetters),
+            "delivered": ConsoleFormat.count(snapshot.outbox.delivered), "dead": dead, "pending": pending, "hasDead": !dead.isEmpty,
         ]
         if let notice { context["notice"] = notice }
         if let error { context["error"] = error }

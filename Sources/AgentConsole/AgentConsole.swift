@@ -73,7 +73,7 @@ public final class AgentConsole: AgentHTTPExtension {
     // MARK: Access
 
     /// The viewer if they may read; otherwise the response to send (a redirect to sign in).
-    func reader(_ request: Request) -> Access<ConsoleShell.Viewer> {
+    func reader(_ request: Request) -> ConsoleAccess<ConsoleShell.Viewer> {
         let session = sessions.session(for: request)
         let viewer = shell.viewer(request, session: session)
         if session != nil || configuration.openReading { return .granted(viewer) }
@@ -81,7 +81,7 @@ public final class AgentConsole: AgentHTTPExtension {
     }
 
     /// The signed-in viewer allowed to act, with the posted form (anti-forgery token checked); otherwise the response.
-    func actor(_ request: Request, roles: Set<String> = AgentConsole.actors) async -> Access<(ConsoleShell.Viewer, ConsoleSession, FormBody)> {
+    func actor(_ request: Request, roles: Set<String> = AgentConsole.actors) async -> ConsoleAccess<(ConsoleShell.Viewer, ConsoleSession, FormBody)> {
         guard let session = sessions.session(for: request) else { return .refused(signInRedirect(request)) }
         let viewer = shell.viewer(request, session: session)
         guard !session.user.roles.isDisjoint(with: roles) else {
@@ -143,7 +143,7 @@ public final class AgentConsole: AgentHTTPExtension {
                 return message(viewer, text: ConsoleError.csrf.description, status: .forbidden, back: "/login")
             }
             let name = String((form.text("user") ?? "").prefix(64)), password = form["password"] ?? ""
-            let next = Self.safeNext(form["next"])
+            let next = ConsoleFormat.localPath(form["next"])
             if case .locked(let seconds) = throttle.check(name) {
                 await audit(view, user: name, "login-refused", detail: "locked for \(seconds) s after failed attempts")
                 return loginPage(viewer, next: next, error: shell.text("tooManyAttempts", viewer).replacingOccurrences(of: "%@", with: "\(seconds)"),
@@ -151,7 +151,7 @@ public final class AgentConsole: AgentHTTPExtension {
             }
             let account = try? await view.store.account(named: name)
             let hash = account.flatMap { $0.disabled ? nil : $0.passwordHash } ?? Self.decoyHash
-            let matches = await Self.verify(password, hash: hash) && account?.disabled == false
+            let matches = await PasswordHash.verifyOffThePool(password, hash: hash) && account?.disabled == false
             guard matches, let account else {
                 throttle.failed(name)
                 await audit(view, user: name, "login-failed")
@@ -182,29 +182,11 @@ public final class AgentConsole: AgentHTTPExtension {
     private func loginPage(_ viewer: ConsoleShell.Viewer, next: String, error: String?, user: String, status: HTTPResponse.Status) -> Response {
         let token = SessionStore.token()
         let cookie = Cookie(name: Self.loginCookie, value: token, path: "/login", httpOnly: true, sameSite: .strict)
-        var context: [String: Any] = ["loginToken": token, "next": Self.safeNext(next), "user": user]
+        var context: [String: Any] = ["loginToken": token, "next": ConsoleFormat.localPath(next), "user": user]
         if let error { context["error"] = error }
         return shell.page("login", title: "loginTitle", context: context, viewer: viewer, active: "", status: status, cookies: [cookie])
     }
 
-    /// A local path to go to after signing in (never another site).
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 200 else { return "/" }
-        return next
-    }
-
-    /// bcrypt off the cooperative pool (it takes tens of milliseconds; the bottle path shares that pool).
-    static func verify(_ password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async { continuation.resume(returning: PasswordHash.verify(password, hash: hash)) }
-        }
-    }
-}
-
-/// What an access check gives: the way on, or the response that refuses it (a redirect to sign in, a 403).
-enum Access<Granted> {
-    case granted(Granted)
-    case refused(Response)
 }
 
 /// Runs the console's live feed while the agent runs; on graceful shutdown it ends every live page's stream, so the

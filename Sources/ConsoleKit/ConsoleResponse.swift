@@ -22,6 +22,33 @@ public enum HTML {
     }
 }
 
+/// What a console's access check gives: the way on, or the response that refuses it (a redirect to sign in, a 403).
+public enum ConsoleAccess<Granted> {
+    case granted(Granted)
+    case refused(Response)
+}
+
+/// How the consoles write numbers and paths.
+public enum ConsoleFormat {
+    /// `12 345` (thin no-break spaces between thousands, readable from two metres).
+    public static func count(_ value: Int) -> String {
+        let digits = String(value)
+        var out = ""
+        for (index, character) in digits.reversed().enumerated() {
+            if index > 0, index % 3 == 0, character != "-" { out.append("\u{202F}") }
+            out.append(character)
+        }
+        return String(out.reversed())
+    }
+
+    /// A local path to go to after signing in, or `/` (never another site, a header break or an overlong value).
+    public static func localPath(_ next: String?) -> String {
+        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 300,
+              !next.contains(where: { $0.isNewline }) else { return "/" }
+        return next
+    }
+}
+
 /// Responses every console page shares: HTML with a strict Content-Security-Policy (scripts and styles only from the
 /// binary itself, no inline script), redirects, CSV downloads, plain errors.
 public enum ConsoleResponse {

@@ -1,3 +1,4 @@
+import Dispatch
 import Foundation
 import Hummingbird
 import HummingbirdBcrypt
@@ -38,6 +39,14 @@ public enum PasswordHash {
     public static func verify(_ password: String, hash: String) -> Bool {
         guard hash.hasPrefix("$2") else { return false }
         return Bcrypt.verify(password, hash: hash)
+    }
+
+    /// ``verify(_:hash:)`` on a dispatch queue: bcrypt takes tens of milliseconds, and the cooperative pool (which the
+    /// agent's bottle path and the registrar's requests share) must not wait for it.
+    public static func verifyOffThePool(_ password: String, hash: String) async -> Bool {
+        await withCheckedContinuation { continuation in
+            DispatchQueue.global(qos: .utility).async { continuation.resume(returning: verify(password, hash: hash)) }
+        }
     }
 
     /// Checks a new password: at least 8 characters, not only digits, not the user's name.

@@ -68,7 +68,7 @@ extension RegistrarConsole {
         let chart = await chartData(server, latest: recent.latest)
         let names = chart?.names ?? [:]
         var context: [String: Any] = [
-            "total": Self.count(chart?.total ?? 0), "hour": Self.count(chart?.count(hour: 23) ?? 0),
+            "total": ConsoleFormat.count(chart?.total ?? 0), "hour": ConsoleFormat.count(chart?.count(hour: 23) ?? 0),
             "participants": String(chart?.participants ?? 0), "latest": String(recent.latest),
             "lastAt": astana(recent.events.first?.activatedAt), "chartVersion": chart?.version ?? "-",
             "events": recent.events.map { event -> [String: Any] in
@@ -117,8 +117,8 @@ extension RegistrarConsole {
         let recent = fresh ? await readRecent(server) : recent.withLock { $0 }
         let chart = await chartData(server, latest: recent.latest)
         let names = chart?.names ?? [:]
-        update.text["act-24h"] = Self.count(chart?.total ?? 0)
-        update.text["act-hour"] = Self.count(chart?.count(hour: 23) ?? 0)
+        update.text["act-24h"] = ConsoleFormat.count(chart?.total ?? 0)
+        update.text["act-hour"] = ConsoleFormat.count(chart?.count(hour: 23) ?? 0)
         update.text["act-participants"] = String(chart?.participants ?? 0)
         update.text["ev-latest"] = String(recent.latest)
         update.text["ev-last-at"] = astana(recent.events.first?.activatedAt)
@@ -268,9 +268,9 @@ extension RegistrarConsole {
                 let activation = try await service.activation(participant: participant.participant, month: month)
                 rows.append([
                     "bin": participant.participant.rawValue, "name": participant.name ?? "",
-                    "app9": ["received": Self.count(activation.received), "activated": Self.count(activation.activated)],
-                    "app10": ["opening": Self.count(usage.openingBalance), "received": Self.count(usage.received),
-                              "used": Self.count(usage.used), "closing": Self.count(usage.closingBalance)],
+                    "app9": ["received": ConsoleFormat.count(activation.received), "activated": ConsoleFormat.count(activation.activated)],
+                    "app10": ["opening": ConsoleFormat.count(usage.openingBalance), "received": ConsoleFormat.count(usage.received),
+                              "used": ConsoleFormat.count(usage.used), "closing": ConsoleFormat.count(usage.closingBalance)],
                 ])
             }
         } catch {
@@ -369,13 +369,4 @@ extension RegistrarConsole {
         names[bin].map { "\(bin) · \($0)" } ?? bin.rawValue
     }
 
-    static func count(_ value: Int) -> String {
-        let digits = String(value)
-        var out = ""
-        for (index, character) in digits.reversed().enumerated() {
-            if index > 0, index % 3 == 0, character != "-" { out.append("\u{202F}") }
-            out.append(character)
-        }
-        return String(out.reversed())
-    }
 }

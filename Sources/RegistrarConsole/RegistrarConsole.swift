@@ -94,13 +94,13 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
     // MARK: Access
 
     /// The signed-in viewer; otherwise the response to send (a redirect to sign in).
-    func reader(_ request: Request, server: RegistrarServer) async -> Access<ConsoleShell.Viewer> {
+    func reader(_ request: Request, server: RegistrarServer) async -> ConsoleAccess<ConsoleShell.Viewer> {
         guard let session = await liveSession(request, server: server) else { return .refused(signInRedirect(request)) }
         return .granted(shell.viewer(request, session: session))
     }
 
     /// The signed-in viewer with the posted form, its anti-forgery token checked; otherwise the response.
-    func poster(_ request: Request, server: RegistrarServer) async -> Access<(ConsoleShell.Viewer, ConsoleSession, FormBody)> {
+    func poster(_ request: Request, server: RegistrarServer) async -> ConsoleAccess<(ConsoleShell.Viewer, ConsoleSession, FormBody)> {
         guard let session = await liveSession(request, server: server) else { return .refused(signInRedirect(request)) }
         let viewer = shell.viewer(request, session: session)
         let form: FormBody
@@ -169,7 +169,7 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
                 logger.notice("console sign-in refused: no matching sign-in form token")
                 return message(viewer, text: ConsoleError.csrf.description, status: .forbidden, back: "/login")
             }
-            let next = Self.safeNext(form["next"])
+            let next = ConsoleFormat.localPath(form["next"])
             if let token = form["token"], form["user"] == nil {
                 return await tokenLogin(token.trimmingCharacters(in: .whitespacesAndNewlines), viewer: viewer, next: next,
                                         client: context.channel.remoteAddress?.ipAddress ?? "unknown", server: server)
@@ -232,7 +232,7 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
             return locked(viewer, next: next, seconds: seconds, user: name)
         }
         let account = users[name.lowercased()]
-        let matches = await Self.verify(password, hash: account?.passwordHash ?? Self.decoyHash) && account != nil
+        let matches = await PasswordHash.verifyOffThePool(password, hash: account?.passwordHash ?? Self.decoyHash) && account != nil
         guard matches, let account else {
             throttle.failed(name)
             logger.notice("console sign-in failed", metadata: ["console.user": "\(name)"])
@@ -258,30 +258,11 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
     private func loginPage(_ viewer: ConsoleShell.Viewer, next: String, error: String?, user: String, status: HTTPResponse.Status) -> Response {
         let token = SessionStore.token()
         let cookie = Cookie(name: Self.loginCookie, value: token, path: "/login", httpOnly: true, sameSite: .strict)
-        var context: [String: Any] = ["loginToken": token, "next": Self.safeNext(next), "user": user, "users": !users.isEmpty]
+        var context: [String: Any] = ["loginToken": token, "next": ConsoleFormat.localPath(next), "user": user, "users": !users.isEmpty]
         if let error { context["error"] = error }
         return shell.page("login", title: "loginTitle", context: context, viewer: viewer, active: "", status: status, cookies: [cookie])
     }
 
-    /// A local path to go to after signing in (never another site).
-    static func safeNext(_ next: String?) -> String {
-        guard let next, next.hasPrefix("/"), !next.hasPrefix("//"), !next.contains("\\"), next.count < 300,
-              !next.contains(where: { $0.isNewline }) else { return "/" }
-        return next
-    }
-
-    /// bcrypt off the cooperative pool (it takes tens of milliseconds).
-    static func verify(_ password: String, hash: String) async -> Bool {
-        await withCheckedContinuation { continuation in
-            DispatchQueue.global(qos: .utility).async { continuation.resume(returning: PasswordHash.verify(password, hash: hash)) }
-        }
-    }
-}
-
-/// What an access check gives: the way on, or the response that refuses it (a redirect to sign in, a 403).
-enum Access<Granted> {
-    case granted(Granted)
-    case refused(Response)
 }
 
 /// Runs the console's live feed and the watcher of new activations while the server runs; on graceful shutdown it
