@@ -135,12 +135,8 @@ public final class AgentConsole: AgentHTTPExtension {
         router.post("login") { [self] request, _ in
             let viewer = shell.viewer(request, session: nil)
             let form: FormBody
-            do { form = try await FormBody.read(request) } catch {
-                return message(viewer, text: "\(error)", status: .badRequest, back: "/login")
-            }
-            guard let token = request.cookies[Self.loginCookie]?.value, let sent = form[CSRF.field],
-                  CSRF.constantTimeEqual(token, sent) else {
-                return message(viewer, text: ConsoleError.csrf.description, status: .forbidden, back: "/login")
+            do throws(ConsoleError) { form = try await CSRF.readSignInForm(request, cookieName: Self.loginCookie) } catch {
+                return message(viewer, text: error.description, status: error == .csrf ? .forbidden : .badRequest, back: "/login")
             }
             let name = String((form.text("user") ?? "").prefix(64)), password = form["password"] ?? ""
             let next = ConsoleFormat.localPath(form["next"])

@@ -208,6 +208,18 @@ public enum CSRF {
     /// The hidden field's name in every console form.
     public static let field = "csrf"
 
+    /// Reads a sign-in form (posted before there is a session) and checks its token against the double-submit
+    /// cookie `cookieName` that the sign-in page set.
+    /// - Throws: ``ConsoleError/badForm(_:)`` for a body that is not a form, ``ConsoleError/csrf`` for a token that
+    ///   does not match.
+    public static func readSignInForm(_ request: Request, cookieName: String) async throws(ConsoleError) -> FormBody {
+        let form = try await FormBody.read(request)
+        guard let cookie = request.cookies[cookieName]?.value, let sent = form[field], constantTimeEqual(cookie, sent) else {
+            throw .csrf
+        }
+        return form
+    }
+
     public static func check(_ form: FormBody, session: ConsoleSession) throws(ConsoleError) {
         guard let sent = form[field], constantTimeEqual(sent, session.csrf) else { throw .csrf }
     }

@@ -161,13 +161,9 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
         router.post("login") { [self] request, context in
             let viewer = shell.viewer(request, session: nil)
             let form: FormBody
-            do { form = try await FormBody.read(request) } catch {
-                return message(viewer, text: "\(error)", status: .badRequest, back: "/login")
-            }
-            guard let cookie = request.cookies[Self.loginCookie]?.value, let sent = form[CSRF.field],
-                  CSRF.constantTimeEqual(cookie, sent) else {
-                logger.notice("console sign-in refused: no matching sign-in form token")
-                return message(viewer, text: ConsoleError.csrf.description, status: .forbidden, back: "/login")
+            do throws(ConsoleError) { form = try await CSRF.readSignInForm(request, cookieName: Self.loginCookie) } catch {
+                if error == .csrf { logger.notice("console sign-in refused: no matching sign-in form token") }
+                return message(viewer, text: error.description, status: error == .csrf ? .forbidden : .badRequest, back: "/login")
             }
             let next = ConsoleFormat.localPath(form["next"])
             if let token = form["token"], form["user"] == nil {
