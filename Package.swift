@@ -54,6 +54,7 @@ let logging = Target.Dependency.product(name: "Logging", package: "swift-log")
 let metrics = Target.Dependency.product(name: "Metrics", package: "swift-metrics")
 let nioCore = Target.Dependency.product(name: "NIOCore", package: "swift-nio")
 let nioHTTP1 = Target.Dependency.product(name: "NIOHTTP1", package: "swift-nio")
+let nioPosix = Target.Dependency.product(name: "NIOPosix", package: "swift-nio")
 let nioSSL = Target.Dependency.product(name: "NIOSSL", package: "swift-nio-ssl")
 let postgresNIO = Target.Dependency.product(name: "PostgresNIO", package: "postgres-nio")
 let prometheus = Target.Dependency.product(name: "Prometheus", package: "swift-prometheus")
@@ -138,6 +139,10 @@ let package = Package(
             swiftSettings: swiftSettings),
         .target(name: "PLC", dependencies: ["LineCore", "LineConfig", "ConfigKit", "CModbus", logging], swiftSettings: swiftSettings),
         .target(name: "LineDecisions", dependencies: ["LineCore"], swiftSettings: swiftSettings),
+        // Aggregation at the packing station: the case rules (what makes a case good), case and pallet codes. No I/O.
+        .target(name: "Aggregation", dependencies: ["LineCore", "LineConfig"], swiftSettings: swiftSettings),
+        // Industrial label printers: ZPL over raw TCP (port 9100), host-status checks, and a test printer on loopback.
+        .target(name: "LabelPrinting", dependencies: ["LineCore", logging, nioCore, nioPosix], swiftSettings: swiftSettings),
         .target(
             name: "Outbox",
             dependencies: ["LineCore", "Delivery", "QazAPI", grdb, logging, serviceLifecycle],
@@ -262,6 +267,8 @@ let package = Package(
             exclude: ["Peers"],  // the Python test peer, started by the tests
             swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "LineCore", "LineConfig", "ConfigKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "LabelPrintingTests", dependencies: ["LabelPrinting", "LineCore", logging, nioCore, nioPosix], swiftSettings: swiftSettings),
         .testTarget(
             name: "OutboxTests",
             dependencies: [

@@ -1,0 +1,2 @@
+/// Aggregation at the packing station.
+public enum Aggregation {}
