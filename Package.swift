@@ -155,8 +155,8 @@ let package = Package(
         .target(
             name: "AgentRuntime",
             dependencies: [
-                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "LineDecisions", "Outbox", "Delivery", "QazClient",
-                hummingbird, logging, metrics, coreMetrics, nioCore, prometheus, serviceLifecycle, unixSignals,
+                "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "LineDecisions", "Aggregation", "LabelPrinting", "Outbox",
+                "Delivery", "QazClient", hummingbird, logging, metrics, coreMetrics, nioCore, prometheus, serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
         // The line console on the agent's HTTP endpoint (pages, live feed, sign-in, jobs, outbox, audit log).

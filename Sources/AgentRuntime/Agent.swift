@@ -2,6 +2,7 @@ import ConfigKit
 import Delivery
 import Foundation
 import Hummingbird
+import LabelPrinting
 import LineConfig
 import LineCore
 import LineDecisions
@@ -42,6 +43,16 @@ public final class LineAgentRuntime: Sendable {
         public var clock: any LineClock = SystemLineClock()
         /// More routes and services on the agent's HTTP endpoint (the console).
         public var http: (any AgentHTTPExtension)?
+        /// The PLC link of a line's case station (default: Modbus as configured).
+        public var casePLCLink: (@Sendable (LineConfiguration, CaseStationConfiguration) -> any PLCLink)?
+        /// Opens a case camera's frame source (default: `openFrameSource` for its `source` block).
+        public var caseFrameSource: (@Sendable (LineConfiguration, CaseStationConfiguration) -> any FrameSource)?
+        /// The label printer of a case station (default: ZPL over TCP as configured).
+        public var printer: (@Sendable (CaseStationConfiguration) -> any LabelPrinter)?
+        /// Where aggregation events go (default: the registrar client, or `sink` when it is also an aggregation sink).
+        public var aggregationSink: (any AggregationSink)?
+        /// Called once per case with its outcome.
+        public var onCase: @Sendable (CaseReport) -> Void = { _ in }
         public init() {}
     }
 
@@ -50,6 +61,10 @@ public final class LineAgentRuntime: Sendable {
     public let lines: [LineRuntime]
     public let monitors: [PLCMonitor]
     public let drainer: OutboxDrainer
+    /// Sends aggregation events (nil: no aggregation sink, the events wait in the database).
+    public let aggregationDrainer: AggregationDrainer?
+    /// The lines' case stations.
+    public let caseStations: [CaseStationRuntime]
     public let metrics: AgentMetrics
     public let events: AgentEventLog
     /// Every service in start order (the group stops them in reverse).
@@ -97,15 +112,32 @@ public final class LineAgentRuntime: Sendable {
             sink = made
             client = made
         }
+        let drainerConfiguration = DrainerConfiguration(
+            maxItems: configuration.batching.maxItems, maxAge: configuration.batching.maxAge.duration,
+            initialBackoff: configuration.batching.initialBackoff.duration,
+            maxBackoff: configuration.batching.maxBackoff.duration,
+            shutdownFlushTimeout: overrides.shutdownFlushTimeout,
+            equipmentId: "qazline-agent@\(ProcessInfo.processInfo.hostName)")
+        let aggregationDrainer = (overrides.aggregationSink ?? (sink as? any AggregationSink)).map { aggregationSink in
+            AggregationDrainer(store: store, sink: aggregationSink, configuration: drainerConfiguration, logger: logger,
+                               onEvent: { event in
+                                   switch event {
+                                   case .sent(_, let dead, let refusals) where dead > 0:
+                                       events.alarm(line: nil, kind: "aggregation-refused",
+                                                    "the registrar refused \(dead) aggregation event(s): \(refusals.prefix(3).joined(separator: "; "))")
+                                   case .storageFailed(let error):
+                                       events.error(line: nil, kind: "aggregation", "the aggregation queue could not be read or written: \(error)")
+                                   default: break
+                                   }
+                               })
+        }
+        self.aggregationDrainer = aggregationDrainer
         let drainer = OutboxDrainer(
-            store: store, sink: sink,
-            configuration: DrainerConfiguration(
-                maxItems: configuration.batching.maxItems, maxAge: configuration.batching.maxAge.duration,
-                initialBackoff: configuration.batching.initialBackoff.duration,
-                maxBackoff: configuration.batching.maxBackoff.duration,
-                shutdownFlushTimeout: overrides.shutdownFlushTimeout,
-                equipmentId: "qazline-agent@\(ProcessInfo.processInfo.hostName)"),
-            clock: ContinuousClock(), logger: logger, onEvent: { watch.handle($0) })
+            store: store, sink: sink, configuration: drainerConfiguration,
+            clock: ContinuousClock(), logger: logger, onEvent: { event in
+                watch.handle(event)
+                if case .sent = event { aggregationDrainer?.notify() }  // activations ahead of events were answered
+            })
         self.drainer = drainer
 
         let products = Dictionary(configuration.products.map { ($0.recipe, $0.product) }, uniquingKeysWith: { a, _ in a })
@@ -115,6 +147,9 @@ public final class LineAgentRuntime: Sendable {
         var lineServices: [any Service] = []
         var plcServices: [any Service] = []
         var cameraServices: [any Service] = []
+        var caseStations: [CaseStationRuntime] = []
+        var caseStationServices: [any Service] = []
+        var caseCameraServices: [any Service] = []
         // Frames of rejected bottles, beside the outbox; never written into the outbox's reserve of free space.
         let frameArchive = FailedFrameArchive(directory: plan.failedFramesDirectory, events: events, metrics: metrics,
                                               minimumFreeBytes: 2 * configuration.outbox.minFreeSpace.bytes + (32 << 20))
@@ -158,8 +193,40 @@ public final class LineAgentRuntime: Sendable {
                 frameArchive.register(pipeline, line: line.id, keep: camera.failedFrames)
                 cameraServices.append(CameraService(pipeline: pipeline, line: runtime))
             }
+            if let station = line.caseStation {
+                var stationLogger = lineLogger
+                stationLogger[metadataKey: "case_station.id"] = "\(station.id)"
+                let stationLink = overrides.casePLCLink?(line, station) ?? ModbusPLCLink(configuration: station.plc, logger: stationLogger)
+                let stationOptions = PLCMonitor.Options(plc: station.plc, reject: station.monitorPolicy)
+                let stationMonitor = PLCMonitor(link: stationLink, options: stationOptions, logger: stationLogger, clock: overrides.clock)
+                let stationCommands = PLCCommandChannel()
+                let printer: (any LabelPrinter)? = station.caseCode.source == .printer
+                    ? (overrides.printer?(station) ?? station.printer.map { Self.makePrinter($0, logger: stationLogger) }) : nil
+                let stationRuntime = CaseStationRuntime(
+                    line: line, station: station, payloadRules: rules, commands: stationCommands, store: store, printer: printer,
+                    producerName: configuration.producer.name, metrics: metrics, events: events, logger: stationLogger, clock: overrides.clock,
+                    notifyQueued: { aggregationDrainer?.notify() }, onCase: overrides.onCase)
+                caseStations.append(stationRuntime)
+                plcServices.append(PLCService(monitor: stationMonitor, commands: stationCommands, rejectFlush: stationOptions.ackTimeout * 4))
+                caseStationServices.append(CaseStationService(station: stationRuntime, monitor: stationMonitor))
+                let calibration = plan.calibrations[station.camera.id]
+                let open: @Sendable () throws(VisionError) -> any FrameSource
+                if let custom = overrides.caseFrameSource {
+                    open = { custom(line, station) }
+                } else {
+                    let source = station.camera.source
+                    let acquisition = calibration?.acquisition ?? AcquisitionSettings()
+                    let resolve: @Sendable (String) -> URL = { plan.resolve($0) }
+                    open = { () throws(VisionError) -> any FrameSource in
+                        try openFrameSource(source, acquisition: acquisition, resolve: resolve)
+                    }
+                }
+                let camera = CaseCamera(camera: station.camera.id, calibration: calibration, rules: rules, open: open)
+                caseCameraServices.append(CaseCameraService(camera: camera, station: stationRuntime, events: events))
+            }
         }
         self.lines = lines
+        self.caseStations = caseStations
         self.monitors = monitors
         cameraPages = CameraPages(plan: plan, lines: lines, archive: frameArchive)
 
@@ -179,10 +246,19 @@ public final class LineAgentRuntime: Sendable {
             logger: logger)
         // The extension's services stop before the HTTP server (a live page's stream ends first, so the server's
         // graceful shutdown does not wait for it).
-        services = [drainer, app] + (overrides.http?.services ?? [])
+        services = [drainer] + (aggregationDrainer.map { [$0] } ?? []) + [app] + (overrides.http?.services ?? [])
             + [OutboxWatchService(state: watch, store: store, interval: .seconds(1))]
             + [FailedFrameArchiveService(archive: frameArchive)]  // stops after the lines' last decisions
-            + plcServices + lineServices + cameraServices
+            + plcServices + lineServices + caseStationServices + cameraServices + caseCameraServices
+    }
+
+    /// The label printer a case station's configuration describes: ZPL over raw TCP.
+    static func makePrinter(_ configuration: PrinterConfiguration, logger: Logger) -> any LabelPrinter {
+        var label = ZPL.Settings()
+        label.density = ZPL.Density(rawValue: configuration.dpi) ?? .dpi203
+        label.symbology = configuration.symbology == .gs1_128 ? .gs1_128 : .dataMatrix
+        return ZPLPrinter(configuration: .init(host: configuration.host, port: configuration.port.value,
+                                               timeout: configuration.timeout.duration, label: label), logger: logger)
     }
 
     /// The port the HTTP endpoint listens on, once it does.
@@ -316,6 +392,6 @@ struct OutboxCodeFacts: CodeFactsSource {
 
     func facts(for code: StampCode) async throws -> CodeFacts {
         let found = try await store.lookup(code)
-        return CodeFacts(seen: found.seen, inPool: found.inPool)
+        return CodeFacts(seen: found.seen, inPool: found.inPool, reworkable: found.reworkable)
     }
 }

@@ -231,13 +231,33 @@ public actor LineRuntime {
         case .rejectMissed(let sequence, let reason):
             missed += 1
             metrics.rejectsMissed.increment()
-            alarm("reject-missed", "bottle \(sequence) (\(reason.rawValue)) was not confirmed rejected by the station")
+            alarm("reject-missed", "bottle \(sequence) (\(reason.name)) was not confirmed rejected by the station")
         case .rejectNotAcknowledged(let sequence, let command):
             alarm("reject-not-acknowledged", "the PLC did not echo reject command \(command) for bottle \(sequence)")
         case .unexpectedReject(let count):
             alarm("unexpected-reject", "the station confirmed \(count) reject(s) the agent never commanded")
         case .lineStopRequested(let reason):
             events.alarm(line: lineID, kind: "line-stop-requested", "line stop requested: \(reason)")
+        case .failSafeRejects(let trips, let first, let last):
+            failSafeReports.append((trips, first, last))
+        }
+    }
+
+    /// The PLC's fail-safe reports not yet applied (``applyFailSafeReports()`` applies them off the event path).
+    private var failSafeReports: [(trips: UInt32, first: UInt64, last: UInt64)] = []
+
+    /// Applies the PLC's fail-safe reports: good bottles it rejected may pass once more as reworked.
+    public func applyFailSafeReports() async {
+        while !failSafeReports.isEmpty {
+            let report = failSafeReports.removeFirst()
+            do {
+                let result = try await store.failSafeRejected(line: lineID, station: nil, first: report.first, last: report.last)
+                if result.bottles > 0 {
+                    alarm("fail-safe-rejects", "the PLC rejected bottles \(report.first)-\(report.last) fail-safe (trip \(report.trips)): \(result.bottles) passed bottle(s) among them may pass once more as reworked")
+                }
+            } catch {
+                alarm("fail-safe-not-recorded", "the PLC's fail-safe rejects \(report.first)-\(report.last) could not be recorded: \(error)")
+            }
         }
     }
 
@@ -340,6 +360,7 @@ public actor LineRuntime {
     public func runTicks() async {
         while !Task.isCancelled {
             tick()
+            if !failSafeReports.isEmpty { await applyFailSafeReports() }
             try? await clock.sleep(for: options.tickInterval)
         }
     }
@@ -471,7 +492,7 @@ public actor LineRuntime {
             if kind.passes {
                 notifyAppended()
                 commands.send(.countGood)
-                finishReport(sequence: sequence, kind: .good, code: recorded.decision.verdict.code, rejected: false,
+                finishReport(sequence: sequence, kind: kind, code: recorded.decision.verdict.code, rejected: false,
                              trigger: trigger, frames: frames, now: clock.now)
             } else {
                 // The store saw the code before (another line, or a commit racing this one): reject.
@@ -499,7 +520,7 @@ public actor LineRuntime {
                                metadata: ["bottle.sequence": "\(recorded.decision.bottleSequence)"])
             case .alreadyBatched(let code):
                 alarm("activation-of-rejected-bottle",
-                      "code \(code.rawValue) of rejected bottle \(recorded.decision.bottleSequence) is already in a batch: write it off (lineagent write-off \(code.rawValue) --reason damaged)")
+                      "code \(code.rawValue) of rejected bottle \(recorded.decision.bottleSequence) is already activated: the bottle may pass once more as reworked after inspection (or write it off: lineagent write-off \(code.rawValue) --reason damaged)")
             }
         } catch {
             alarm("outbox-withdraw-failed", "could not withdraw the activation of rejected bottle \(recorded.decision.bottleSequence): \(error)")
@@ -548,7 +569,7 @@ public actor LineRuntime {
 
     private func commandReject(_ sequence: UInt64, _ kind: DecisionKind) {
         metrics.rejectsCommanded.increment()
-        commands.send(.reject(sequence: sequence, reason: kind))
+        commands.send(.reject(sequence: sequence, reason: kind.rejectReason))
     }
 
     private func finishReport(sequence: UInt64, kind: DecisionKind, code: StampCode?, rejected: Bool,

@@ -7,7 +7,8 @@ struct LineAgentCommand: AsyncParsableCommand {
         commandName: "lineagent",
         abstract: "Line-side track-and-trace for excise-stamped alcohol: reads stamp QR codes, rejects bad bottles, activates good ones.",
         version: QazLineVersion.string,
-        subcommands: [CheckConfig.self] + visionCommands + plcCommands + operatorCommands + consoleCommands + agentCommands)
+        subcommands: [CheckConfig.self] + visionCommands + plcCommands + operatorCommands + consoleCommands + aggregationCommands
+            + agentCommands)
 }
 
 /// The version printed by `--version`.

@@ -16,7 +16,7 @@ public struct AgentPlan: Sendable {
         var calibrations: [String: CalibrationConfiguration] = [:]
         var issues: [ConfigIssue] = []
         for line in configuration.lines {
-            for camera in line.cameras {
+            for camera in line.cameras + (line.caseStation.map { [$0.camera] } ?? []) {
                 let calibrationURL = ConfigLoader.resolve(camera.calibration, relativeTo: url.deletingLastPathComponent())
                 do {
                     let calibration = try ConfigLoader.load(CalibrationConfiguration.self, contentsOf: calibrationURL)

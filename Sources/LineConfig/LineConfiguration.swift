@@ -13,6 +13,8 @@ public struct LineConfiguration: Codable, Sendable, ValidatableConfig {
     public var plc: PLCConfiguration
     /// Reject station and verification.
     public var reject: RejectPolicy
+    /// The packing station where this line's bottles are aggregated into cases (nil: none).
+    public var caseStation: CaseStationConfiguration?
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -21,6 +23,7 @@ public struct LineConfiguration: Codable, Sendable, ValidatableConfig {
         cameras = try c.decode([CameraConfiguration].self, forKey: .cameras)
         plc = try c.decode(PLCConfiguration.self, forKey: .plc)
         reject = try c.decodeIfPresent(RejectPolicy.self, forKey: .reject) ?? RejectPolicy()
+        caseStation = try c.decodeIfPresent(CaseStationConfiguration.self, forKey: .caseStation)
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -29,6 +32,23 @@ public struct LineConfiguration: Codable, Sendable, ValidatableConfig {
         v.each("cameras", cameras) { v, camera in camera.validate(&v) }
         v.validate("plc", plc)
         v.validate("reject", reject)
+        if let caseStation {
+            v.validate("caseStation", caseStation)
+            if caseStation.camera.id == id || cameras.contains(where: { $0.id == caseStation.camera.id }) {
+                v.error(at: "caseStation.camera.id", "\"\(caseStation.camera.id)\" is already a camera of this line; the case camera needs its own id")
+            }
+            if caseStation.plc.transport == plc.transport, caseStation.plc.host == plc.host, caseStation.plc.device == plc.device,
+               caseStation.plc.effectivePort == plc.effectivePort, caseStation.plc.unitID == plc.unitID {
+                // The same PLC: the station's signals must not sit on the line's.
+                for a in plc.registers.signals {
+                    for b in caseStation.plc.registers.signals where a.register.table == b.register.table
+                        && a.register.addresses.overlaps(b.register.addresses) {
+                        v.error(at: "caseStation.plc.registers.\(b.key).address",
+                                "the station uses the line's PLC, and \(b.register.table.rawValue) \(b.register.address) overlaps the line's \(a.key)")
+                    }
+                }
+            }
+        }
     }
 }
 

@@ -204,6 +204,16 @@ public struct RegisterMap: Codable, Sendable, ValidatableConfig {
     public var lineStopRequest: RegisterConfiguration
     /// The values of `lineState`.
     public var lineStateValues: LineStateValues
+    // Optional inputs: the PLC's report of its own fail-safe rejects (all three or none)
+    /// Counts the PLC's fail-safe trips (its vision watchdog rejecting everything between camera and station).
+    public var failSafeTrips: RegisterConfiguration?
+    /// The counter value (as `bottleCounter`) of the first item the latest trip rejected.
+    public var failSafeFirst: RegisterConfiguration?
+    /// The counter value of the last item the latest trip rejected.
+    public var failSafeLast: RegisterConfiguration?
+
+    /// Whether the PLC reports its fail-safe rejects.
+    public var reportsFailSafe: Bool { failSafeTrips != nil && failSafeFirst != nil && failSafeLast != nil }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -223,6 +233,9 @@ public struct RegisterMap: Codable, Sendable, ValidatableConfig {
         rejectCounter = try c.decode(RegisterConfiguration.self, forKey: .rejectCounter)
         lineStopRequest = try c.decode(RegisterConfiguration.self, forKey: .lineStopRequest)
         lineStateValues = try c.decodeIfPresent(LineStateValues.self, forKey: .lineStateValues) ?? LineStateValues()
+        failSafeTrips = try c.decodeIfPresent(RegisterConfiguration.self, forKey: .failSafeTrips)
+        failSafeFirst = try c.decodeIfPresent(RegisterConfiguration.self, forKey: .failSafeFirst)
+        failSafeLast = try c.decodeIfPresent(RegisterConfiguration.self, forKey: .failSafeLast)
     }
 
     /// Every signal with its key, inputs first.
@@ -234,6 +247,8 @@ public struct RegisterMap: Codable, Sendable, ValidatableConfig {
          ("rejectCommand", rejectCommand, true), ("agentHeartbeat", agentHeartbeat, true),
          ("agentStatus", agentStatus, true), ("agentAlarm", agentAlarm, true), ("goodCounter", goodCounter, true),
          ("rejectCounter", rejectCounter, true), ("lineStopRequest", lineStopRequest, true)]
+            + [("failSafeTrips", failSafeTrips), ("failSafeFirst", failSafeFirst), ("failSafeLast", failSafeLast)]
+            .compactMap { key, register in register.map { (key, $0, false) } }
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -255,7 +270,11 @@ public struct RegisterMap: Codable, Sendable, ValidatableConfig {
                 }
             }
         }
-        for key in ["bottleCounter", "rejectConfirmCounter", "rejectAck", "rejectSequence", "rejectCommand", "recipe", "lineState"] {
+        let failSafe = [failSafeTrips, failSafeFirst, failSafeLast].filter { $0 != nil }.count
+        v.check(failSafe == 0 || failSafe == 3, at: "failSafeTrips",
+                "the fail-safe report needs all three of failSafeTrips, failSafeFirst and failSafeLast (or none)")
+        for key in ["bottleCounter", "rejectConfirmCounter", "rejectAck", "rejectSequence", "rejectCommand", "recipe", "lineState",
+                    "failSafeTrips", "failSafeFirst", "failSafeLast"] {
             guard let signal = signals.first(where: { $0.key == key }) else { continue }
             v.check(!signal.register.table.isBit, at: "\(key).table", "\(key) is a number: use a holding or input register")
         }

@@ -10,6 +10,9 @@ public enum Verdict: Hashable, Sendable, Codable {
     case malformed(MalformedPayload)
     /// The code was already seen by this agent (remembered across restarts).
     case duplicate(StampCode)
+    /// The code was activated on an earlier pass, then its bottle was physically rejected (or its case dissolved) and
+    /// put back on the line: it passes once more, recorded and counted, but is not activated again.
+    case reworked(StampCode)
     /// The code is not in the local pool of codes issued to this producer (clause 18).
     case foreign(StampCode)
     /// The PLC's recipe number maps to no configured product.
@@ -26,6 +29,7 @@ public enum Verdict: Hashable, Sendable, Codable {
         case .noRead: .noRead
         case .malformed: .malformed
         case .duplicate: .duplicate
+        case .reworked: .reworked
         case .foreign: .foreign
         case .unknownProduct: .unknownProduct
         case .ambiguous: .ambiguous
@@ -36,7 +40,7 @@ public enum Verdict: Hashable, Sendable, Codable {
     /// The code the verdict concerns, if exactly one.
     public var code: StampCode? {
         switch self {
-        case .good(let code), .duplicate(let code), .foreign(let code): code
+        case .good(let code), .duplicate(let code), .foreign(let code), .reworked(let code): code
         default: nil
         }
     }
@@ -52,9 +56,11 @@ public enum DecisionKind: String, CaseIterable, Hashable, Sendable, Codable {
     case unknownProduct = "unknown-product"
     case ambiguous
     case timeout
+    /// A reworked bottle passing once more (see ``Verdict/reworked(_:)``).
+    case reworked
 
-    /// Whether a bottle with this decision passes (only `good` does).
-    public var passes: Bool { self == .good }
+    /// Whether a bottle with this decision passes (`good`, and `reworked`, which is not activated again).
+    public var passes: Bool { self == .good || self == .reworked }
 
     /// The reason code the PLC receives with a reject command (0 = no reject).
     public var plcReasonCode: Int {
@@ -67,8 +73,35 @@ public enum DecisionKind: String, CaseIterable, Hashable, Sendable, Codable {
         case .unknownProduct: 5
         case .ambiguous: 6
         case .timeout: 7
+        case .reworked: 0
         }
     }
+
+    /// The reason the PLC receives with a reject command of this kind.
+    public var rejectReason: RejectReason { RejectReason(code: plcReasonCode, name: rawValue) }
+}
+
+/// Why a bottle or a case is rejected, as the PLC receives it (`rejectReason` register) and people read it.
+public struct RejectReason: Hashable, Sendable, CustomStringConvertible {
+    /// The number written to the PLC (0 is never a reject).
+    public var code: Int
+    /// The reason's name: a ``DecisionKind``'s raw value for bottles, a case reason's for cases.
+    public var name: String
+
+    public init(code: Int, name: String) {
+        self.code = code
+        self.name = name
+    }
+
+    public var description: String { name }
+
+    public static let noRead = DecisionKind.noRead.rejectReason
+    public static let malformed = DecisionKind.malformed.rejectReason
+    public static let duplicate = DecisionKind.duplicate.rejectReason
+    public static let foreign = DecisionKind.foreign.rejectReason
+    public static let unknownProduct = DecisionKind.unknownProduct.rejectReason
+    public static let ambiguous = DecisionKind.ambiguous.rejectReason
+    public static let timeout = DecisionKind.timeout.rejectReason
 }
 
 /// The decision for one bottle: which line, which bottle, when, and the verdict.

@@ -35,10 +35,14 @@ public struct CodeFacts: Sendable, Hashable {
     /// Whether the local pool of codes issued to this producer holds it; nil when no pool is loaded (then nothing is
     /// judged `foreign` locally).
     public var inPool: Bool?
+    /// The code was seen, its bottle was then physically rejected (or its case dissolved), and it may pass once more
+    /// as `reworked`.
+    public var reworkable: Bool
 
-    public init(seen: Bool, inPool: Bool?) {
+    public init(seen: Bool, inPool: Bool?, reworkable: Bool = false) {
         self.seen = seen
         self.inPool = inPool
+        self.reworkable = reworkable
     }
 }
 
@@ -68,7 +72,7 @@ public struct DecisionOutcome: Sendable, Hashable {
 /// triggers) and stores the decisions in the outbox before acknowledging them.
 ///
 /// Order of the rules: the window's symbols (no read, malformed, ambiguous) → the product (recipe mapped?) →
-/// duplicate (the seen set, and codes this decider passed and not yet in the seen set) → foreign (only when a
+/// reworked (seen, then physically rejected: passes once more) → duplicate (the seen set, and codes this decider passed and not yet in the seen set) → foreign (only when a
 /// pool is loaded) → good. The seen set and the pool are storage: the caller looks up the ``CodeFacts`` of the
 /// window's code (``code(in:)``) and hands them to ``decide(_:facts:at:)``.
 public struct LineDecider: Sendable {
@@ -86,6 +90,8 @@ public struct LineDecider: Sendable {
     private var recentGood: Set<StampCode> = []
     private var recentOrder: [StampCode] = []
     private let recentCapacity = 4096
+    /// Codes passed as reworked by this decider (the store's allowance may not be marked used yet).
+    private var recentReworked: Set<StampCode> = []
     /// Non-good bottles in a row, and their kinds (up to the alarm threshold).
     public private(set) var consecutiveFailures = 0
     private var failureKinds: [DecisionKind] = []
@@ -173,6 +179,11 @@ public struct LineDecider: Sendable {
         case .code(let code):
             if product == nil {
                 verdict = .unknownProduct(recipe: window.recipe ?? -1)
+            } else if facts?.reworkable == true, !recentReworked.contains(code) {
+                // Seen before, physically rejected since: passes once more, not activated again.
+                verdict = .reworked(code)
+                recentReworked.insert(code)
+                if recentReworked.count > recentCapacity { recentReworked.removeAll(keepingCapacity: true) }
             } else if recentGood.contains(code) || facts?.seen == true {
                 verdict = .duplicate(code)
             } else if facts?.inPool == false {

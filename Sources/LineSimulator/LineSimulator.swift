@@ -103,6 +103,17 @@ public final class LineSimulator: Sendable {
         }
     }
 
+    /// One item passes the photo-eye now (a case station's case trigger: ``SimulatorConfiguration/externallyTriggered``).
+    /// - Returns: its sequence, or nil when the line is not running (stopped, in fault, or finished).
+    @discardableResult
+    public func pulse() -> UInt64? {
+        state.withLock { s -> UInt64? in
+            guard s.started, s.running else { return nil }
+            s.bottle(at: .now)
+            return s.counter
+        }
+    }
+
     /// Selects a recipe.
     public func setRecipe(_ recipe: Int) { state.withLock { $0.setRecipe(recipe) } }
 

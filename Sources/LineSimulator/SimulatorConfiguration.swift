@@ -1,4 +1,5 @@
 import LineConfig
+import LineCore
 
 /// How the simulated filling line behaves.
 public struct SimulatorConfiguration: Sendable {
@@ -53,6 +54,12 @@ public struct SimulatorConfiguration: Sendable {
     /// Called on the server thread at each bottle's trigger with its wide sequence and trigger instant (keep it short):
     /// the photo-eye's wire to a hardware-triggered camera in another process.
     public var onTrigger: (@Sendable (UInt64, ContinuousClock.Instant) -> Void)?
+    /// The reason codes a reject command may carry (a command with another counts as "without reason"): the bottle
+    /// decisions' by default; a case station's are the case reasons.
+    public var reasonCodes: Set<Int>
+    /// Whether items come only from ``LineSimulator/pulse()`` (a case station: a case arrives when the packer has
+    /// filled one) instead of at `bottlesPerHour`.
+    public var externallyTriggered: Bool
 
     /// A line at 36,000 bottles/hour, one recipe, a station 3 bottles downstream, no scripted events.
     /// - Parameter registers: the register map to serve.
@@ -79,6 +86,8 @@ public struct SimulatorConfiguration: Sendable {
         agentWatchdog = nil
         agentVerdictWindow = .milliseconds(150)
         onTrigger = nil
+        reasonCodes = Set(DecisionKind.allCases.filter { !$0.passes }.map(\.plcReasonCode))
+        externallyTriggered = false
     }
 
     /// The time between two bottles.

@@ -31,6 +31,7 @@ struct SimulatorState {
     var nextHeartbeatAt = ContinuousClock.now
     var heartbeatFrozen = false
     var confirmCounter: UInt64 = 0
+    var failSafeTripCount: UInt64 = 0
     var stationWorks: Bool
     var acknowledgeCommands: Bool
     var bottlesSinceStart = 0
@@ -229,7 +230,7 @@ struct SimulatorState {
     /// How long the server loop may wait: until the next bottle, heartbeat or scripted resume, at most 2 ms.
     func waitMicros(at now: ContinuousClock.Instant) -> Int {
         var next = nextHeartbeatAt
-        if running { next = min(next, nextBottleAt) }
+        if running, !configuration.externallyTriggered { next = min(next, nextBottleAt) }
         if let resumeAt { next = min(next, resumeAt) }
         let (seconds, attoseconds) = (next - now).components
         let micros = seconds * 1_000_000 + attoseconds / 1_000_000_000_000
@@ -299,8 +300,7 @@ struct SimulatorState {
         report.rejectCommands.append(.init(sequence: sequence, reason: reason, command: command, counterAtArrival: counter,
                                            bottlesToSpare: spare, receivedAt: now))
         commanded.insert(sequence)
-        let reasons = Set(DecisionKind.allCases.map(\.plcReasonCode)).subtracting([0])
-        if !reasons.contains(reason) { report.withoutReason.append(sequence) }
+        if !configuration.reasonCodes.contains(reason) { report.withoutReason.append(sequence) }
         if expectationsGiven, !expected.contains(sequence) { report.unexpected.append(sequence) }
         if spare <= 0 {
             report.tooLate.append(sequence)
@@ -353,7 +353,7 @@ struct SimulatorState {
         if let watchdog = configuration.agentWatchdog, running, watchdogFedAt.map({ now - $0 > watchdog }) ?? false {
             tripWatchdog(at: now)
         }
-        while running, now >= nextBottleAt {
+        while running, !configuration.externallyTriggered, now >= nextBottleAt {
             let jitter = configuration.periodJitter > 0
                 ? Double.random(in: -configuration.periodJitter...configuration.periodJitter) : 0
             nextBottleAt += configuration.bottlePeriod * (1 + jitter)
@@ -379,17 +379,28 @@ struct SimulatorState {
         let first = counter >= offset ? counter - offset + 1 : 1
         guard first <= counter else { return }
         let decidedBefore = watchdogFedAt.map { $0 - configuration.agentVerdictWindow }
+        var tripped: [UInt64] = []
         for sequence in first...counter where pending[sequence] == nil && !commanded.contains(sequence) {
             if let decidedBefore, let trigger = triggerInstants[sequence], trigger < decidedBefore { continue }
             pending[sequence] = Self.failSafeReason
             report.failSafe.append(sequence)
+            tripped.append(sequence)
+        }
+        // The fail-safe report, when the register map has it: trips, first and last item of this trip.
+        let r = configuration.registers
+        if let trips = r.failSafeTrips, let firstRegister = r.failSafeFirst, let lastRegister = r.failSafeLast,
+           let low = tripped.first, let high = tripped.last {
+            failSafeTripCount += 1
+            put(firstRegister, raw: low)
+            put(lastRegister, raw: high)
+            put(trips, raw: failSafeTripCount)
         }
     }
 
     /// The reason recorded for a watchdog's fail-safe reject (no decision kind has it).
     static let failSafeReason = -1
 
-    private mutating func bottle(at now: ContinuousClock.Instant) {
+    mutating func bottle(at now: ContinuousClock.Instant) {
         counter += 1
         put(configuration.registers.bottleCounter, raw: counter)
         triggerInstants[counter] = now

@@ -202,12 +202,115 @@ public struct AgentDatabase: Sendable {
                 CREATE INDEX write_off_job ON write_off(job_id);
                 """)
         }
+        // Aggregation and rework: `reworked` decisions (the decision table is rebuilt for its CHECK), codes that may
+        // pass once more (rework), case and pallet codes (SSCC serials), cases with their contents and current
+        // members, pallets, and the queue of aggregation events for the registrar.
+        migrator.registerMigration("v3-aggregation") { db in
+            try db.execute(sql: """
+                CREATE TABLE decision_v3 (
+                    id INTEGER PRIMARY KEY,
+                    line_id TEXT NOT NULL,
+                    bottle_sequence INTEGER NOT NULL,
+                    decided_at INTEGER NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('good', 'no-read', 'malformed', 'duplicate', 'foreign',
+                                                       'unknown-product', 'ambiguous', 'timeout', 'reworked')),
+                    code TEXT,
+                    product_code TEXT,
+                    verdict TEXT NOT NULL,
+                    job_id INTEGER REFERENCES job(id)
+                );
+                INSERT INTO decision_v3 (id, line_id, bottle_sequence, decided_at, kind, code, product_code, verdict, job_id)
+                    SELECT id, line_id, bottle_sequence, decided_at, kind, code, product_code, verdict, job_id FROM decision;
+                DROP TABLE decision;
+                ALTER TABLE decision_v3 RENAME TO decision;
+                CREATE INDEX decision_line ON decision(line_id, bottle_sequence);
+                CREATE INDEX decision_job ON decision(job_id, kind) WHERE job_id IS NOT NULL;
+                CREATE TABLE rework (
+                    code TEXT NOT NULL PRIMARY KEY,
+                    reason TEXT NOT NULL CHECK (reason IN ('rejected-after-activation', 'fail-safe-reject', 'case-dissolved', 'operator')),
+                    source TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    used_decision_id INTEGER REFERENCES decision(id),
+                    used_at INTEGER
+                ) WITHOUT ROWID;
+                CREATE TABLE unit_serial (
+                    prefix TEXT NOT NULL PRIMARY KEY,
+                    next INTEGER NOT NULL CHECK (next >= 0)
+                ) WITHOUT ROWID;
+                CREATE TABLE pallet (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL,
+                    line_id TEXT NOT NULL,
+                    station_id TEXT NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('built', 'dissolved')),
+                    built_at INTEGER NOT NULL,
+                    built_by TEXT NOT NULL,
+                    case_count INTEGER NOT NULL,
+                    dissolved_at INTEGER,
+                    dissolved_by TEXT,
+                    dissolve_reason TEXT
+                );
+                CREATE UNIQUE INDEX pallet_built ON pallet(code) WHERE status = 'built';
+                CREATE INDEX pallet_code ON pallet(code, id);
+                CREATE TABLE case_unit (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT,
+                    line_id TEXT NOT NULL,
+                    station_id TEXT NOT NULL,
+                    case_sequence INTEGER NOT NULL,
+                    status TEXT NOT NULL CHECK (status IN ('packed', 'rejected', 'dissolved')),
+                    packed_ok INTEGER NOT NULL,
+                    reasons TEXT,
+                    detail TEXT,
+                    at INTEGER NOT NULL,
+                    bottle_count INTEGER NOT NULL,
+                    job_id INTEGER REFERENCES job(id),
+                    pallet_id INTEGER REFERENCES pallet(id),
+                    dissolved_at INTEGER,
+                    dissolved_by TEXT,
+                    dissolve_reason TEXT
+                );
+                CREATE UNIQUE INDEX case_unit_packed ON case_unit(code) WHERE status = 'packed';
+                CREATE INDEX case_unit_code ON case_unit(code, id);
+                CREATE INDEX case_unit_station ON case_unit(station_id, case_sequence);
+                CREATE INDEX case_unit_pallet ON case_unit(pallet_id) WHERE pallet_id IS NOT NULL;
+                CREATE TABLE case_content (
+                    case_id INTEGER NOT NULL REFERENCES case_unit(id),
+                    position INTEGER NOT NULL,
+                    code TEXT NOT NULL,
+                    PRIMARY KEY (case_id, position)
+                ) WITHOUT ROWID;
+                CREATE TABLE case_member (
+                    code TEXT NOT NULL PRIMARY KEY,
+                    case_id INTEGER NOT NULL REFERENCES case_unit(id)
+                ) WITHOUT ROWID;
+                CREATE INDEX case_member_case ON case_member(case_id);
+                CREATE TABLE aggregation_event (
+                    id INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE,
+                    kind TEXT NOT NULL CHECK (kind IN ('casePacked', 'caseDissolved', 'palletBuilt', 'palletDissolved')),
+                    unit TEXT NOT NULL,
+                    contents TEXT NOT NULL,
+                    at INTEGER NOT NULL,
+                    line_id TEXT NOT NULL,
+                    equipment_id TEXT NOT NULL,
+                    after_activation INTEGER NOT NULL,
+                    state TEXT NOT NULL DEFAULT 'pending' CHECK (state IN ('pending', 'delivered', 'dead')),
+                    attempts INTEGER NOT NULL DEFAULT 0,
+                    last_error TEXT,
+                    result TEXT,
+                    answered_at INTEGER
+                );
+                CREATE INDEX aggregation_event_pending ON aggregation_event(id) WHERE state = 'pending';
+                """)
+        }
         return migrator
     }
 
     /// Maps a GRDB/SQLite failure to an ``OutboxError`` naming the file.
     static func map(_ error: any Error, path: String) -> OutboxError {
         if let error = error as? OutboxError { return error }
+        if let refused = error as? AggregationRefused { return .refused(path: path, reason: refused.description) }
         guard let error = error as? DatabaseError else {
             return .storage(path: path, code: -1, message: "\(error)")
         }

@@ -212,9 +212,22 @@ public final class OutboxStore: Sendable {
 
     private func insert(_ original: BottleDecision, _ db: Database) throws -> RecordedDecision {
         var decision = original
-        if case .good(let code) = decision.verdict,
-           try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM seen_code WHERE code = ?"), arguments: [code.rawValue]) != nil {
-            decision.verdict = .duplicate(code)
+        var reworkOf: StampCode?
+        switch decision.verdict {
+        case .good(let code), .reworked(let code):
+            let seen = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM seen_code WHERE code = ?"), arguments: [code.rawValue]) != nil
+            guard seen || decision.verdict.kind == .reworked else { break }
+            // A code seen before passes again only once per rework allowance; otherwise it is a duplicate.
+            let allowed = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM rework WHERE code = ? AND used_decision_id IS NULL"),
+                                           arguments: [code.rawValue]) != nil
+            if allowed && seen {
+                decision.verdict = .reworked(code)
+                reworkOf = code
+            } else {
+                decision.verdict = .duplicate(code)
+            }
+        default:
+            break
         }
         let decidedAt = Self.millis(decision.decidedAt)
         let verdictJSON = String(decoding: try Self.encoder.encode(decision.verdict), as: UTF8.self)
@@ -226,6 +239,10 @@ public final class OutboxStore: Sendable {
                                      decision.verdict.kind.rawValue, decision.verdict.code?.rawValue,
                                      decision.product?.dsnCode, verdictJSON, decision.lineID, decidedAt, decidedAt])
         let id = db.lastInsertedRowID
+        if let reworkOf {
+            try db.cachedStatement(sql: "UPDATE rework SET used_decision_id = ?, used_at = ? WHERE code = ?")
+                .execute(arguments: [id, decidedAt, reworkOf.rawValue])
+        }
         var queued = false
         if case .good(let code) = decision.verdict {
             try db.cachedStatement(sql: "INSERT INTO seen_code (code, decision_id) VALUES (?, ?)")
@@ -390,7 +407,12 @@ public final class OutboxStore: Sendable {
             guard let row = try Row.fetchOne(db, sql: "SELECT code, batch FROM activation WHERE decision_id = ?",
                                              arguments: [decisionID]) else { return .nothing }
             let code = StampCode(trusted: row["code"])
-            if (row["batch"] as Int64?) != nil { return .alreadyBatched(code) }
+            if (row["batch"] as Int64?) != nil {
+                // Activated (or being activated) but physically rejected: the bottle may pass once more as reworked.
+                try Self.allowRework(db, codes: [code], reason: .rejectedAfterActivation, source: "decision \(decisionID)",
+                                     at: Self.millis(now), after: decisionID)
+                return .alreadyBatched(code)
+            }
             try db.execute(sql: "DELETE FROM activation WHERE decision_id = ?", arguments: [decisionID])
             try db.execute(sql: "DELETE FROM seen_code WHERE decision_id = ?", arguments: [decisionID])
             let verdict = String(decoding: try Self.encoder.encode(Verdict.timeout), as: UTF8.self)
@@ -487,13 +509,15 @@ public final class OutboxStore: Sendable {
     /// What the outbox knows of a code for a bottle's decision: whether it was on a bottle that passed before, and
     /// whether the local pool holds it (nil: no pool loaded). One read on the database's own queue: the caller's
     /// thread (the cooperative pool) never blocks on SQLite, and a failed read throws.
-    public func lookup(_ code: StampCode) async throws(OutboxError) -> (seen: Bool, inPool: Bool?) {
+    public func lookup(_ code: StampCode) async throws(OutboxError) -> (seen: Bool, inPool: Bool?, reworkable: Bool) {
         let raw = code.rawValue
         return try await read { db in
             let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_code WHERE code = ?", arguments: [raw]) ?? false
-            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code LIMIT 1") ?? false else { return (seen, nil) }
+            let allowance = try Bool.fetchOne(db, sql: "SELECT 1 FROM rework WHERE code = ? AND used_decision_id IS NULL", arguments: [raw]) ?? false
+            let reworkable = seen && allowance
+            guard try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code LIMIT 1") ?? false else { return (seen, nil, reworkable) }
             let inPool = try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code WHERE code = ?", arguments: [raw]) ?? false
-            return (seen, inPool)
+            return (seen, inPool, reworkable)
         }
     }
 

@@ -5,7 +5,7 @@ import LineCore
 /// closes.
 public enum PLCCommand: Sendable, Hashable {
     /// Push a bottle off at the reject station.
-    case reject(sequence: UInt64, reason: DecisionKind)
+    case reject(sequence: UInt64, reason: RejectReason)
     /// A good bottle was acknowledged (its decision is on disk): counted into `goodCounter`.
     case countGood
     /// The status written to `agentStatus`.

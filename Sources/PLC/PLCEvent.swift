@@ -45,15 +45,19 @@ public struct PLCEvent: Sendable, Hashable, CustomStringConvertible {
         /// The PLC heartbeat changes again.
         case heartbeatRestored
         /// The reject station confirmed pushing off this bottle.
-        case rejectConfirmed(sequence: UInt64, reason: DecisionKind)
+        case rejectConfirmed(sequence: UInt64, reason: RejectReason)
         /// A commanded reject was not confirmed within `confirmWithin` bottles: an alarm.
-        case rejectMissed(sequence: UInt64, reason: DecisionKind)
+        case rejectMissed(sequence: UInt64, reason: RejectReason)
         /// The PLC did not echo a reject command in `rejectAck` in time: an alarm.
         case rejectNotAcknowledged(sequence: UInt64, command: UInt32)
         /// The reject station confirmed rejects the agent never commanded.
         case unexpectedReject(count: Int)
         /// The agent asked the PLC to stop the line.
         case lineStopRequested(reason: String)
+        /// The PLC's report of its latest fail-safe trip (its watchdog rejected every item from `first` to `last`
+        /// that had no reject command): items the agent had passed were physically rejected all the same. Reported at
+        /// the first poll too, so a trip while the agent was down is learnt at restart; handle it idempotently.
+        case failSafeRejects(trips: UInt32, first: UInt64, last: UInt64)
     }
 
     /// What happened.
@@ -86,6 +90,7 @@ public struct PLCEvent: Sendable, Hashable, CustomStringConvertible {
         case .rejectNotAcknowledged: "reject-not-acknowledged"
         case .unexpectedReject: "unexpected-reject"
         case .lineStopRequested: "line-stop-requested"
+        case .failSafeRejects: "fail-safe-rejects"
         }
     }
 
@@ -112,10 +117,11 @@ public struct PLCEvent: Sendable, Hashable, CustomStringConvertible {
             previous.map { ["recipe": recipe, "previous": $0] } ?? ["recipe": recipe]
         case .heartbeatLost, .heartbeatRestored: [:]
         case .rejectConfirmed(let sequence, let reason), .rejectMissed(let sequence, let reason):
-            ["sequence": sequence, "reason": reason.rawValue]
+            ["sequence": sequence, "reason": reason.name]
         case .rejectNotAcknowledged(let sequence, let command): ["sequence": sequence, "command": command]
         case .unexpectedReject(let count): ["count": count]
         case .lineStopRequested(let reason): ["reason": reason]
+        case .failSafeRejects(let trips, let first, let last): ["trips": trips, "first": first, "last": last]
         }
     }
 

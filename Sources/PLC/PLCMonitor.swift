@@ -55,6 +55,8 @@ public actor PLCMonitor {
         /// Write the agent's outputs (heartbeat, status, counters) every poll. Off for a read-only watcher that must
         /// not fight a running agent over the same registers; reject commands and line-stop requests still write.
         public var writesOutputs = true
+        /// Whether the register map has the PLC's fail-safe report (``PLCEvent/Kind/failSafeRejects(trips:first:last:)``).
+        public var reportsFailSafe: Bool
         /// Register widths (bits) of the counters.
         public var counterBits: Int, confirmBits: Int, ackBits: Int, commandBits: Int, sequenceBits: Int
 
@@ -72,6 +74,7 @@ public actor PLCMonitor {
             stopLineOnMiss = reject.stopLineOnMiss
             ackTimeout = max(plc.pollInterval.duration * 20, plc.responseTimeout.duration * 2, .milliseconds(100))
             lineStateValues = plc.registers.lineStateValues
+            reportsFailSafe = plc.registers.reportsFailSafe
             let r = plc.registers
             counterBits = r.bottleCounter.bits
             confirmBits = r.rejectConfirmCounter.bits
@@ -83,7 +86,7 @@ public actor PLCMonitor {
 
     private struct PendingReject {
         var sequence: UInt64
-        var reason: DecisionKind
+        var reason: RejectReason
     }
 
     private struct OutstandingCommand {
@@ -116,6 +119,7 @@ public actor PLCMonitor {
     private var heartbeatLost = false
     private var confirmCounter: UInt32?
     private var linkReportedUp: Bool?
+    private var failSafeTrips: UInt32?
 
     // Rejects
     private var awaitingConfirmation: [PendingReject] = []
@@ -189,8 +193,8 @@ public actor PLCMonitor {
     /// Commands the reject station to push off a bottle (sent at once unless another command awaits its echo).
     /// - Parameters:
     ///   - sequence: the bottle's sequence number, from its ``PLCEvent/Kind/bottle(sequence:)`` event.
-    ///   - reason: why it is rejected; its ``DecisionKind/plcReasonCode`` goes to `rejectReason`.
-    public func reject(sequence: UInt64, reason: DecisionKind) async {
+    ///   - reason: why it is rejected; its ``RejectReason/code`` goes to `rejectReason`.
+    public func reject(sequence: UInt64, reason: RejectReason) async {
         let pending = PendingReject(sequence: sequence, reason: reason)
         awaitingConfirmation.append(pending)
         rejectQueue.append(pending)
@@ -312,6 +316,22 @@ public actor PLCMonitor {
             emit(.heartbeatLost, at: now)
         }
 
+        // The PLC's own fail-safe rejects: reported once at start (a trip may have happened while the agent was down)
+        // and at every new trip, with the items widened to sequences as the bottle counter is.
+        if options.reportsFailSafe, inputs.failSafeTrips != failSafeTrips {
+            failSafeTrips = inputs.failSafeTrips
+            if inputs.failSafeTrips != 0 {
+                let mask = RegisterCodec.mask(bits: options.counterBits)
+                func widened(_ raw: UInt32) -> UInt64 {
+                    let behind = Self.delta(counter, raw & mask, bits: options.counterBits)
+                    return sequence >= behind ? sequence - behind : 0
+                }
+                let first = widened(inputs.failSafeFirst), last = widened(inputs.failSafeLast)
+                logger.warning("PLC fail-safe rejects", metadata: ["plc.trips": "\(inputs.failSafeTrips)", "plc.first": "\(first)", "plc.last": "\(last)"])
+                emit(.failSafeRejects(trips: inputs.failSafeTrips, first: min(first, last), last: max(first, last)), at: now)
+            }
+        }
+
         // The handshake: the PLC's echo of the last command.
         let ackMask = RegisterCodec.mask(bits: min(options.ackBits, options.commandBits))
         if commandCounter == nil { commandCounter = inputs.rejectAck & ackMask }
@@ -372,7 +392,7 @@ public actor PLCMonitor {
         let command = (base &+ 1) & RegisterCodec.mask(bits: options.commandBits)
         commandCounter = command
         let rawSequence = Int64(next.sequence & UInt64(RegisterCodec.mask(bits: options.sequenceBits)))
-        try await link.write([(.rejectSequence, rawSequence), (.rejectReason, Int64(next.reason.plcReasonCode))])
+        try await link.write([(.rejectSequence, rawSequence), (.rejectReason, Int64(next.reason.code))])
         try await link.write(.rejectCommand, Int64(command))
         rejectQueue.removeAll { $0.sequence == next.sequence }
         outstanding = OutstandingCommand(command: command, sequence: next.sequence, sentAt: clock.now)

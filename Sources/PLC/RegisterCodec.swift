@@ -3,6 +3,8 @@ import LineConfig
 /// The signals the agent reads from the PLC every poll.
 public enum PLCInput: String, CaseIterable, Sendable, Hashable {
     case bottleCounter, lineState, recipe, plcHeartbeat, rejectConfirmCounter, rejectAck
+    /// Optional (read only when the register map has them): the PLC's fail-safe report.
+    case failSafeTrips, failSafeFirst, failSafeLast
 
     /// Counters wrap around at their width and are never scaled; the others are values.
     public var isCounter: Bool { self != .lineState && self != .recipe }
@@ -37,6 +39,8 @@ public struct PLCInputs: Sendable, Hashable {
     public var rejectConfirmCounter: UInt32
     /// The PLC's echo of the last `rejectCommand` it took.
     public var rejectAck: UInt32
+    /// The fail-safe report (0 when the map has none): trips so far, first and last item of the latest trip.
+    public var failSafeTrips: UInt32 = 0, failSafeFirst: UInt32 = 0, failSafeLast: UInt32 = 0
 
     /// Creates a set of input values.
     public init(bottleCounter: UInt32 = 0, lineState: Int = 0, recipe: Int = 0, plcHeartbeat: UInt32 = 0,
@@ -59,6 +63,9 @@ public struct PLCInputs: Sendable, Hashable {
             case .plcHeartbeat: Int64(plcHeartbeat)
             case .rejectConfirmCounter: Int64(rejectConfirmCounter)
             case .rejectAck: Int64(rejectAck)
+            case .failSafeTrips: Int64(failSafeTrips)
+            case .failSafeFirst: Int64(failSafeFirst)
+            case .failSafeLast: Int64(failSafeLast)
             }
         }
         set {
@@ -69,6 +76,9 @@ public struct PLCInputs: Sendable, Hashable {
             case .plcHeartbeat: plcHeartbeat = UInt32(truncatingIfNeeded: newValue)
             case .rejectConfirmCounter: rejectConfirmCounter = UInt32(truncatingIfNeeded: newValue)
             case .rejectAck: rejectAck = UInt32(truncatingIfNeeded: newValue)
+            case .failSafeTrips: failSafeTrips = UInt32(truncatingIfNeeded: newValue)
+            case .failSafeFirst: failSafeFirst = UInt32(truncatingIfNeeded: newValue)
+            case .failSafeLast: failSafeLast = UInt32(truncatingIfNeeded: newValue)
             }
         }
     }
@@ -168,12 +178,12 @@ public struct RegisterMapCodec: Sendable {
     ///     hit addresses the PLC does not have, which it answers with an illegal-address exception).
     public init(map: RegisterMap, maxGap: Int = 0) {
         self.map = map
-        let inputs = PLCInput.allCases.map { (key: $0.rawValue, register: Self.register(map, $0)) }
+        let inputs = PLCInput.allCases.compactMap { input in Self.register(map, input).map { (key: input.rawValue, register: $0) } }
         readPlan = Self.plan(inputs, maxGap: maxGap)
     }
 
-    /// The register of an input signal.
-    public static func register(_ map: RegisterMap, _ input: PLCInput) -> RegisterConfiguration {
+    /// The register of an input signal (nil: an optional signal the map does not have).
+    public static func register(_ map: RegisterMap, _ input: PLCInput) -> RegisterConfiguration? {
         switch input {
         case .bottleCounter: map.bottleCounter
         case .lineState: map.lineState
@@ -181,6 +191,9 @@ public struct RegisterMapCodec: Sendable {
         case .plcHeartbeat: map.plcHeartbeat
         case .rejectConfirmCounter: map.rejectConfirmCounter
         case .rejectAck: map.rejectAck
+        case .failSafeTrips: map.failSafeTrips
+        case .failSafeFirst: map.failSafeFirst
+        case .failSafeLast: map.failSafeLast
         }
     }
 

@@ -82,7 +82,7 @@ public struct RawResponse: Sendable {
 /// Every failure is a ``QazClientError`` that says whether it is retryable. Retryable failures are retried up to
 /// `maxAttempts` with exponential back-off (honouring `Retry-After`); permanent ones never are. Call ``shutdown()``
 /// when done.
-public final class QazAPIClient: ActivationSink {
+public final class QazAPIClient: ActivationSink, AggregationSink {
     public let configuration: QazClientConfiguration
     private let transport: any HTTPTransport
     private let limiter: ClientRateLimiter
@@ -156,6 +156,18 @@ public final class QazAPIClient: ActivationSink {
     /// `POST /v1/write-offs`.
     public func writeOff(_ request: WriteOffRequest) async throws(QazClientError) -> WriteOffReceipt {
         try decode(WriteOffReceipt.self, try await send("POST", "/v1/write-offs", body: request))
+    }
+
+    /// `POST /v1/aggregations`.
+    public func aggregate(_ batch: AggregationBatch) async throws(QazClientError) -> AggregationReceipt {
+        try decode(AggregationReceipt.self, try await send("POST", "/v1/aggregations", body: batch))
+    }
+
+    /// `GET /v1/units/{unit}`: a case or pallet with one page of its contents.
+    public func unit(_ code: String, after: String? = nil, limit: Int = 1000) async throws(QazClientError) -> UnitInfo {
+        var path = "/v1/units/\(Self.escape(code))?limit=\(limit)"
+        if let after { path += "&after=\(Self.escape(after))" }
+        return try decode(UnitInfo.self, try await send("GET", path))
     }
 
     // MARK: ActivationSink
@@ -300,6 +312,23 @@ final class ClientRateLimiter: Sendable {
             state.updated = now
             state.tokens -= 1
             return state.tokens >= 0 ? nil : .seconds(-state.tokens / rate)
+        }
+    }
+}
+
+extension QazAPIClient {
+    // MARK: AggregationSink
+
+    /// Sends events and classifies the answer: per-event results, or retry / failed for the whole request.
+    public func deliver(_ batch: AggregationBatch) async -> AggregationDelivery {
+        do {
+            let receipt = try await aggregate(batch)
+            guard receipt.results.count == batch.events.count else {
+                return .retry(after: nil, reason: "the registrar answered \(receipt.results.count) results for \(batch.events.count) events")
+            }
+            return .answered(receipt.results)
+        } catch {
+            return error.isRetryable ? .retry(after: error.retryAfter, reason: error.description) : .failed(reason: error.description)
         }
     }
 }

@@ -54,8 +54,12 @@ struct DomainTests {
             #expect(BottleDecision(lineID: "l1", bottleSequence: 8, decidedAt: date, product: product, verdict: verdict).activation == nil)
             #expect(!verdict.kind.passes)
         }
-        #expect(Set(DecisionKind.allCases.map(\.plcReasonCode)).count == DecisionKind.allCases.count)
-        #expect(DecisionKind.good.plcReasonCode == 0)
+        let rejecting = DecisionKind.allCases.filter { !$0.passes }
+        #expect(Set(rejecting.map(\.plcReasonCode)).count == rejecting.count)
+        #expect(!rejecting.map(\.plcReasonCode).contains(0))
+        #expect(DecisionKind.good.plcReasonCode == 0 && DecisionKind.reworked.plcReasonCode == 0)
+        let reworked = BottleDecision(lineID: "l1", bottleSequence: 9, decidedAt: date, product: product, verdict: .reworked(code))
+        #expect(reworked.activation == nil && reworked.verdict.kind.passes && reworked.verdict.code == code)
     }
 
     @Test("decisions round-trip through JSON")

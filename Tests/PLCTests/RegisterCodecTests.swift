@@ -52,7 +52,7 @@ struct RegisterCodecTests {
         #expect(plan.map(\.count) == [3, 2, 1, 1])
         // With a gap allowance the input blocks merge.
         let merged = RegisterMapCodec.plan(
-            PLCInput.allCases.map { ($0.rawValue, RegisterMapCodec.register(plc.registers, $0)) }, maxGap: 20)
+            PLCInput.allCases.compactMap { input in RegisterMapCodec.register(plc.registers, input).map { (input.rawValue, $0) } }, maxGap: 20)
         #expect(merged.map(\.count) == [21, 1])
     }
 

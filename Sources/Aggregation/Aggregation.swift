@@ -1,2 +1,0 @@
-/// Aggregation at the packing station.
-public enum Aggregation {}
