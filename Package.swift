@@ -203,7 +203,7 @@ let package = Package(
             name: "LineDemo",
             dependencies: [
                 "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "RegistrarConsole", "QazClient",
-                "QazAPI", "LineCore", "LineConfig", "ConfigKit", logging, serviceLifecycle,
+                "QazAPI", "LineCore", "LineConfig", "ConfigKit", "Aggregation", "LabelPrinting", logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(

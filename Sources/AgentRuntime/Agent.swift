@@ -232,8 +232,8 @@ public final class LineAgentRuntime: Sendable {
 
         let http = configuration.http
         let port = overrides.httpPort ?? http.port.value
-        let view = AgentView(plan: plan, store: store, lines: lines, watch: watch, events: events, metrics: metrics, startedAt: Date(),
-                             registrar: client, cameras: cameraPages)
+        let view = AgentView(plan: plan, store: store, lines: lines, caseStations: caseStations, watch: watch, events: events, metrics: metrics,
+                             startedAt: Date(), registrar: client, cameras: cameraPages)
         self.view = view
         let router = Router()
         // Before the application is made: it builds its responder from the router.
@@ -322,6 +322,8 @@ public final class AgentView: Sendable {
     /// The agent's database (outbox, jobs, users, audit log).
     public let store: OutboxStore
     public let lines: [LineRuntime]
+    /// The lines' case stations.
+    public let caseStations: [CaseStationRuntime]
     public let events: AgentEventLog
     let watch: OutboxWatch
     let metrics: AgentMetrics
@@ -331,8 +333,9 @@ public final class AgentView: Sendable {
     /// What the camera page reads (``CameraPages``: figures, frames, kept frames of rejected bottles, analysis).
     public let cameras: CameraPages
 
-    init(plan: AgentPlan, store: OutboxStore, lines: [LineRuntime], watch: OutboxWatch, events: AgentEventLog, metrics: AgentMetrics,
-         startedAt: Date, registrar: QazAPIClient?, cameras: CameraPages) {
+    init(plan: AgentPlan, store: OutboxStore, lines: [LineRuntime], caseStations: [CaseStationRuntime], watch: OutboxWatch,
+         events: AgentEventLog, metrics: AgentMetrics, startedAt: Date, registrar: QazAPIClient?, cameras: CameraPages) {
+        self.caseStations = caseStations
         self.registrar = registrar
         self.cameras = cameras
         self.plan = plan
@@ -353,10 +356,18 @@ public final class AgentView: Sendable {
             reasons += await line.notReadyReasons()
         }
         let writable = !reasons.contains { $0.hasSuffix("outbox cannot record decisions") }
+        var stations: [CaseStationStatus] = []
+        for station in caseStations { stations.append(await station.status()) }
+        var aggregation: AggregationQueueStatus?
+        if !caseStations.isEmpty, let depth = try? await store.aggregationDepth() {
+            aggregation = AggregationQueueStatus(pending: depth.pending, waitingForActivations: depth.waitingForActivations,
+                                                 delivered: depth.delivered, dead: depth.dead)
+        }
         return AgentStatusSnapshot(
             version: AgentRuntimeVersion.string, producer: plan.configuration.producer.bin.rawValue, startedAt: startedAt,
             takenAt: Date(), ready: reasons.isEmpty, notReadyReasons: reasons, lines: lineStatus,
-            outbox: watch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors)
+            outbox: watch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors, caseStations: stations,
+            aggregation: aggregation)
     }
 
     func registerRoutes(_ router: Router<BasicRequestContext>) {

@@ -23,9 +23,16 @@ public struct AgentStatusSnapshot: Codable, Sendable, Equatable {
     public var alarms: [StatusEvent]
     /// Errors since start, newest first (at most 20).
     public var lastErrors: [StatusEvent]
+    /// The lines' case stations (absent from agents without aggregation).
+    public var caseStations: [CaseStationStatus]?
+    /// The aggregation events' queue (nil when no aggregation is configured).
+    public var aggregation: AggregationQueueStatus?
 
     public init(version: String, producer: String, startedAt: Date, takenAt: Date, ready: Bool, notReadyReasons: [String],
-                lines: [LineStatus], outbox: OutboxStatus, alarms: [StatusEvent], lastErrors: [StatusEvent]) {
+                lines: [LineStatus], outbox: OutboxStatus, alarms: [StatusEvent], lastErrors: [StatusEvent],
+                caseStations: [CaseStationStatus] = [], aggregation: AggregationQueueStatus? = nil) {
+        self.caseStations = caseStations
+        self.aggregation = aggregation
         self.version = version
         self.producer = producer
         self.startedAt = startedAt
@@ -193,4 +200,15 @@ extension AgentStatusSnapshot {
         decoder.dateDecodingStrategy = .iso8601
         return decoder
     }
+}
+
+/// The aggregation events' queue, as `/status` shows it.
+public struct AggregationQueueStatus: Codable, Sendable, Equatable {
+    /// Events not yet answered by the registrar.
+    public var pending: Int
+    /// Of those, held back until activations queued before them are answered.
+    public var waitingForActivations: Int
+    public var delivered: Int
+    /// Refused by the registrar (the reasons are in `lineagent case show`).
+    public var dead: Int
 }

@@ -1,5 +1,6 @@
 import Foundation
 import LineConfig
+import Vision
 
 /// The demo's files, written into its working directory: the agent configuration (pointing at linesim and the
 /// demo registrar), the camera's calibration (the same as `Calibration/demo-top.yaml`, embedded so the demo runs
@@ -54,6 +55,61 @@ totalBudget: 20ms
 maxCodesPerFrame: 4
 expectedCodes: 1               # one bottle under the camera per trigger: stop at its code
 """
+
+    /// The case camera's calibration: the built-in one of ``CaseFrameReader`` for camera `demo-case`.
+    static var caseCalibration: String {
+        "# Calibration of camera demo-case: the case station's top view (lineagent demo).\n"
+            + CaseFrameReader.defaultCalibrationYAML.replacingOccurrences(of: "camera: case-station", with: "camera: demo-case")
+    }
+
+    /// The case station block of the demo line (none when `setup.caseStation` is nil).
+    static func caseStation(_ station: SimulatedPlant.CaseStationSetup?) -> String {
+        guard let station else { return "" }
+        let printer = station.printerPort.map { "\n      printer: { host: 127.0.0.1, port: \($0), timeout: 500ms, symbology: datamatrix }" } ?? ""
+        return """
+
+            caseStation:
+              id: demo-case
+              bottlesPerCase: \(station.bottlesPerCase)
+              camera:
+                id: demo-case
+                source: { kind: synthetic }
+                calibration: demo-case.yaml
+                mode: triggered
+                frameTimeout: 5s
+                failedFrames: 0
+              caseCode: { source: \(station.printerPort == nil ? "label" : "printer"), extensionDigit: 0, companyPrefix: "\(LineDemo.companyPrefix)" }\(printer)
+              plc:
+                transport: tcp
+                host: 127.0.0.1
+                port: \(station.plcPort)
+                unitID: 1
+                pollInterval: 10ms
+                responseTimeout: 50ms
+                heartbeatTimeout: 1s
+                registers:
+                  bottleCounter:        { address: 0, table: input, bits: 32 }
+                  lineState:            { address: 2, table: input }
+                  recipe:               { address: 3, table: input }
+                  plcHeartbeat:         { address: 4, table: input }
+                  rejectConfirmCounter: { address: 5, table: input }
+                  rejectAck:            { address: 6, table: input }
+                  failSafeTrips:        { address: 7, table: input }
+                  failSafeFirst:        { address: 8, table: input, bits: 32 }
+                  failSafeLast:         { address: 10, table: input, bits: 32 }
+                  rejectSequence:       { address: 100, bits: 32 }
+                  rejectReason:         { address: 102 }
+                  rejectCommand:        { address: 103 }
+                  agentHeartbeat:       { address: 104 }
+                  agentStatus:          { address: 105 }
+                  agentAlarm:           { address: 106 }
+                  goodCounter:          { address: 107, bits: 32 }
+                  rejectCounter:        { address: 109, bits: 32 }
+                  lineStopRequest:      { address: 0, table: coil }
+              reject: { stationOffset: 2, confirmWithin: 4, stopLineOnMiss: false, decisionDeadline: 1500ms }
+              pallet: { casesPerPallet: \(station.casesPerPallet), extensionDigit: 1, automatic: true }
+        """
+    }
 
     static func agentConfiguration(plcPort: Int, serverPort: Int, setup: SimulatedPlant.Setup) -> String {
         """
@@ -112,7 +168,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
               stopLineOnMiss: false
               consecutiveFailureAlarm: 5
               stopLineOnConsecutiveFailures: false
-              decisionDeadline: 100ms
+              decisionDeadline: 100ms\(caseStation(setup.caseStation))
         outbox:
           path: \(setup.outboxPath)
           minFreeSpace: \(setup.minFreeSpace)
@@ -136,6 +192,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
                       setup: SimulatedPlant.Setup = SimulatedPlant.Setup()) throws -> AgentPlan {
         let url = URL(fileURLWithPath: directory)
         try Data(calibration.utf8).write(to: url.appendingPathComponent("demo-top.yaml"))
+        try Data(caseCalibration.utf8).write(to: url.appendingPathComponent("demo-case.yaml"))
         try Data((token + "\n").utf8).write(to: url.appendingPathComponent("agent.token"))
         let config = url.appendingPathComponent("agent.yaml")
         try Data(agentConfiguration(plcPort: plcPort, serverPort: serverPort, setup: setup).utf8).write(to: config)

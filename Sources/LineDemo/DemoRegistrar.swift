@@ -111,6 +111,19 @@ public final class DemoRegistrar: Sendable {
         return try decoder.decode(QRUsageReport.self, from: Data(response.body))
     }
 
+    /// A case or pallet as the revenue body reads it (`GET /v1/units/{unit}`; nil when the registrar does not know it).
+    public func unit(_ code: String) async throws -> UnitInfo? {
+        do {
+            return try await revenue.unit(code)
+        } catch let error as QazClientError {
+            if case .server(404, _, _) = error { return nil }
+            throw error
+        }
+    }
+
+    /// A code as the revenue body reads it (`GET /v1/codes/{code}`).
+    public func code(_ code: String) async throws -> CodeInfo { try await revenue.code(code) }
+
     /// Codes the registrar holds as activated for a participant, counted through the pool endpoint.
     public func activatedCount(bin: TaxpayerID) async throws -> Int {
         var count = 0

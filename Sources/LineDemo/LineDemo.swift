@@ -1,8 +1,10 @@
 import AgentConsole
+import Aggregation
 import AgentRuntime
 import ConsoleKit
 import ConfigKit
 import Foundation
+import LabelPrinting
 import LineConfig
 import LineCore
 import LineSimulator
@@ -47,6 +49,17 @@ public struct DemoOptions: Sendable {
     /// After the summary, keep the agent (with its console) and the registrar running until this returns; it gets
     /// the summary to show first.
     public var hold: (@Sendable (DemoSummary) async -> Void)?
+    /// Pack the passed bottles into cases at a case station (camera over the open case, the station's PLC).
+    public var caseStation = true
+    /// Bottles in a case (12, 20 or 24).
+    public var bottlesPerCase = 12
+    /// Whether the agent assigns case codes and prints them (on a test label printer on loopback) instead of reading
+    /// pre-printed case labels.
+    public var printedCaseCodes = false
+    /// The share of cases the packer gets wrong.
+    public var caseDefects = CasePacker.Shares.demo
+    /// Cases on a pallet (pallets are built automatically from the station's good cases).
+    public var casesPerPallet = 10
     public init() {}
 }
 
@@ -99,6 +112,8 @@ public struct DemoSummary: Codable, Sendable {
     public var activationsAccepted: Int
     public var outboxPending: Int
     public var registrar: Registrar
+    /// The case station's reconciliation (nil without a case station).
+    public var cases: CaseSummary?
     /// Bottles that went wrong: every bad cap passed, up to 10 good caps rejected, up to 10 late and 10 missed rejects
     /// at the station; each with its cap, decision, latency and frames.
     public var problemBottles: [String]
@@ -113,6 +128,8 @@ public enum LineDemo {
     public static let producerBIN = "980515400019"
     public static let producerName = "Demo Distillery LLP"
     public static let otherBIN = "970101200003"
+    /// The demo producer's GS1 company prefix (case and pallet SSCCs).
+    public static let companyPrefix = "4870001"
 
     /// Runs the demo and returns its summary.
     public static func run(_ options: DemoOptions, logger: Logger,
@@ -163,6 +180,10 @@ public enum LineDemo {
                 }
                 // Let the last bottles reach the station, then wait for delivery.
                 try await Task.sleep(for: .milliseconds(300))
+                if plant.packer != nil {
+                    status("line finished; waiting for the last cases")
+                    try await plant.waitForCases(timeout: .seconds(30))
+                }
                 status("line finished; waiting for the outbox to drain")
                 _ = try await plant.waitForDelivery(agent, timeout: options.deliveryTimeout)
                 if let hold = options.hold {
@@ -186,7 +207,8 @@ public enum LineDemo {
         let rejected = line.rejectedByKind.values.reduce(0, +)
         let p99 = line.decisionLatencyP99Ms.map { String(format: "%.1f ms", $0) } ?? "-"
         let decode = line.cameras.first?.decodeP99Ms.map { String(format: "%.1f ms", $0) } ?? "-"
-        return "bottles \(line.bottles)/\(total)  good \(line.good)  rejected \(rejected)  decision p99 \(p99)  decode p99 \(decode)  "
+        let cases = snapshot.caseStations?.first.map { "  cases \($0.good)/\($0.cases)" } ?? ""
+        return "bottles \(line.bottles)/\(total)  good \(line.good)  rejected \(rejected)  decision p99 \(p99)  decode p99 \(decode)\(cases)  "
             + "outbox pending \(snapshot.outbox.pending)  delivered \(snapshot.outbox.delivered)"
     }
 
@@ -295,6 +317,20 @@ public enum LineDemo {
         ]
         for (check, holds) in s.checks.sorted(by: { $0.key < $1.key }) {
             lines.append("    \(holds ? "ok  " : "FAIL") \(check)")
+        }
+        if let c = s.cases {
+            let reasons = c.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            let defects = c.defectsMade.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+            lines.append("  cases (\(c.bottlesPerCase) bottles, \(c.caseCodes)):")
+            lines.append("    packed by the packer: \(c.triggered) (defects made: \(defects.isEmpty ? "none" : defects))")
+            lines.append("    accepted:             \(c.packed); accepted by the registrar: \(c.acceptedByRegistrar)")
+            lines.append("    rejected:             \(c.rejected) (\(reasons.isEmpty ? "none" : reasons))")
+            lines.append("    bottles:              \(c.bottlesInGoodCases) in accepted cases, \(c.bottlesInRejectedCases) in rejected cases (rework, not aggregated), \(c.partialCase) in the last, partial case (not packed)")
+            lines.append("    pallets:              \(c.pallets) built; \(c.palletsAtRegistrar) known to the registrar")
+            if let printed = c.labelsPrinted { lines.append("    labels printed:       \(printed) (test printer)") }
+            lines.append(String(format: "    case decision:        p99 %.1f ms; case frame decode p99 %.1f ms; rejects late/missed %d/%d",
+                                c.decisionLatencyP99Ms, c.decodeP99Ms, c.rejectsLate, c.rejectsMissed))
+            if !c.problemCases.isEmpty { lines += c.problemCases.prefix(10).map { "    look at: \($0)" } }
         }
         if !s.problemBottles.isEmpty {
             lines.append("  bottles to look at:")

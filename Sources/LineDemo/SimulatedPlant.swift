@@ -1,7 +1,9 @@
+import Aggregation
 import AgentRuntime
 import ConfigKit
 import ConsoleKit
 import Foundation
+import LabelPrinting
 import LineConfig
 import LineCore
 import LineSimulator
@@ -28,8 +30,28 @@ public final class SimulatedPlant: Sendable {
         public var stationOffset = 3
         /// The camera's `failedFrames`: frames of rejected bottles kept on disk.
         public var failedFrames = 50
+        /// The case station (set by ``SimulatedPlant/start(_:setup:logger:status:)`` from ``DemoOptions/caseStation``).
+        public var caseStation: CaseStationSetup?
         public init() {}
     }
+
+    /// The simulated case station's ports and sizes, written into the agent's configuration.
+    public struct CaseStationSetup: Sendable {
+        /// The station's simulated PLC.
+        public var plcPort: Int
+        /// The test label printer's port (nil: pre-printed labels read by the case camera).
+        public var printerPort: Int?
+        public var bottlesPerCase: Int
+        public var casesPerPallet: Int
+    }
+
+    /// The case station's simulated PLC (nil without a case station).
+    public let caseSimulator: LineSimulator?
+    /// The packer filling cases from the bottles that passed (nil without a case station).
+    public let packer: CasePacker?
+    /// The label printer on loopback (printer mode).
+    public let printer: TestLabelPrinter?
+    private let caseReportList = CaseReportLog()
 
     public let directory: String
     public let registrar: DemoRegistrar
@@ -56,11 +78,35 @@ public final class SimulatedPlant: Sendable {
                                                          name: "Other Producer LLP", waybill: "WB-DEMO-2")
             status("registrar: 127.0.0.1:\(registrar.port), \(producerCodes.count) codes issued to \(LineDemo.producerBIN), \(foreignCodes.count) to \(LineDemo.otherBIN)")
 
+            var setup = setup
+            var caseSimulator: LineSimulator?
+            var printer: TestLabelPrinter?
+            if options.caseStation {
+                setup.caseStation = CaseStationSetup(plcPort: 503, printerPort: options.printedCaseCodes ? 9100 : nil,
+                                                     bottlesPerCase: options.bottlesPerCase, casesPerPallet: options.casesPerPallet)
+            }
             func files(plcPort: Int) throws -> AgentPlan {
                 try DemoFiles.write(to: directory, plcPort: plcPort, serverPort: registrar.port, token: registrar.producerToken,
                                     setup: setup)
             }
             let draft = try files(plcPort: 502)
+            if let station = draft.configuration.lines[0].caseStation {
+                var caseSimulation = SimulatorConfiguration(registers: station.plc.registers)
+                caseSimulation.externallyTriggered = true
+                caseSimulation.startRunning = true
+                caseSimulation.stationOffset = station.reject.stationOffset
+                caseSimulation.reasonCodes = Set(CaseRejectReason.allCases.map(\.plcCode))
+                let made = LineSimulator(configuration: caseSimulation)
+                setup.caseStation?.plcPort = try made.start()
+                caseSimulator = made
+                if options.printedCaseCodes {
+                    let started = try await TestLabelPrinter.start()
+                    setup.caseStation?.printerPort = started.port
+                    printer = started
+                }
+                status("case station: \(station.bottlesPerCase) bottles per case, PLC 127.0.0.1:\(setup.caseStation?.plcPort ?? 0), "
+                       + (printer.map { "codes printed on the test printer 127.0.0.1:\($0.port)" } ?? "pre-printed case labels"))
+            }
             var simulation = SimulatorConfiguration(registers: draft.configuration.lines[0].plc.registers)
             simulation.bottlesPerHour = options.bottlesPerHour
             simulation.bottleLimit = options.bottles
@@ -75,10 +121,14 @@ public final class SimulatedPlant: Sendable {
             let script = CapScript(producerCodes: producerCodes, foreignCodes: foreignCodes, shares: options.shares,
                                    seed: options.seed, onBadCap: { simulator.expectRejects([$0]) })
             simulator.expectRejects([])  // from now on linesim checks that exactly the bad caps are rejected
+            let packer = caseSimulator.map { caseSimulator in
+                CasePacker(simulator: caseSimulator, bottlesPerCase: options.bottlesPerCase, shares: options.caseDefects, seed: options.seed,
+                           labels: !options.printedCaseCodes, companyPrefix: LineDemo.companyPrefix, extensionDigit: 3)
+            }
             let pooled = try await DemoRegistrar.syncPool(plan: plan, store: try plan.openOutbox(), logger: logger)
             status("agent: outbox \(plan.outboxPath), local pool \(pooled) codes")
             return SimulatedPlant(directory: directory, registrar: registrar, simulator: simulator, script: script, plan: plan,
-                                  options: options, temporary: temporary)
+                                  options: options, temporary: temporary, caseSimulator: caseSimulator, packer: packer, printer: printer)
         } catch {
             await registrar.stop()
             throw error
@@ -86,7 +136,10 @@ public final class SimulatedPlant: Sendable {
     }
 
     private init(directory: String, registrar: DemoRegistrar, simulator: LineSimulator, script: CapScript, plan: AgentPlan,
-                 options: DemoOptions, temporary: Bool) {
+                 options: DemoOptions, temporary: Bool, caseSimulator: LineSimulator?, packer: CasePacker?, printer: TestLabelPrinter?) {
+        self.caseSimulator = caseSimulator
+        self.packer = packer
+        self.printer = printer
         self.directory = directory
         self.registrar = registrar
         self.simulator = simulator
@@ -108,11 +161,24 @@ public final class SimulatedPlant: Sendable {
             }
         }
         let chained = overrides.onBottle
-        let (list, script) = (reportList, self.script)
+        let (list, script, packer) = (reportList, self.script, self.packer)
         overrides.onBottle = { report in
             list.append(report)
             if report.kind.passes, let code = report.code { script.markPassed(code.rawValue) }
+            packer?.bottle(report)
             chained(report)
+        }
+        if let caseSimulator, let packer, overrides.caseFrameSource == nil {
+            let seed = options.seed
+            overrides.caseFrameSource = { _, station in
+                CaseCameraSource(name: "demo:\(station.camera.id)", simulator: caseSimulator, packer: packer, seed: seed)
+            }
+        }
+        let chainedCase = overrides.onCase
+        let caseList = caseReportList
+        overrides.onCase = { report in
+            caseList.append(report)
+            chainedCase(report)
         }
         return try LineAgentRuntime(plan: plan, overrides: overrides, logger: logger)
     }
@@ -129,6 +195,18 @@ public final class SimulatedPlant: Sendable {
 
     /// Every bottle's outcome so far.
     public var reports: [BottleReport] { reportList.all }
+
+    /// Every case's outcome so far.
+    public var caseReports: [CaseReport] { caseReportList.all }
+
+    /// Waits until every case the packer triggered has its decision.
+    public func waitForCases(timeout: Duration) async throws {
+        guard let packer else { return }
+        let packed = packer.cases.count
+        try await LineDemo.waitUntil(timeout: timeout, "a decision for each of the \(packed) cases packed") {
+            caseReportList.count >= packed
+        }
+    }
 
     /// Waits until the agent follows the PLC, then starts the line.
     public func startLine(_ agent: LineAgentRuntime, timeout: Duration = .seconds(30)) async throws {
@@ -179,8 +257,15 @@ public final class SimulatedPlant: Sendable {
 
     /// The summary and its reconciliation against linesim, the outbox and the registrar.
     public func summarize(_ agent: LineAgentRuntime) async throws -> DemoSummary {
-        try await LineDemo.summarize(options: options, plan: plan, agent: agent, simulator: simulator, script: script,
-                                     reports: reports, registrar: registrar)
+        var summary = try await LineDemo.summarize(options: options, plan: plan, agent: agent, simulator: simulator, script: script,
+                                                   reports: reports, registrar: registrar)
+        if let packer, let caseSimulator {
+            let cases = try await LineDemo.reconcileCases(packer: packer, simulator: caseSimulator, reports: caseReports, bottles: reports,
+                                                          agent: agent, registrar: registrar, printer: printer)
+            summary.cases = cases
+            for (check, holds) in cases.checks { summary.checks["cases: " + check] = holds }
+        }
+        return summary
     }
 
     /// Starts a plant, runs `body` with it and stops it afterwards, whether `body` returns or throws.
@@ -200,6 +285,8 @@ public final class SimulatedPlant: Sendable {
     /// Stops linesim and the registrar; removes a temporary working directory.
     public func stop() async {
         simulator.stop()
+        caseSimulator?.stop()
+        await printer?.stop()
         await registrar.stop()
         if temporary { try? FileManager.default.removeItem(atPath: directory) }
     }
@@ -210,5 +297,13 @@ final class ReportLog: Sendable {
     private let list = Mutex<[BottleReport]>([])
     func append(_ report: BottleReport) { list.withLock { $0.append(report) } }
     var all: [BottleReport] { list.withLock { $0 } }
+    var count: Int { list.withLock { $0.count } }
+}
+
+/// Case outcomes, appended from the case station's actor.
+final class CaseReportLog: Sendable {
+    private let list = Mutex<[CaseReport]>([])
+    func append(_ report: CaseReport) { list.withLock { $0.append(report) } }
+    var all: [CaseReport] { list.withLock { $0 } }
     var count: Int { list.withLock { $0.count } }
 }

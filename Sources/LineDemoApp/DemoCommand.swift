@@ -56,6 +56,18 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "After the summary, keep the consoles (line and registrar) up until interrupted (Ctrl-C).")
     var hold = false
 
+    @Flag(name: .long, help: "Run without the case station (no aggregation into cases and pallets).")
+    var noCaseStation = false
+
+    @Option(name: .long, help: "Bottles per case: 12, 20 or 24.")
+    var bottlesPerCase = 12
+
+    @Flag(name: .long, help: "The agent assigns case codes and prints them on a test label printer (ZPL over TCP on loopback) instead of reading pre-printed labels.")
+    var printCaseCodes = false
+
+    @Option(name: .long, help: "Share of cases the packer gets wrong (missing bottle, rejected cap, unreadable cap, bad label), 0-1.")
+    var caseDefects = 0.08
+
     func validate() throws {
         guard bottles >= 1, bottles <= 10_000_000 else { throw ValidationError("--bottles must be 1-10000000, got \(bottles)") }
         guard speed >= 60, speed <= 200_000 else { throw ValidationError("--speed must be 60-200000 bottles/h, got \(speed)") }
@@ -66,6 +78,8 @@ struct DemoCommand: AsyncParsableCommand {
             throw ValidationError("the shares of bad caps add up to more than 1")
         }
         guard (0...65_535).contains(consolePort) else { throw ValidationError("--console-port must be 0-65535, got \(consolePort)") }
+        guard [12, 20, 24].contains(bottlesPerCase) else { throw ValidationError("--bottles-per-case must be 12, 20 or 24, got \(bottlesPerCase)") }
+        guard (0...1).contains(caseDefects) else { throw ValidationError("--case-defects must be a share 0-1, got \(caseDefects)") }
         if let consolePassword, consolePassword.count < 8 {
             throw ValidationError("--console-password needs at least 8 characters")
         }
@@ -82,6 +96,12 @@ struct DemoCommand: AsyncParsableCommand {
         options.workDirectory = workdir.map { URL(fileURLWithPath: $0).path }
         options.consolePort = consolePort
         options.consolePassword = consolePassword
+        options.caseStation = !noCaseStation
+        options.bottlesPerCase = bottlesPerCase
+        options.printedCaseCodes = printCaseCodes
+        let kinds: [CaseDefect] = printCaseCodes ? [.missingBottle, .rejectedCap, .unreadableCap]
+            : [.missingBottle, .rejectedCap, .unreadableCap, .unreadableLabel, .duplicatedLabel]
+        options.caseDefects = CasePacker.Shares(Dictionary(uniqueKeysWithValues: kinds.map { ($0, caseDefects / Double(kinds.count)) }))
         // First lines on standard output, unbuffered: where the consoles are and how to sign in.
         options.onConsole = { console in
             var lines = "console: \(console.url)\n"

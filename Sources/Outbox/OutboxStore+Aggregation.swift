@@ -499,6 +499,13 @@ extension OutboxStore {
         }
     }
 
+    /// The newest pallets, newest first.
+    public func recentPallets(limit: Int = 100) async throws(OutboxError) -> [PalletDetail] {
+        try await read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM pallet ORDER BY id DESC LIMIT ?", arguments: [limit]).map { try Self.palletDetail(db, $0) }
+        }
+    }
+
     /// The pallets with this code, newest first.
     public func pallets(code: String) async throws(OutboxError) -> [PalletDetail] {
         try await read { db in
