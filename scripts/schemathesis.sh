@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs schemathesis (an independent, property-based HTTP client) against the registrar's own OpenAPI document:
-# `qazserver serve` on a temporary SQLite file and a free loopback port, a seeded waybill, activation and write-off,
-# then one schemathesis pass per role (each with its own bearer token). Every check is on: no 5xx, status codes,
+# `qazserver serve` on a temporary SQLite file and a free loopback port, seeded waybills, activations, a write-off and
+# a packed case on a pallet, then one schemathesis pass per role (each with its own bearer token). Every check is on: no 5xx, status codes,
 # content types, headers and bodies conform to the document, invalid input is refused, valid input is not.
 # Exits non-zero on any failure.
 #
@@ -65,6 +65,9 @@ importer=970505678903
 factory=990303000012
 registrar=990404000021
 batch=0d6c5e1a-7f2b-4c3d-9e8f-a1b2c3d4e5f6
+case_unit=048700010000000011      # SSCCs (GS1 check digit) of the seeded case, pallet and importer's case
+pallet_unit=048700010000001001
+importer_unit=048700020000000010
 
 write_config() {
   cat >"$work/server.yaml" <<EOF
@@ -144,6 +147,23 @@ post producer /v1/activations '{"batchId":"'$batch'","lineId":"line-1","equipmen
   {"code":"QZA000000000000000002","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-0001"},
   {"code":"QZA000000000000000003","activatedAt":"2026-11-21T22:10:06+05:00","productCode":"DSN-0001"}]}'
 post producer /v1/write-offs '{"writtenOffAt":"2026-11-21T23:00:00+05:00","reason":"damaged","codes":["QZA000000000000000004"]}'
+# Aggregation: codes 5-7 activated and packed into case $case_unit (the document's example event, so re-sending it is
+# alreadyApplied), the case stacked on pallet $pallet_unit; the importer packs a case of its own.
+post producer /v1/activations '{"batchId":"1e2d3c4b-5a69-4788-9aab-bccddeeff001","lineId":"line-1","equipmentId":"cam-1","items":[
+  {"code":"QZA000000000000000005","activatedAt":"2026-11-21T22:10:07+05:00","productCode":"DSN-0001"},
+  {"code":"QZA000000000000000006","activatedAt":"2026-11-21T22:10:08+05:00","productCode":"DSN-0001"},
+  {"code":"QZA000000000000000007","activatedAt":"2026-11-21T22:10:09+05:00","productCode":"DSN-0001"}]}'
+post producer /v1/aggregations '{"lineId":"line-1","equipmentId":"case-packer-1","events":[
+  {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e5f","kind":"casePacked","unit":"'$case_unit'",
+   "contents":["QZA000000000000000005","QZA000000000000000006","QZA000000000000000007"],"at":"2026-11-21T22:30:00+05:00"},
+  {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e60","kind":"palletBuilt","unit":"'$pallet_unit'",
+   "contents":["'$case_unit'"],"at":"2026-11-21T22:40:00+05:00"}]}'
+grep -q '"result":"applied".*"result":"applied"' "$work/seed.out" || { echo "schemathesis.sh: seeding the aggregation: $(cat "$work/seed.out")" >&2; exit 1; }
+post importer /v1/activations '{"batchId":"1e2d3c4b-5a69-4788-9aab-bccddeeff002","lineId":"line-9","equipmentId":"cam-9","items":[
+  {"code":"QZC000000000000000001","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-0009"}]}'
+post importer /v1/aggregations '{"lineId":"line-9","equipmentId":"case-packer-9","events":[
+  {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e61","kind":"casePacked","unit":"'$importer_unit'",
+   "contents":["QZC000000000000000001"],"at":"2026-11-21T22:30:00+05:00"}]}'
 
 # What schemathesis is told beyond the document:
 # - format `iin-bin` (the document's TaxpayerID): valid IIN/BINs (the check digit is beyond JSON Schema), mostly the
@@ -154,6 +174,7 @@ post producer /v1/write-offs '{"writtenOffAt":"2026-11-21T23:00:00+05:00","reaso
 cat >"$work/qaz_hooks.py" <<EOF
 import json
 import re
+from datetime import datetime
 import schemathesis
 from hypothesis import strategies as st
 
@@ -173,12 +194,52 @@ def complete(first11):
 generated = st.text("0123456789", min_size=11, max_size=11).map(complete).filter(lambda value: value is not None)
 schemathesis.openapi.format("iin-bin", st.one_of(st.sampled_from(SEEDED), generated))
 
+# format `unit-code` (the document's UnitCode): SSCCs with a valid GS1 check digit (mostly the seeded units), the same
+# with "(00)" in front, and plants' own labels (starting with a letter, so never mistaken for an SSCC).
+SEEDED_UNITS = ["$case_unit", "$pallet_unit", "$importer_unit"]
+
+def sscc(first17):
+    total = sum(int(c) * (3 if i % 2 == 0 else 1) for i, c in enumerate(reversed(first17)))
+    return first17 + str((10 - total % 10) % 10)
+
+ssccs = st.text("0123456789", min_size=17, max_size=17).map(sscc)
+labels = st.from_regex(r"\A[A-Za-z][A-Za-z0-9._:-]{3,40}\Z")
+schemathesis.openapi.format("unit-code", st.one_of(
+    st.sampled_from(SEEDED_UNITS), ssccs, ssccs.map(lambda code: "(00)" + code), labels))
+
+# Aggregation events get a recent time in place of a valid random one (nearly every random date-time of years
+# 1970-9999 lies in the future, which refuses the whole request), so generated events reach the rules. Only times that
+# are valid date-times are replaced: a body made to break the schema stays broken.
+TIMESTAMP = re.compile(r"(19[7-9]\d|[2-9]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])[Tt]([01]\d|2[0-3]):[0-5]\d:[0-5]\d(\.\d{1,9})?([Zz]|[+-](0\d|1[0-4]):[0-5]\d)")
+
+def valid_time(text):
+    if not isinstance(text, str) or not TIMESTAMP.fullmatch(text):
+        return False
+    try:
+        datetime.fromisoformat(re.sub(r"\.(\d{6})\d+", r".\1", text).replace("z", "Z").replace("t", "T"))
+        return True
+    except ValueError:
+        return False
+
+@schemathesis.hook
+def map_body(ctx, body):
+    operation = getattr(ctx, "operation", None)
+    if operation is None or operation.label != "POST /v1/aggregations" or not isinstance(body, dict):
+        return body
+    for event in body.get("events") if isinstance(body.get("events"), list) else []:
+        if isinstance(event, dict) and valid_time(event.get("at")):
+            event["at"] = "2026-11-21T22:45:00+05:00"
+    return body
+
 # Operations whose document names a 422 for a schema-valid body: (error code, field pattern or None).
 BUSINESS_RULES = {
     "POST /v1/waybills": [("waybill_mismatch", None), ("duplicate_code", None), ("invalid_field", r"ranges\[\d+\]")],
     "POST /v1/activations": [("duplicate_code", None), ("invalid_field", r"items\[\d+\]\.activatedAt")],
     "POST /v1/write-offs": [("duplicate_code", None)],
     "POST /v1/import-reports": [("duplicate_code", None), ("invalid_field", r"rows\[\d+\]\.affixedAt")],
+    # An event more than a day in the future; a unit code of 17-20 digits that is not an SSCC (format unit-code).
+    "POST /v1/aggregations": [("invalid_field", r"events\[\d+\]\.at"), ("invalid_field", r"events\[\d+\]\.unit")],
+    "GET /v1/units/{unit}": [("invalid_field", r"unit")],
 }
 
 @schemathesis.check
@@ -206,6 +267,10 @@ EOF
     # 413: more than maxItems entries is batch_too_large, as the document says (a refusal like 422).
     printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]\nchecks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "413", "415", "422", "429"]\n' "$operation"
   done
+  # Aggregations: over 100,000 contained codes in all events is 413 although each array is within its maxItems; the
+  # 422s a schema-valid request may get are the documented rules above (check documented_business_rule).
+  printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "413", "422", "429"]\nchecks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "413", "415", "422", "429"]\n' "POST /v1/aggregations"
+  printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422", "429"]\n' "GET /v1/units/{unit}"
 } >"$work/schemathesis.toml"
 
 # One pass per role, the budget split between them. The live stream never ends by itself; its own tests cover it.

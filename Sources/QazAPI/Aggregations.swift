@@ -7,6 +7,7 @@ import LineCore
 /// Each event is idempotent by its `eventId`: an event already applied is answered with its stored result and changes
 /// nothing; the same id with a different body is answered `conflict`. Events are applied in request order, each on its
 /// own (one refused event does not undo the others). At most 1,000 events and 100,000 contained codes per request.
+/// Sent by a producer's or importer's token, for its own codes and units (other roles are refused with 403).
 public struct AggregationBatch: Codable, Sendable, Equatable {
     /// The packing line.
     public var lineId: String
@@ -75,7 +76,7 @@ public enum AggregationOutcome: String, Codable, Sendable, CaseIterable {
 
 /// Why an event was refused.
 public enum AggregationRefusal: String, Codable, Sendable, CaseIterable {
-    /// A contained stamp code is not a code at all.
+    /// A content is not a code at all: not a stamp code (`casePacked`) or not a unit code (`palletBuilt`).
     case malformedCode
     /// A contained code appears twice in the event.
     case duplicateContent
@@ -148,7 +149,8 @@ public enum UnitStatus: String, Codable, Sendable, CaseIterable {
 }
 
 /// `GET /v1/units/{unit}`: a case or pallet and one page of its contents (stamp codes of a case, unit codes of a
-/// pallet's cases), in content order.
+/// pallet's cases), in code order (paged as `GET /v1/pools/{bin}/codes` pages). The unit code's latest packing: the
+/// current one while it is packed; a dissolved unit shows what it held.
 public struct UnitInfo: Codable, Sendable, Equatable {
     public var unit: UnitCode
     public var kind: UnitKind

@@ -11,7 +11,7 @@ public enum CodeStatus: String, Codable, Sendable, CaseIterable {
     case writtenOff
 }
 
-/// `GET /v1/codes/{code}`.
+/// `GET /v1/codes/{code}`: the code's record, and the case and pallet it is packed in (aggregation).
 public struct CodeInfo: Codable, Sendable, Equatable {
     public var code: String
     public var status: CodeStatus
@@ -35,11 +35,15 @@ public struct CodeInfo: Codable, Sendable, Equatable {
     public var batchId: UUID?
     public var writtenOffAt: Timestamp?
     public var writeOffReason: String?
+    /// The packed case the bottle is in now (absent when it is in none, or its case was dissolved).
+    public var `case`: UnitCode?
+    /// The packed pallet that case is on now (absent when the case is on none).
+    public var pallet: UnitCode?
 
     public init(code: String, status: CodeStatus, owner: TaxpayerID, series: StampSeries, number: StampNumber,
                 waybillNumber: String, issuedOn: CalendarDate, productName: String, productCode: String? = nil,
                 activatedAt: Timestamp? = nil, lineId: String? = nil, equipmentId: String? = nil, batchId: UUID? = nil,
-                writtenOffAt: Timestamp? = nil, writeOffReason: String? = nil) {
+                writtenOffAt: Timestamp? = nil, writeOffReason: String? = nil, case: UnitCode? = nil, pallet: UnitCode? = nil) {
         self.code = code
         self.status = status
         self.owner = owner
@@ -56,6 +60,8 @@ public struct CodeInfo: Codable, Sendable, Equatable {
         self.batchId = batchId
         self.writtenOffAt = writtenOffAt
         self.writeOffReason = writeOffReason
+        self.case = `case`
+        self.pallet = pallet
     }
 }
 

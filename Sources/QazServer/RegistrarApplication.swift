@@ -45,6 +45,8 @@ struct RegistrarMetrics: Sendable {
     let batches: Metrics.Counter
     let replays: Metrics.Counter
     let batchDuration: Metrics.Timer
+    /// Aggregation events by outcome.
+    let aggregationEvents: [AggregationOutcome: Metrics.Counter]
 
     init(factory: any MetricsFactory) {
         self.factory = factory
@@ -53,6 +55,11 @@ struct RegistrarMetrics: Sendable {
             items[outcome] = Metrics.Counter(label: "qaz_activation_items_total", dimensions: [("result", outcome.rawValue)], factory: factory)
         }
         activationItems = items
+        var events = [AggregationOutcome: Metrics.Counter]()
+        for outcome in AggregationOutcome.allCases {
+            events[outcome] = Metrics.Counter(label: "qaz_aggregation_events_total", dimensions: [("result", outcome.rawValue)], factory: factory)
+        }
+        aggregationEvents = events
         batches = Metrics.Counter(label: "qaz_activation_batches_total", factory: factory)
         replays = Metrics.Counter(label: "qaz_activation_replays_total", factory: factory)
         batchDuration = Metrics.Timer(label: "qaz_activation_batch_duration_seconds", factory: factory)
@@ -229,6 +236,8 @@ public struct RegistrarServer: Sendable {
         v1.get("reports/qr-usage", use: authenticated(usageReport))
         v1.get("reports/qr-activation", use: authenticated(activationReport))
         v1.get("stream/activations", use: authenticated(activationStream))
+        v1.post("aggregations", use: authenticated(aggregate))
+        v1.get("units/:unit", use: authenticated(unitLookUp))
         for routes in extensions { routes.register(on: router, server: self) }
     }
 

@@ -40,8 +40,8 @@ public struct RegistrarError: HTTPResponseError, Equatable, Sendable, CustomStri
     static func bodyTooLarge(limit: Int) -> Self {
         .init(.contentTooLarge, .bodyTooLarge, "the body is larger than \(limit) bytes", details: ["limit": String(limit)])
     }
-    static func batchTooLarge(count: Int, limit: Int) -> Self {
-        .init(.contentTooLarge, .batchTooLarge, "\(count) items, at most \(limit) per batch are accepted",
+    static func batchTooLarge(count: Int, limit: Int, what: String = "items") -> Self {
+        .init(.contentTooLarge, .batchTooLarge, "\(count) \(what), at most \(limit) per batch are accepted",
               details: ["limit": String(limit), "count": String(count)])
     }
     static let unauthenticated = Self(.unauthorized, .unauthenticated, "a valid bearer token is required",

@@ -68,10 +68,28 @@ enum BodyReader {
                 }
                 return .invalidJSON(String(context.debugDescription.prefix(200)))
             }
-            return .invalidField(path(context.codingPath), String(context.debugDescription.prefix(300)))
+            return .invalidField(path(context.codingPath), enumMessage(context.debugDescription) ?? String(context.debugDescription.prefix(300)))
         @unknown default:
             return .invalidJSON("undecodable")
         }
+    }
+
+    /// The values of the request enums, by the type name Foundation's decoder puts in its message.
+    static let enumValues: [String: [String]] = [
+        "AggregationKind": AggregationKind.allCases.map(\.rawValue),
+        "CodeStatus": CodeStatus.allCases.map(\.rawValue),
+    ]
+
+    /// "Cannot initialize AggregationKind from invalid String value x" (Foundation's words, naming a Swift type) as
+    /// "expected one of …, got "x"".
+    static func enumMessage(_ text: String) -> String? {
+        let prefix = "Cannot initialize "
+        guard text.hasPrefix(prefix), let from = text.range(of: " from invalid ") else { return nil }
+        let type = String(text[text.index(text.startIndex, offsetBy: prefix.count)..<from.lowerBound])
+        guard let values = enumValues[type] else { return nil }
+        var got = String(text[from.upperBound...])
+        if let value = got.range(of: "value ") { got = String(got[value.upperBound...]) }
+        return "expected one of \(values.joined(separator: ", ")), got \(String(got.prefix(64)).debugDescription)"
     }
 
     static func path(_ keys: [any CodingKey]) -> String {

@@ -93,3 +93,10 @@ extension ImportReportRequest: StrictRequestBody {
         ])),
     ])
 }
+
+extension AggregationBatch: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "lineId": .value, "equipmentId": .value,
+        "events": .array(.object(["eventId": .value, "kind": .value, "unit": .value, "contents": .value, "at": .value])),
+    ])
+}

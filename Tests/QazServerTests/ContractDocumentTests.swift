@@ -60,7 +60,7 @@ struct ContractDocumentTests {
         let fullCode = CodeInfo(code: "QZA000000000000000001", status: .activated, owner: producerA, series: StampSeries("AB")!,
                                 number: StampNumber(1)!, waybillNumber: "WB-1", issuedOn: CalendarDate("2026-11-02")!, productName: "V",
                                 productCode: "P", activatedAt: time, lineId: "l", equipmentId: "e", batchId: UUID(), writtenOffAt: time,
-                                writeOffReason: "damaged")
+                                writeOffReason: "damaged", case: sscc(1), pallet: sscc(100))
         var valid: [String: [Any]] = [
             "WaybillRequest": [try json(waybill)],
             "WaybillReceipt": [try json(WaybillReceipt(number: "WB-1", recipient: producerA, issued: 2, month: ReportingMonth("2026-11")!, recordedAt: time))],
@@ -86,6 +86,20 @@ struct ContractDocumentTests {
             "ErrorResponse": [],
             "ActivationEvent": [try json(ActivationEvent(id: 1, code: "QZA000000000000000001", participant: producerA, lineId: "l", equipmentId: "e",
                                                          productCode: nil, activatedAt: time, batchId: UUID()))],
+            "AggregationBatch": [try json(AggregationBatch(lineId: "pack-1", equipmentId: "case-packer-1", events: [
+                packCase(sscc(1), ["QZA000000000000000001", "https://qr.example.kz/c/QZA000000000000000002"]), dissolveCase(sscc(1)),
+                buildPallet(sscc(100), [sscc(1), try UnitCode(parsing: "CASE-2026/17")]), dissolvePallet(sscc(100)),
+            ]))],
+            "AggregationReceipt": [try json(AggregationReceipt(participant: producerA, receivedAt: time, results:
+                AggregationOutcome.allCases.map { AggregationResult(eventId: UUID(), unit: sscc(1), result: $0,
+                                                                    detail: $0 == .conflict ? "used before" : nil) }
+                + AggregationRefusal.allCases.map { AggregationResult(eventId: UUID(), unit: sscc(2), result: .refused, reason: $0,
+                                                                      codes: ["QZA000000000000000001"], detail: "why") }))],
+            "UnitInfo": [try json(UnitInfo(unit: sscc(1), kind: .case, status: .packed, owner: producerA, lineId: "l", equipmentId: "e",
+                                           packedAt: time, dissolvedAt: nil, pallet: sscc(100), count: 24, contents: ["QZA000000000000000001"],
+                                           next: "QZA000000000000000001")),
+                         try json(UnitInfo(unit: sscc(100), kind: .pallet, status: .dissolved, owner: producerA, lineId: "l", equipmentId: "e",
+                                           packedAt: time, dissolvedAt: time, pallet: nil, count: 1, contents: [], next: nil))],
         ]
         // Real error answers from the server.
         try await withRegistrar(over: .socket) { registrar in
@@ -99,6 +113,24 @@ struct ContractDocumentTests {
             // Real events of the activation stream (the `data:` of each).
             let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
             try await registrar.activate("producerA", codes)
+            // Real aggregation answers: a receipt, a unit, a code in a case on a pallet, and errors.
+            let receipt = try await registrar.postAggregations("producerA", Array(try WireCoding.encoder().encode(AggregationBatch(
+                lineId: "pack-1", equipmentId: "case-packer-1", events: [packCase(sscc(1), codes), buildPallet(sscc(100), [sscc(1)]),
+                                                                           packCase(sscc(2), codes), dissolveCase(sscc(3))]))))
+            valid["AggregationReceipt", default: []].append(try JSONSerialization.jsonObject(with: Data(receipt.body)))
+            for path in ["/v1/units/\(sscc(1))", "/v1/units/\(sscc(100))"] {
+                let unit = try await registrar.with("producerA") { try await $0.raw(method: "GET", path: path, body: nil) }
+                valid["UnitInfo", default: []].append(try JSONSerialization.jsonObject(with: Data(unit.body)))
+            }
+            let packedCode = try await registrar.with("producerA") { try await $0.raw(method: "GET", path: "/v1/codes/\(codes[0])", body: nil) }
+            valid["CodeInfo", default: []].append(try JSONSerialization.jsonObject(with: Data(packedCode.body)))
+            for (path, body) in [("/v1/aggregations", #"{"lineId":"l","equipmentId":"e","events":[{"eventId":"\#(UUID())","kind":"casePacked","unit":"048700010000000012","contents":[],"at":"2026-11-21T22:30:00+05:00"}]}"#),
+                                 ("/v1/aggregations", #"{"lineId":"l","equipmentId":"e","events":[]}"#)] {
+                let answer = try await registrar.with("producerA") { try await post($0, path, body) }
+                valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(answer.body)))
+            }
+            let missing = try await registrar.with("producerA") { try await $0.raw(method: "GET", path: "/v1/units/\(sscc(9))", body: nil) }
+            valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(missing.body)))
             let stream = try await registrar.stream("registrar", query: "?after=0")
             for event in try await stream.events(1) {
                 valid["ActivationEvent", default: []].append(try JSONSerialization.jsonObject(with: Data(event.data.utf8)))
@@ -112,7 +144,17 @@ struct ContractDocumentTests {
         var eventWithoutCode = try json(ActivationEvent(id: 1, code: "C", participant: producerA, lineId: "l", equipmentId: "e", productCode: "P",
                                                         activatedAt: time, batchId: UUID())) as! [String: Any]
         eventWithoutCode["code"] = nil
-        let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime], "ActivationEvent": [eventWithoutCode]]
+        var badKind = try json(AggregationBatch(lineId: "l", equipmentId: "e", events: [dissolveCase(sscc(1))])) as! [String: Any]
+        var badKindEvents = badKind["events"] as! [[String: Any]]
+        badKindEvents[0]["kind"] = "caseOpened"
+        badKind["events"] = badKindEvents
+        var unitWithExtra = try json(UnitInfo(unit: sscc(1), kind: .case, status: .packed, owner: producerA, lineId: "l", equipmentId: "e",
+                                              packedAt: time, dissolvedAt: nil, pallet: nil, count: 0, contents: [], next: nil)) as! [String: Any]
+        unitWithExtra["bottles"] = 24
+        var badUnitCode = try json(fullCode) as! [String: Any]
+        badUnitCode["case"] = "a case!"
+        let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime], "ActivationEvent": [eventWithoutCode],
+                                        "AggregationBatch": [badKind], "UnitInfo": [unitWithExtra], "CodeInfo": [badUnitCode]]
         let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
                      .unauthenticated, .tokenExpired, .forbidden, .notOwner, .notFound, .methodNotAllowed, .idempotencyConflict,
                      .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal].map(\.rawValue)

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import LineCore
 import Logging
@@ -131,6 +132,46 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             """),
         // The console's activations per hour read a time range of activated codes (issued codes pay nothing).
         ("v4-activation-time", "CREATE INDEX code_activated_at ON code(activated_at, owner_bin) WHERE activation_seq IS NOT NULL"),
+        // Aggregation (issue 15): the same tables as SQLite's v5-aggregation. Unit codes and contents compare bytewise
+        // (COLLATE "C"), so pages come in the same order on both backends.
+        ("v5-aggregation", """
+            CREATE TABLE unit (
+                id BIGSERIAL PRIMARY KEY,
+                code TEXT COLLATE "C" NOT NULL,
+                kind TEXT NOT NULL CHECK (kind IN ('case', 'pallet')),
+                owner_bin TEXT NOT NULL,
+                line_id TEXT NOT NULL,
+                equipment_id TEXT NOT NULL,
+                packed_at BIGINT NOT NULL,
+                packed_event TEXT NOT NULL,
+                dissolved_at BIGINT,
+                dissolved_event TEXT,
+                pallet_id BIGINT REFERENCES unit(id),
+                content_count INTEGER NOT NULL
+            );
+            CREATE UNIQUE INDEX unit_packed ON unit(code) WHERE dissolved_at IS NULL;
+            CREATE INDEX unit_code ON unit(code, id);
+            CREATE INDEX unit_pallet ON unit(pallet_id) WHERE pallet_id IS NOT NULL;
+            CREATE TABLE unit_content (
+                unit_id BIGINT NOT NULL REFERENCES unit(id),
+                content TEXT COLLATE "C" NOT NULL,
+                position INTEGER NOT NULL,
+                PRIMARY KEY (unit_id, content)
+            );
+            CREATE TABLE code_case (
+                code_id BIGINT PRIMARY KEY REFERENCES code(id),
+                unit_id BIGINT NOT NULL REFERENCES unit(id)
+            );
+            CREATE INDEX code_case_unit ON code_case(unit_id);
+            CREATE TABLE aggregation_event (
+                id BIGSERIAL PRIMARY KEY,
+                event_id TEXT NOT NULL UNIQUE,
+                participant_bin TEXT NOT NULL,
+                digest BYTEA NOT NULL,
+                received_at BIGINT NOT NULL,
+                result TEXT NOT NULL
+            )
+            """),
     ]
 
     public func migrate() async throws(StoreError) {
@@ -368,18 +409,20 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         try await connection { c in
             let rows = try await c.query("""
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
-                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
+                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = \(code.rawValue)
                 """, logger: self.logger)
             for try await row in rows {
                 let r = try row.decode((String, String, String, String, Int, String, String, String, String?, Int64?, String?, String?,
-                                        String?, Int64?, String?).self)
+                                        String?, Int64?, String?, String?, String?).self)
                 return CodeInfo(code: r.0, status: CodeStatus(rawValue: r.1) ?? .issued, owner: TaxpayerID(trustedRow: r.2),
                                 series: StampSeries(r.3)!, number: StampNumber(r.4)!, waybillNumber: r.5, issuedOn: CalendarDate(r.6)!,
                                 productName: r.7, productCode: r.8, activatedAt: r.9.map(Timestamp.init(milliseconds:)), lineId: r.10,
                                 equipmentId: r.11, batchId: r.12.flatMap(UUID.init(uuidString:)),
-                                writtenOffAt: r.13.map(Timestamp.init(milliseconds:)), writeOffReason: r.14)
+                                writtenOffAt: r.13.map(Timestamp.init(milliseconds:)), writeOffReason: r.14,
+                                case: r.15.map(UnitCode.init(trusted:)), pallet: r.16.map(UnitCode.init(trusted:)))
             }
             return nil
         }
@@ -396,6 +439,191 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 page.append(PoolCode(code: code, series: StampSeries(series)!, number: StampNumber(number)!))
             }
             return page
+        }
+    }
+
+    // MARK: Aggregation
+
+    /// Each event is its own transaction on one pooled connection, so events commit one by one and a failure leaves the
+    /// events before it applied (a re-send answers them `alreadyApplied`).
+    ///
+    /// Locks, always in this order, so that concurrent requests cannot deadlock: the event id (its claim, an insert
+    /// that waits for a concurrent claimant's commit); then the unit codes the event names, as transaction-scoped
+    /// advisory locks in ascending key order (the unit, and a pallet's cases; a unit code need not have a row yet);
+    /// then, for a case, its stamp codes' rows `FOR UPDATE` in id order, as activations and write-offs lock them. The
+    /// facts are read by statements after the locks are held, so under READ COMMITTED they see every commit that the
+    /// locks waited for.
+    public func aggregate(_ command: AggregationCommand) async throws(StoreError) -> AggregationReceipt {
+        try await connection { c in
+            var results = [AggregationResult]()
+            results.reserveCapacity(command.events.count)
+            for event in command.events {
+                try await c.query("BEGIN", logger: self.logger)
+                do {
+                    results.append(try await self.apply(event, command: command, c))
+                    try await c.query("COMMIT", logger: self.logger)
+                } catch {
+                    _ = try? await c.query("ROLLBACK", logger: self.logger)
+                    throw error
+                }
+            }
+            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results)
+        }
+    }
+
+    private func apply(_ event: AggregationEventCommand, command: AggregationCommand, _ c: PostgresConnection) async throws -> AggregationResult {
+        let eventText = event.eventId.uuidString.lowercased()
+        let participant = command.participant.rawValue
+        let claimed = try await (try await c.query("""
+            INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result)
+            VALUES (\(eventText), \(participant), \(ByteBuffer(bytes: event.digest)), \(command.receivedAt.milliseconds), '')
+            ON CONFLICT (event_id) DO NOTHING RETURNING id
+            """, logger: logger)).collect().map { try $0.decode(Int64.self) }
+        guard let recordID = claimed.first else {
+            let rows = try await (try await c.query("SELECT digest, result FROM aggregation_event WHERE event_id = \(eventText)",
+                                                    logger: logger)).collect().map { try $0.decode((Data, String).self) }
+            guard let row = rows.first else { throw StoreError.failure("aggregation event \(eventText) vanished") }
+            guard Array(row.0) == event.digest else { return AggregationRules.conflict(event) }
+            return try AggregationRules.replay(row.1, eventId: event.eventId)
+        }
+        let result = try await decide(event, command: command, c)
+        try await c.query("UPDATE aggregation_event SET result = \(try AggregationRules.encode(result)) WHERE id = \(recordID)", logger: logger)
+        return result
+    }
+
+    private func decide(_ event: AggregationEventCommand, command: AggregationCommand, _ c: PostgresConnection) async throws -> AggregationResult {
+        let applied = AggregationResult(eventId: event.eventId, unit: event.unit, result: .applied)
+        let participant = command.participant.rawValue
+        let eventText = event.eventId.uuidString.lowercased()
+        switch (event.kind, event.contents) {
+        case (_, .refused(let refusal)):
+            return refusal.result(for: event)
+        case (.casePacked, .stampCodes(let codes)):
+            try await lockUnits([event.unit.rawValue], c)
+            if let refusal = AggregationRules.newUnit(event.unit, kind: .case, participant: participant,
+                                                      latest: try await latestUnit(event.unit.rawValue, c)) {
+                return refusal.result(for: event)
+            }
+            let texts = codes.map(\.code.rawValue)
+            _ = try await (try await c.query("SELECT id FROM code WHERE code = ANY(\(texts)::text[]) ORDER BY id FOR UPDATE", logger: logger)).collect()
+            var facts = [String: StampFact](minimumCapacity: codes.count)
+            let rows = try await c.query("""
+                SELECT c.code, c.id, c.owner_bin, c.status, u.code FROM code c
+                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id
+                WHERE c.code = ANY(\(texts)::text[])
+                """, logger: logger)
+            for try await (code, id, owner, status, inCase) in rows.decode((String, Int64, String, String, String?).self) {
+                facts[code] = StampFact(id: id, owner: owner, status: status, inCase: inCase)
+            }
+            if let refusal = AggregationRules.casePacked(codes, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let unitID = try await insertUnit(event, kind: .case, count: codes.count, command: command, c)
+            try await c.query("""
+                INSERT INTO unit_content (unit_id, content, position)
+                SELECT \(unitID), u.content, u.position - 1 FROM unnest(\(texts)::text[]) WITH ORDINALITY AS u(content, position)
+                """, logger: logger)
+            let ids = codes.map { facts[$0.code.rawValue]!.id }
+            try await c.query("INSERT INTO code_case (code_id, unit_id) SELECT id, \(unitID) FROM unnest(\(ids)::int8[]) AS u(id)", logger: logger)
+            return applied
+        case (.palletBuilt, .units(let cases)):
+            let texts = cases.map(\.code.rawValue)
+            try await lockUnits([event.unit.rawValue] + texts, c)
+            if let refusal = AggregationRules.newUnit(event.unit, kind: .pallet, participant: participant,
+                                                      latest: try await latestUnit(event.unit.rawValue, c)) {
+                return refusal.result(for: event)
+            }
+            var facts = [String: UnitFact](minimumCapacity: cases.count)
+            let rows = try await c.query("""
+                SELECT u.id, u.code, u.kind, u.owner_bin, p.code FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id
+                WHERE u.code = ANY(\(texts)::text[]) AND u.dissolved_at IS NULL
+                """, logger: logger)
+            for try await (id, code, kind, owner, pallet) in rows.decode((Int64, String, String, String, String?).self) {
+                facts[code] = UnitFact(id: id, code: code, kind: UnitKind(rawValue: kind) ?? .case, owner: owner, packed: true, pallet: pallet)
+            }
+            if let refusal = AggregationRules.palletBuilt(cases, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let unitID = try await insertUnit(event, kind: .pallet, count: cases.count, command: command, c)
+            try await c.query("""
+                INSERT INTO unit_content (unit_id, content, position)
+                SELECT \(unitID), u.content, u.position - 1 FROM unnest(\(texts)::text[]) WITH ORDINALITY AS u(content, position)
+                """, logger: logger)
+            let ids = cases.map { facts[$0.code.rawValue]!.id }
+            try await c.query("UPDATE unit SET pallet_id = \(unitID) WHERE id = ANY(\(ids)::int8[])", logger: logger)
+            return applied
+        case (.caseDissolved, .none), (.palletDissolved, .none):
+            let kind: UnitKind = event.kind == .caseDissolved ? .case : .pallet
+            try await lockUnits([event.unit.rawValue], c)
+            let current = try await latestUnit(event.unit.rawValue, c)
+            if let refusal = AggregationRules.dissolve(event.unit, kind: kind, participant: participant, current: current) {
+                return refusal.result(for: event)
+            }
+            let unitID = current!.id
+            try await c.query("""
+                UPDATE unit SET dissolved_at = \(event.at.milliseconds), dissolved_event = \(eventText) WHERE id = \(unitID)
+                """, logger: logger)
+            if kind == .case {
+                try await c.query("DELETE FROM code_case WHERE unit_id = \(unitID)", logger: logger)
+            } else {
+                try await c.query("UPDATE unit SET pallet_id = NULL WHERE pallet_id = \(unitID)", logger: logger)
+            }
+            return applied
+        default:
+            throw StoreError.failure("aggregation event \(eventText): \(event.kind.rawValue) with contents of another kind")
+        }
+    }
+
+    /// Transaction-scoped advisory locks on unit codes, in ascending key order (a unit code may have no row yet).
+    private func lockUnits(_ codes: [String], _ c: PostgresConnection) async throws {
+        let keys = Set(codes.map(Self.lockKey)).sorted()
+        _ = try await (try await c.query("SELECT pg_advisory_xact_lock(k) FROM unnest(\(keys)::int8[]) WITH ORDINALITY AS u(k, n) ORDER BY n",
+                                         logger: logger)).collect()
+    }
+
+    /// The advisory lock key of a unit code: the first 8 bytes of SHA-256 of a prefix and the code.
+    static func lockKey(_ code: String) -> Int64 {
+        let digest = SHA256.hash(data: Array(("qazline-unit\u{0}" + code).utf8))
+        return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    /// The latest packing of a unit code (the current one while packed), with the pallet a packed case is on.
+    private func latestUnit(_ code: String, _ c: PostgresConnection) async throws -> UnitFact? {
+        let rows = try await c.query("""
+            SELECT u.id, u.code, u.kind, u.owner_bin, u.dissolved_at IS NULL, p.code FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id
+            WHERE u.code = \(code) ORDER BY u.id DESC LIMIT 1
+            """, logger: logger)
+        for try await (id, code, kind, owner, packed, pallet) in rows.decode((Int64, String, String, String, Bool, String?).self) {
+            return UnitFact(id: id, code: code, kind: UnitKind(rawValue: kind) ?? .case, owner: owner, packed: packed, pallet: pallet)
+        }
+        return nil
+    }
+
+    private func insertUnit(_ event: AggregationEventCommand, kind: UnitKind, count: Int, command: AggregationCommand,
+                            _ c: PostgresConnection) async throws -> Int64 {
+        let rows = try await (try await c.query("""
+            INSERT INTO unit (code, kind, owner_bin, line_id, equipment_id, packed_at, packed_event, content_count)
+            VALUES (\(event.unit.rawValue), \(kind.rawValue), \(command.participant.rawValue), \(command.lineId), \(command.equipmentId),
+                    \(event.at.milliseconds), \(event.eventId.uuidString.lowercased()), \(count))
+            RETURNING id
+            """, logger: logger)).collect().map { try $0.decode(Int64.self) }
+        guard let id = rows.first else { throw StoreError.failure("unit \(event.unit) was not inserted") }
+        return id
+    }
+
+    public func unit(_ code: UnitCode, after: String?, limit: Int) async throws(StoreError) -> UnitInfo? {
+        try await connection { c in
+            let rows = try await (try await c.query("""
+                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count
+                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id WHERE u.code = \(code.rawValue) ORDER BY u.id DESC LIMIT 1
+                """, logger: self.logger)).collect()
+            guard let row = rows.first else { return nil }
+            let r = try row.decode((Int64, String, String, String, String, String, Int64, Int64?, String?, Int).self)
+            var contents = [String]()
+            let page = try await c.query("""
+                SELECT content FROM unit_content WHERE unit_id = \(r.0) AND content > \(after ?? "") ORDER BY content LIMIT \(limit)
+                """, logger: self.logger)
+            for try await content in page.decode(String.self) { contents.append(content) }
+            return UnitInfo(unit: UnitCode(trusted: r.1), kind: UnitKind(rawValue: r.2) ?? .case, status: r.7 == nil ? .packed : .dissolved,
+                            owner: TaxpayerID(trustedRow: r.3), lineId: r.4, equipmentId: r.5, packedAt: Timestamp(milliseconds: r.6),
+                            dissolvedAt: r.7.map(Timestamp.init(milliseconds:)), pallet: r.8.map(UnitCode.init(trusted:)), count: r.9,
+                            contents: contents, next: contents.count == limit ? contents.last : nil)
         }
     }
 

@@ -77,6 +77,18 @@ public protocol RegistrarStore: Sendable {
     /// gives (the registrar console's list of reports).
     func participants() async throws(StoreError) -> [ParticipantSummary]
 
+    /// Applies aggregation events (bottles into cases, cases onto pallets, and undoing either) in order, each on its
+    /// own: all of an event or none of it. Each event id is claimed before anything else of the event is written; an
+    /// id seen before is answered from storage (`alreadyApplied` for an applied event with the same digest, the stored
+    /// refusal for a refused one, `conflict` for another digest) and changes nothing. Refusals are decided by
+    /// ``AggregationRules`` on facts read under locks that keep them true until the event commits.
+    /// - Returns: one result per event, in request order.
+    func aggregate(_ command: AggregationCommand) async throws(StoreError) -> AggregationReceipt
+
+    /// A case or pallet by its code (its latest packing: the current one while it is packed) with one page of its
+    /// contents in code order, strictly after `after`; nil when the code was never packed.
+    func unit(_ code: UnitCode, after: String?, limit: Int) async throws(StoreError) -> UnitInfo?
+
     /// Saves a new API token (only its hash is stored).
     func saveToken(_ token: TokenRecord) async throws(StoreError)
 

@@ -137,6 +137,51 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             // The console's activations per hour read a time range of activated codes (issued codes pay nothing).
             try db.execute(sql: "CREATE INDEX code_activated_at ON code(activated_at, owner_bin) WHERE activation_seq IS NOT NULL")
         }
+        migrator.registerMigration("v5-aggregation") { db in
+            // Aggregation (issue 15). `unit`: one row per packing of a case or pallet code (a dissolved code packed again
+            // gets a new row), at most one packed row per code. `unit_content`: what it held when packed, kept after it is
+            // dissolved (stamp codes of a case, unit codes of a pallet's cases), paged in code order. `code_case`: the
+            // packed case a stamp code is in now (a row only while packed, so a code is in at most one case). A case's
+            // current pallet is `unit.pallet_id`. `aggregation_event`: each event id's digest and its answer as JSON.
+            try db.execute(sql: """
+                CREATE TABLE unit (
+                    id INTEGER PRIMARY KEY,
+                    code TEXT NOT NULL,
+                    kind TEXT NOT NULL CHECK (kind IN ('case', 'pallet')),
+                    owner_bin TEXT NOT NULL,
+                    line_id TEXT NOT NULL,
+                    equipment_id TEXT NOT NULL,
+                    packed_at INTEGER NOT NULL,
+                    packed_event TEXT NOT NULL,
+                    dissolved_at INTEGER,
+                    dissolved_event TEXT,
+                    pallet_id INTEGER REFERENCES unit(id),
+                    content_count INTEGER NOT NULL
+                );
+                CREATE UNIQUE INDEX unit_packed ON unit(code) WHERE dissolved_at IS NULL;
+                CREATE INDEX unit_code ON unit(code, id);
+                CREATE INDEX unit_pallet ON unit(pallet_id) WHERE pallet_id IS NOT NULL;
+                CREATE TABLE unit_content (
+                    unit_id INTEGER NOT NULL REFERENCES unit(id),
+                    content TEXT NOT NULL,
+                    position INTEGER NOT NULL,
+                    PRIMARY KEY (unit_id, content)
+                ) WITHOUT ROWID;
+                CREATE TABLE code_case (
+                    code_id INTEGER PRIMARY KEY REFERENCES code(id),
+                    unit_id INTEGER NOT NULL REFERENCES unit(id)
+                );
+                CREATE INDEX code_case_unit ON code_case(unit_id);
+                CREATE TABLE aggregation_event (
+                    id INTEGER PRIMARY KEY,
+                    event_id TEXT NOT NULL UNIQUE,
+                    participant_bin TEXT NOT NULL,
+                    digest BLOB NOT NULL,
+                    received_at INTEGER NOT NULL,
+                    result TEXT NOT NULL
+                );
+                """)
+        }
         return migrator
     }
 
@@ -323,10 +368,13 @@ public final class SQLiteRegistrarStore: RegistrarStore {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
-                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
+                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = ?
                 """, arguments: [code.rawValue]) else { return nil }
+            let inCase: String? = row[15]
+            let onPallet: String? = row[16]
             let activated: Int64? = row[9]
             let writtenOff: Int64? = row[13]
             let batch: String? = row[12]
@@ -335,7 +383,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                             issuedOn: CalendarDate(row[6] as String)!, productName: row[7], productCode: row[8],
                             activatedAt: activated.map(Timestamp.init(milliseconds:)), lineId: row[10], equipmentId: row[11],
                             batchId: batch.flatMap(UUID.init(uuidString:)),
-                            writtenOffAt: writtenOff.map(Timestamp.init(milliseconds:)), writeOffReason: row[14])
+                            writtenOffAt: writtenOff.map(Timestamp.init(milliseconds:)), writeOffReason: row[14],
+                            case: inCase.map(UnitCode.init(trusted:)), pallet: onPallet.map(UnitCode.init(trusted:)))
         }
     }
 
@@ -346,6 +395,143 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 """, arguments: [owner.rawValue, status.rawValue, after ?? "", limit]).map { row in
                 PoolCode(code: row[0], series: StampSeries(row[1] as String)!, number: StampNumber(row[2] as Int)!)
             }
+        }
+    }
+
+    // MARK: Aggregation
+
+    public func aggregate(_ command: AggregationCommand) async throws(StoreError) -> AggregationReceipt {
+        // One write transaction for the request: SQLite has one writer, so the facts an event reads stay true until it
+        // writes. An event's checks all run before its first write, so a refused event leaves nothing behind.
+        try await write { db in
+            var results = [AggregationResult]()
+            results.reserveCapacity(command.events.count)
+            for event in command.events {
+                results.append(try Self.apply(event, command: command, db: db))
+            }
+            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results)
+        }
+    }
+
+    private static func apply(_ event: AggregationEventCommand, command: AggregationCommand, db: Database) throws -> AggregationResult {
+        let eventText = event.eventId.uuidString.lowercased()
+        if let row = try Row.fetchOne(db, sql: "SELECT digest, result FROM aggregation_event WHERE event_id = ?", arguments: [eventText]) {
+            let digest: Data = row[0]
+            guard Array(digest) == event.digest else { return AggregationRules.conflict(event) }
+            return try AggregationRules.replay(row[1], eventId: event.eventId)
+        }
+        let participant = command.participant.rawValue
+        let result = try decide(event, participant: participant, command: command, db: db)
+        try db.execute(sql: "INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result) VALUES (?, ?, ?, ?, ?)",
+                       arguments: [eventText, participant, Data(event.digest), command.receivedAt.milliseconds, try AggregationRules.encode(result)])
+        return result
+    }
+
+    /// Checks an event against storage and, when nothing refuses it, writes it.
+    private static func decide(_ event: AggregationEventCommand, participant: String, command: AggregationCommand,
+                               db: Database) throws -> AggregationResult {
+        let applied = AggregationResult(eventId: event.eventId, unit: event.unit, result: .applied)
+        let eventText = event.eventId.uuidString.lowercased()
+        switch (event.kind, event.contents) {
+        case (_, .refused(let refusal)):
+            return refusal.result(for: event)
+        case (.casePacked, .stampCodes(let codes)):
+            if let refusal = AggregationRules.newUnit(event.unit, kind: .case, participant: participant, latest: try latestUnit(event.unit.rawValue, db)) {
+                return refusal.result(for: event)
+            }
+            let lookup = try db.cachedStatement(sql: """
+                SELECT c.id, c.owner_bin, c.status, u.code FROM code c
+                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id WHERE c.code = ?
+                """)
+            var facts = [String: StampFact](minimumCapacity: codes.count)
+            for entry in codes {
+                if let row = try Row.fetchOne(lookup, arguments: [entry.code.rawValue]) {
+                    facts[entry.code.rawValue] = StampFact(id: row[0], owner: row[1], status: row[2], inCase: row[3])
+                }
+            }
+            if let refusal = AggregationRules.casePacked(codes, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let unitID = try insertUnit(event, kind: .case, count: codes.count, command: command, db: db)
+            let content = try db.cachedStatement(sql: "INSERT INTO unit_content (unit_id, content, position) VALUES (?, ?, ?)")
+            let membership = try db.cachedStatement(sql: "INSERT INTO code_case (code_id, unit_id) VALUES (?, ?)")
+            for (position, entry) in codes.enumerated() {
+                try content.execute(arguments: [unitID, entry.code.rawValue, position])
+                try membership.execute(arguments: [facts[entry.code.rawValue]!.id, unitID])
+            }
+            return applied
+        case (.palletBuilt, .units(let cases)):
+            if let refusal = AggregationRules.newUnit(event.unit, kind: .pallet, participant: participant, latest: try latestUnit(event.unit.rawValue, db)) {
+                return refusal.result(for: event)
+            }
+            var facts = [String: UnitFact](minimumCapacity: cases.count)
+            for entry in cases {
+                if let fact = try latestUnit(entry.code.rawValue, db) { facts[entry.code.rawValue] = fact }
+            }
+            if let refusal = AggregationRules.palletBuilt(cases, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let unitID = try insertUnit(event, kind: .pallet, count: cases.count, command: command, db: db)
+            let content = try db.cachedStatement(sql: "INSERT INTO unit_content (unit_id, content, position) VALUES (?, ?, ?)")
+            let stack = try db.cachedStatement(sql: "UPDATE unit SET pallet_id = ? WHERE id = ?")
+            for (position, entry) in cases.enumerated() {
+                try content.execute(arguments: [unitID, entry.code.rawValue, position])
+                try stack.execute(arguments: [unitID, facts[entry.code.rawValue]!.id])
+            }
+            return applied
+        case (.caseDissolved, .none), (.palletDissolved, .none):
+            let kind: UnitKind = event.kind == .caseDissolved ? .case : .pallet
+            let current = try latestUnit(event.unit.rawValue, db)
+            if let refusal = AggregationRules.dissolve(event.unit, kind: kind, participant: participant, current: current) {
+                return refusal.result(for: event)
+            }
+            let unitID = current!.id
+            try db.execute(sql: "UPDATE unit SET dissolved_at = ?, dissolved_event = ? WHERE id = ?",
+                           arguments: [event.at.milliseconds, eventText, unitID])
+            if kind == .case {
+                try db.execute(sql: "DELETE FROM code_case WHERE unit_id = ?", arguments: [unitID])
+            } else {
+                try db.execute(sql: "UPDATE unit SET pallet_id = NULL WHERE pallet_id = ?", arguments: [unitID])
+            }
+            return applied
+        default:
+            throw StoreError.failure("aggregation event \(eventText): \(event.kind.rawValue) with contents of another kind")
+        }
+    }
+
+    /// The latest packing of a unit code (the current one while packed), with the pallet a packed case is on.
+    private static func latestUnit(_ code: String, _ db: Database) throws -> UnitFact? {
+        let statement = try db.cachedStatement(sql: """
+            SELECT u.id, u.code, u.kind, u.owner_bin, u.dissolved_at IS NULL, p.code FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id
+            WHERE u.code = ? ORDER BY u.id DESC LIMIT 1
+            """)
+        guard let row = try Row.fetchOne(statement, arguments: [code]) else { return nil }
+        return UnitFact(id: row[0], code: row[1], kind: UnitKind(rawValue: row[2]) ?? .case, owner: row[3], packed: row[4], pallet: row[5])
+    }
+
+    private static func insertUnit(_ event: AggregationEventCommand, kind: UnitKind, count: Int, command: AggregationCommand,
+                                   db: Database) throws -> Int64 {
+        try db.execute(sql: """
+            INSERT INTO unit (code, kind, owner_bin, line_id, equipment_id, packed_at, packed_event, content_count)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [event.unit.rawValue, kind.rawValue, command.participant.rawValue, command.lineId, command.equipmentId,
+                             event.at.milliseconds, event.eventId.uuidString.lowercased(), count])
+        return db.lastInsertedRowID
+    }
+
+    public func unit(_ code: UnitCode, after: String?, limit: Int) async throws(StoreError) -> UnitInfo? {
+        try await read { db in
+            guard let row = try Row.fetchOne(db, sql: """
+                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count
+                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id WHERE u.code = ? ORDER BY u.id DESC LIMIT 1
+                """, arguments: [code.rawValue]) else { return nil }
+            let unitID: Int64 = row[0]
+            let contents = try String.fetchAll(db, sql: """
+                SELECT content FROM unit_content WHERE unit_id = ? AND content > ? ORDER BY content LIMIT ?
+                """, arguments: [unitID, after ?? "", limit])
+            let dissolved: Int64? = row[7]
+            let pallet: String? = row[8]
+            return UnitInfo(unit: UnitCode(trusted: row[1]), kind: UnitKind(rawValue: row[2]) ?? .case,
+                            status: dissolved == nil ? .packed : .dissolved, owner: TaxpayerID(trustedRow: row[3]), lineId: row[4],
+                            equipmentId: row[5], packedAt: Timestamp(milliseconds: row[6]), dissolvedAt: dissolved.map(Timestamp.init(milliseconds:)),
+                            pallet: pallet.map(UnitCode.init(trusted:)), count: row[9], contents: contents,
+                            next: contents.count == limit ? contents.last : nil)
         }
     }
 
