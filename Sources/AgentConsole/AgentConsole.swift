@@ -41,8 +41,8 @@ public final class AgentConsole: AgentHTTPExtension {
         self.logger = logger
         shell = try ConsoleShell(
             product: "QazLine", nav: [
-                .init("/", "navOverview"), .init("/cameras", "navCameras"), .init("/jobs", "navJobs"), .init("/outbox", "navOutbox"),
-                .init("/audit", "navAudit"),
+                .init("/", "navOverview"), .init("/cameras", "navCameras"), .init("/cases", "navCases"), .init("/jobs", "navJobs"),
+                .init("/outbox", "navOutbox"), .init("/audit", "navAudit"),
             ], localizer: Localizer(AgentConsoleTexts.table), fallbackLanguage: ConsoleLanguage(rawValue: configuration.language) ?? .ru,
             templates: AgentConsoleTemplates.all)
         sessions = SessionStore(cookieName: "qz_agent_session", idleTimeout: configuration.sessionTimeout.duration, now: now)
@@ -66,6 +66,7 @@ public final class AgentConsole: AgentHTTPExtension {
         registerAudit(on: router, view: view)
         registerWriteOff(on: router, view: view)
         registerCameras(on: router, view: view)
+        registerCases(on: router, view: view)
     }
 
     var view: AgentView? { attached.withLock { $0 } }

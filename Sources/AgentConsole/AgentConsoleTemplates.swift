@@ -4,8 +4,83 @@ enum AgentConsoleTemplates {
     static let all: [String: String] = [
         "overview": overview, "alarms": alarms, "writeOff": writeOff, "cameras": cameras, "camera": camera, "frame": frame,
         "noFrame": noFrame, "jobs": jobs, "job": job, "outbox": outbox, "audit": audit, "login": login,
-        "message": message,
+        "message": message, "cases": cases, "case": caseDetail,
     ]
+
+    static let cases = """
+        <h1>{{t.casesTitle}}</h1>
+        {{#notice}}<div class="notice info" id="notice">{{notice}}</div>{{/notice}}
+        {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
+        {{^hasStations}}<p class="notice info">{{t.noCaseStation}}</p>{{/hasStations}}
+        <div class="tiles">
+        {{#stations}}
+          <section class="panel station" id="station-{{id}}">
+            <h2>{{t.caseStation}} {{id}} <span class="muted">· {{t.line}} {{line}} · {{perCase}} {{t.perCase}}</span></h2>
+            <div class="figures">
+              <div><span class="label">{{t.cases}}</span><span class="figure" id="station-{{id}}-cases">{{cases}}</span></div>
+              <div><span class="label">{{t.good}}</span><span class="figure good">{{good}}</span></div>
+              <div><span class="label">{{t.rejected}}</span><span class="figure bad">{{rejected}}</span></div>
+              <div><span class="label">{{t.caseDecisionP99}}</span><span class="figure">{{p99}}</span></div>
+              <div><span class="label">{{t.decodeP99}}</span><span class="figure">{{decode}}</span></div>
+              <div><span class="label">{{t.plcLink}}</span><span class="figure {{#plcUp}}good{{/plcUp}}{{^plcUp}}bad{{/plcUp}}">{{plc}}</span></div>
+            </div>
+            {{#reasons.0}}<p class="muted">{{t.rejectsByReason}}:</p>{{/reasons.0}}
+            <ul class="reasons">{{#reasons}}<li>{{reason}} <b>{{count}}</b></li>{{/reasons}}</ul>
+          </section>
+        {{/stations}}
+        </div>
+        <p id="case-counts">{{t.packed}} <b>{{packed}}</b> · {{t.rejectedWaiting}} <b>{{rejectedCount}}</b> · {{t.dissolvedCount}} <b>{{dissolved}}</b> · {{t.pallets}} <b>{{palletCount}}</b>
+          · {{t.aggregationPending}} <b>{{pending}}</b> ({{t.waitingForActivations}} {{waiting}})</p>
+        {{#hasDead}}<div class="notice error" id="dead-events">{{t.aggregationDead}}: {{dead}}</div>{{/hasDead}}
+        {{#actor}}
+        <form method="post" action="/cases/dissolve" class="panel" id="dissolve">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <div class="form-row">
+            <div><label for="case">{{t.caseRef}}</label><input id="case" name="case" required maxlength="200"></div>
+            <div><label for="reason">{{t.reason}}</label><input id="reason" name="reason" maxlength="150" value="rework"></div>
+            <div><button class="danger" id="dissolve-submit">{{t.dissolveCase}}</button></div>
+          </div>
+          <p class="muted">{{t.dissolveHelp}}</p>
+        </form>
+        {{/actor}}
+        <p><a href="/cases">{{t.all}}</a> · <a href="/cases?status=packed">{{t.packed}}</a> · <a href="/cases?status=rejected">{{t.rejectedWaiting}}</a> · <a href="/cases?status=dissolved">{{t.dissolvedCount}}</a></p>
+        {{#hasCases}}
+        <table id="cases"><thead><tr><th>{{t.case}}</th><th>{{t.status}}</th><th>{{t.sequence}}</th><th>{{t.bottles}}</th><th>{{t.reason}}</th><th>{{t.pallet}}</th><th>{{t.time}}</th></tr></thead>
+        <tbody>{{#cases}}<tr><td><a href="/cases/{{link}}">{{ref}}</a></td><td class="{{#ok}}good{{/ok}}{{#bad}}bad{{/bad}}">{{status}}</td><td>{{seq}}</td><td>{{bottles}}</td><td>{{reasons}}</td><td>{{pallet}}</td><td>{{at}}</td></tr>{{/cases}}</tbody></table>
+        {{/hasCases}}
+        {{^hasCases}}<p class="muted">{{t.noCases}}</p>{{/hasCases}}
+        {{#hasPallets}}
+        <h2>{{t.pallets}}</h2>
+        <table id="pallets"><thead><tr><th>{{t.pallet}}</th><th>{{t.status}}</th><th>{{t.cases}}</th><th>{{t.time}}</th><th></th></tr></thead>
+        <tbody>{{#pallets}}<tr><td>{{code}}</td><td>{{status}}</td><td>{{cases}}</td><td>{{at}}</td><td>{{#built}}{{#actor}}<form method="post" action="/pallets/dissolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="pallet" value="{{code}}"><button class="secondary">{{t.dissolve}}</button></form>{{/actor}}{{/built}}</td></tr>{{/pallets}}</tbody></table>
+        {{/hasPallets}}
+        """
+
+    static let caseDetail = """
+        <h1>{{t.case}} {{ref}}</h1>
+        <table class="facts" id="case-facts">
+          <tr><th>{{t.status}}</th><td id="case-status">{{status}}</td></tr>
+          <tr><th>{{t.line}}</th><td>{{line}} · {{station}}</td></tr>
+          <tr><th>{{t.sequence}}</th><td>{{seq}}</td></tr>
+          <tr><th>{{t.time}}</th><td>{{at}}</td></tr>
+          <tr><th>{{t.bottles}}</th><td>{{bottles}}</td></tr>
+          {{#hasReasons}}<tr><th>{{t.reason}}</th><td class="bad">{{reasons}}</td></tr><tr><th></th><td>{{detail}}</td></tr>{{/hasReasons}}
+          <tr><th>{{t.pallet}}</th><td>{{pallet}}</td></tr>
+          {{#isDissolved}}<tr><th>{{t.dissolvedCount}}</th><td>{{dissolved}}</td></tr>{{/isDissolved}}
+          {{#events}}<tr><th>{{t.registrarAnswer}}</th><td>{{.}}</td></tr>{{/events}}
+        </table>
+        {{#canDissolve}}{{#actor}}
+        <form method="post" action="/cases/dissolve" class="panel" id="dissolve">
+          <input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="case" value="{{ref}}">
+          <div class="form-row"><div><label for="reason">{{t.reason}}</label><input id="reason" name="reason" maxlength="150" value="rework"></div>
+          <div><button class="danger" id="dissolve-submit">{{t.dissolveCase}}</button></div></div>
+        </form>
+        {{/actor}}{{/canDissolve}}
+        <h2>{{t.contents}}</h2>
+        <table id="case-contents"><thead><tr><th>#</th><th>{{t.code}}</th><th>{{t.heldNow}}</th></tr></thead>
+        <tbody>{{#contents}}<tr><td>{{n}}</td><td>{{code}}</td><td>{{#held}}✓{{/held}}</td></tr>{{/contents}}</tbody></table>
+        <p><a href="/cases">{{t.casesTitle}}</a></p>
+        """
 
     static let overview = """
         {{#notice}}<div class="notice info">{{notice}}</div>{{/notice}}

@@ -364,6 +364,32 @@ struct AgentConsoleTests {
         }
     }
 
+    @Test("The cases page shows the case station and its cases; an operator dissolves a case for rework, recorded in the audit log")
+    func casesPage() async throws {
+        try await withConsole(bottles: 60, unreadable: 0) { agent, browser, plant in
+            try await plant.waitForCases(timeout: .seconds(30))
+            _ = try await browser.signIn("op", "op-password-1")
+            let page = try await browser.get("/cases")
+            #expect(page.status == 200 && page.body.contains(#"id="station-demo-case""#) && page.body.contains(#"id="cases""#))
+            let packed = try #require(try await agent.store.recentCases(status: "packed").first)
+            let code = try #require(packed.code)
+            #expect(page.body.contains(code))
+            let detail = try await browser.get("/cases/\(code)")
+            #expect(detail.status == 200 && detail.body.contains(packed.contents[0]))
+            let token = try #require(Browser.csrf(in: page))
+            let unknown = try await browser.post("/cases/dissolve", ["csrf": token, "case": "<b>NOPE</b>", "reason": "rework"])
+            #expect(unknown.status == 409 && unknown.body.contains("no case &lt;b&gt;NOPE&lt;/b&gt; is recorded"))
+            let done = try await browser.post("/cases/dissolve", ["csrf": token, "case": code, "reason": "crushed <i>box</i>"])
+            #expect(done.status == 200 && done.body.contains("dissolved case \(code)"), "\(done.body)")
+            let after = try #require(try await agent.store.cases(code: code).first)
+            #expect(after.status == "dissolved" && after.members.isEmpty && after.dissolvedBy == "op")
+            let entry = try #require(try await agent.store.auditLog().first)
+            #expect(entry.action == "case-dissolve" && entry.user == "op" && entry.target == code)
+            let again = try await browser.get("/cases/\(code)")
+            #expect(again.body.contains("crushed &lt;i&gt;box&lt;/i&gt;") && !again.body.contains(#"id="dissolve-submit""#))
+        }
+    }
+
     @Test("Dead letters are retried from the outbox page, as `lineagent outbox retry` does")
     func outboxRetry() async throws {
         try await withConsole { agent, browser in
