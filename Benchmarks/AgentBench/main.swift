@@ -21,6 +21,7 @@ var findMax = false
 var soakMinutes: Double?
 var console = true
 var browsers = 0
+var bottlesPerCase: Int? = 12
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {
@@ -30,8 +31,10 @@ while let argument = arguments.next() {
     case "--soak-minutes": soakMinutes = Double(arguments.next() ?? "")
     case "--no-console": console = false
     case "--browsers": browsers = Int(arguments.next() ?? "") ?? 0
+    case "--bottles-per-case": bottlesPerCase = Int(arguments.next() ?? "") ?? 12
+    case "--no-case-station": bottlesPerCase = nil
     default:
-        print("usage: agent-bench [--speed BPH] [--bottles N] [--find-max] [--soak-minutes M] [--no-console] [--browsers N]")
+        print("usage: agent-bench [--speed BPH] [--bottles N] [--find-max] [--soak-minutes M] [--no-console] [--browsers N] [--bottles-per-case 12|20|24] [--no-case-station]")
         exit(2)
     }
 }
@@ -68,6 +71,8 @@ struct RunResult {
 func runLine(speed: Double, bottles: Int, sampleEvery: Double? = nil, console: Bool, browsers: Int) async throws -> RunResult {
     var options = DemoOptions()
     options.bottles = bottles
+    options.caseStation = bottlesPerCase != nil
+    options.bottlesPerCase = bottlesPerCase ?? 12
     options.bottlesPerHour = speed
     options.progress = false
     let samples = Mutex<[(Double, Double)]>([])
@@ -141,6 +146,16 @@ final class Viewers: Sendable {
     }
 }
 
+/// The case station's figures of a run (empty without a case station).
+func caseLine(_ r: RunResult, speed: Double) -> String {
+    guard let c = r.summary.cases else { return "" }
+    let rejected = c.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+    return String(format: "  cases: %d of %d bottles at %.0f cases/min  case decision p50 %.1f ms p99 %.1f ms (deadline 1500 ms)  case frame (2448×2048, %d caps) decode p50 %.1f ms p99 %.1f ms  good cases rejected %d  defective accepted %d  rejected: %@",
+                  c.decided, c.bottlesPerCase, speed / 60 / Double(max(1, c.bottlesPerCase)), c.decisionLatencyP50Ms, c.decisionLatencyP99Ms,
+                  c.bottlesPerCase, c.decodeP50Ms, c.decodeP99Ms, c.checks["no good case rejected"] == true ? 0 : c.problemCases.filter { $0.hasPrefix("good case") }.count,
+                  c.problemCases.filter { $0.hasPrefix("DEFECTIVE") }.count, rejected.isEmpty ? "none" : rejected)
+}
+
 func line(_ r: RunResult) -> String {
     let s = r.summary
     let timeouts = s.rejectedByReason["timeout"] ?? 0
@@ -150,7 +165,7 @@ func line(_ r: RunResult) -> String {
                   r.rssStart, r.rssEnd, s.reconciled ? "reconciled" : "NOT RECONCILED")
 }
 
-print("agent-bench: linesim (Modbus TCP) + generated 640×512 caps (triggered camera) + agent + registrar (SQLite), one process; \(ProcessInfo.processInfo.activeProcessorCount) cores; console \(console ? "on, \(browsers) browser(s) watching" : "off")")
+print("agent-bench: linesim (Modbus TCP) + generated 640×512 caps (triggered camera) + agent + registrar (SQLite)\(bottlesPerCase.map { " + case station (\($0)-bottle cases, 2448×2048 case frames rendered per case, its own linesim PLC)" } ?? ""), one process; \(ProcessInfo.processInfo.activeProcessorCount) cores; console \(console ? "on, \(browsers) browser(s) watching" : "off")")
 if let soakMinutes {
     let count = Int(speed * soakMinutes / 60)
     print("soak: \(Int(speed)) bottles/h for \(soakMinutes) minutes (\(count) bottles)")
@@ -177,5 +192,6 @@ if let soakMinutes {
 } else {
     let result = try await runLine(speed: speed, bottles: bottles, console: console, browsers: browsers)
     print(line(result))
+    print(caseLine(result, speed: speed))
     print(LineDemo.render(result.summary))
 }

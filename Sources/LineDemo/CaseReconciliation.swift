@@ -32,7 +32,9 @@ public struct CaseSummary: Codable, Sendable {
     public var palletsAtRegistrar: Int
     /// Labels the test printer received (printer mode).
     public var labelsPrinted: Int?
+    public var decisionLatencyP50Ms: Double
     public var decisionLatencyP99Ms: Double
+    public var decodeP50Ms: Double
     public var decodeP99Ms: Double
     /// From the station's simulated PLC: case rejects after the case passed the gate, bad cases without a command.
     public var rejectsLate: Int
@@ -116,7 +118,9 @@ extension LineDemo {
             triggered: made.count, decided: reports.count, packed: good, rejected: reports.count - good, rejectedByReason: byReason,
             defectsMade: defects, acceptedByRegistrar: atRegistrar, bottlesInGoodCases: inGood, bottlesInRejectedCases: inRejected,
             partialCase: partial, pallets: counts["pallets"] ?? 0, palletsAtRegistrar: palletsAtRegistrar, labelsPrinted: printer?.jobs.count,
+            decisionLatencyP50Ms: latencies.isEmpty ? 0 : percentile(ofSorted: latencies, 0.5),
             decisionLatencyP99Ms: latencies.isEmpty ? 0 : percentile(ofSorted: latencies, 0.99),
+            decodeP50Ms: decodes.isEmpty ? 0 : percentile(ofSorted: decodes, 0.5),
             decodeP99Ms: decodes.isEmpty ? 0 : percentile(ofSorted: decodes, 0.99),
             rejectsLate: sim.tooLate.count, rejectsMissed: sim.neverCommanded.count, problemCases: problems, checks: checks)
     }
