@@ -211,8 +211,8 @@ let package = Package(
         .executableTarget(
             name: "Chaos",
             dependencies: [
-                "LineDemo", "AgentRuntime", "LineSimulator", "Vision", "Outbox", "QazServer", "QazClient", "QazAPI", "LineCore",
-                "LineConfig", "ConfigKit", "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
+                "LineDemo", "AgentRuntime", "Aggregation", "LineSimulator", "Vision", "Outbox", "QazServer", "QazClient", "QazAPI",
+                "LineCore", "LineConfig", "ConfigKit", "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
             ],
             swiftSettings: swiftSettings),
 
@@ -293,7 +293,7 @@ let package = Package(
         .testTarget(
             name: "AgentRuntimeTests",
             dependencies: [
-                "AgentRuntime", "Delivery", "Outbox", "PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig",
+                "AgentRuntime", "Aggregation", "LabelPrinting", "QazAPI", "Delivery", "Outbox", "PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig",
                 "ConfigKit", "Vision", "LineDecisions", "QazClient", "LineDemo", hummingbird, nioCore, logging, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),

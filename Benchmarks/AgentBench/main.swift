@@ -21,7 +21,7 @@ var findMax = false
 var soakMinutes: Double?
 var console = true
 var browsers = 0
-var bottlesPerCase: Int? = 12
+nonisolated(unsafe) var bottlesPerCase: Int? = 12  // set once while parsing the arguments, before any run
 var arguments = CommandLine.arguments.dropFirst().makeIterator()
 while let argument = arguments.next() {
     switch argument {

@@ -62,6 +62,9 @@ struct PLCService: Service {
             group.addTask { await monitor.run() }
             await monitor.follow(commands)
             _ = await monitor.waitForQueuedRejects(limit: rejectFlush)
+            // Returns only at its own turn of the group's shutdown: its channel closes when its line (or case station)
+            // stops, earlier in the shutdown order, and a service that returns before its turn fails the whole group.
+            try? await gracefulShutdown()
             group.cancelAll()
         }
         await monitor.setStatus(.starting)

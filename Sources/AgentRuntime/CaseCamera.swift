@@ -7,12 +7,14 @@ import PLC
 import ServiceLifecycle
 import Vision
 
-/// The case camera: reads frames from its source on its own serial queue (never the cooperative pool), reads each
+/// The case camera: reads frames from its source on its own thread at a lower CPU priority (never the cooperative
+/// pool, never ahead of the bottle path), reads each
 /// with a ``CaseFrameReader`` (every cap in the frame, codes on caps, labels) and hands the station a ``CaseFrame``.
 /// A lost source is reopened after a backoff; a bad frame is reported and skipped.
 public actor CaseCamera {
     public nonisolated let camera: String
-    private nonisolated let executor: QueueExecutor
+    /// A thread of its own at a lower CPU priority: a case frame has seconds, a bottle milliseconds.
+    private nonisolated let executor: BackgroundThreadExecutor
     public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
     private let open: @Sendable () throws(VisionError) -> any FrameSource
     private let calibration: CalibrationConfiguration?
@@ -34,7 +36,7 @@ public actor CaseCamera {
         self.rules = rules
         self.reopenBackoff = reopenBackoff
         self.open = open
-        executor = QueueExecutor(label: "case-camera.\(camera)")
+        executor = BackgroundThreadExecutor(name: "case-camera.\(camera)")
     }
 
     /// Reads frames until the source ends or the task is cancelled.

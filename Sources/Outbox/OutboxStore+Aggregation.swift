@@ -30,6 +30,11 @@ public struct CaseCodeState: Sendable, Equatable {
     public var passedHere: Bool
     /// The case (packed, or rejected and not dissolved) the code is held by.
     public var inCase: UnitCode?
+
+    public init(passedHere: Bool, inCase: UnitCode?) {
+        self.passedHere = passedHere
+        self.inCase = inCase
+    }
 }
 
 /// A case to record.
@@ -287,8 +292,10 @@ extension OutboxStore {
         try db.execute(sql: "DELETE FROM case_member WHERE case_id = ?", arguments: [id])
         try db.execute(sql: "UPDATE case_unit SET status = 'dissolved', dissolved_at = ?, dissolved_by = ?, dissolve_reason = ? WHERE id = ?",
                        arguments: [millis(now), user, reason, id])
+        // The dissolve concerns every decision made so far: an allowance used by any of them (even the newest, a reworked
+        // bottle packed and dissolved with nothing decided since) is granted again.
         let lastDecision = try Int64.fetchOne(db, sql: "SELECT max(id) FROM decision") ?? 0
-        try allowRework(db, codes: members, reason: .caseDissolved, source: "case \(code ?? "#\(id)")", at: millis(now), after: lastDecision)
+        try allowRework(db, codes: members, reason: .caseDissolved, source: "case \(code ?? "#\(id)")", at: millis(now), after: lastDecision + 1)
         if wasPacked, let code {
             try queueEvent(db, kind: .caseDissolved, unit: UnitCode(trusted: code), contents: [], at: now,
                            lineID: row["line_id"], equipmentID: row["station_id"])

@@ -87,8 +87,9 @@ func withConsole<T: Sendable>(openReading: Bool = false, _ body: (LineAgentRunti
 
 /// With `bottles`, the line runs that many bottles (with `unreadable` of the caps unreadable) before `body`.
 func withConsole<T: Sendable>(openReading: Bool = false, bottles: Int = 0, unreadable: Double = 0.03, clock: SessionClock = SessionClock(),
-                              _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
+                              caseStation: Bool = false, _ body: (LineAgentRuntime, Browser, SimulatedPlant) async throws -> T) async throws -> T {
     var options = DemoOptions()
+    options.caseStation = caseStation
     options.bottles = max(bottles, 50)
     options.progress = false
     options.shares[.unreadable] = unreadable
@@ -366,7 +367,7 @@ struct AgentConsoleTests {
 
     @Test("The cases page shows the case station and its cases; an operator dissolves a case for rework, recorded in the audit log")
     func casesPage() async throws {
-        try await withConsole(bottles: 60, unreadable: 0) { agent, browser, plant in
+        try await withConsole(bottles: 60, unreadable: 0, caseStation: true) { agent, browser, plant in
             try await plant.waitForCases(timeout: .seconds(30))
             _ = try await browser.signIn("op", "op-password-1")
             let page = try await browser.get("/cases")
