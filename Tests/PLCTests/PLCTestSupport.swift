@@ -23,7 +23,8 @@ enum PLCTestSupport {
         return logger
     }()
 
-    /// The register map of the example configuration, with per-test overrides of single signal lines.
+    /// The register map of the example configuration, with per-test overrides of single signal lines (a key it does not
+    /// have, such as an optional signal, is added).
     static func registersYAML(counterBits: Int = 32, wordOrder: String = "ABCD", overrides: [String: String] = [:]) -> String {
         var lines: [(String, String)] = [
             ("bottleCounter", "{ address: 0, table: input, bits: \(counterBits), wordOrder: \(wordOrder) }"),
@@ -42,8 +43,8 @@ enum PLCTestSupport {
             ("rejectCounter", "{ address: 109, bits: 32 }"),
             ("lineStopRequest", "{ address: 200, table: coil }"),
         ]
-        for (key, value) in overrides {
-            if let index = lines.firstIndex(where: { $0.0 == key }) { lines[index].1 = value }
+        for (key, value) in overrides.sorted(by: { $0.key < $1.key }) {
+            if let index = lines.firstIndex(where: { $0.0 == key }) { lines[index].1 = value } else { lines.append((key, value)) }  // optional signals
         }
         return lines.map { "  \($0.0): \($0.1)" }.joined(separator: "\n")
     }
