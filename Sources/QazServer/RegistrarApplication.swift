@@ -363,8 +363,10 @@ public struct RegistrarServer: Sendable {
             guard let value = Int(String(text)), (1...10_000).contains(value) else { throw RegistrarError.invalidField("limit", "expected an integer 1-10000") }
             limit = value
         }
-        let after = query["after"].map(String.init)
-        if let after, after.utf8.count > rules.maxPayloadBytes { throw RegistrarError.invalidField("after", "too long") }
+        var after = query["after"].map(String.init)
+        if let text = after, text.utf8.count > rules.maxPayloadBytes { throw RegistrarError.invalidField("after", "too long") }
+        // No code holds a NUL, so everything after "x\0…" is everything after "x" (and PostgreSQL's text has no NUL).
+        if let text = after, let nul = text.firstIndex(of: "\u{0}") { after = String(text[..<nul]) }
         let items = try await call(context.logger) { () async throws(StoreError) in try await store.pool(owner: bin, status: status, after: after, limit: limit) }
         return try Self.json(CodePage(items: items, next: items.count == limit ? items.last?.code : nil))
     }

@@ -108,6 +108,19 @@ struct WaybillAndLookupTests {
         }
     }
 
+    @Test("a pool cursor with a NUL in it pages as the text before the NUL (PostgreSQL's text holds no NUL)", arguments: TestBackend.allCases)
+    func poolCursorWithNUL(backend: TestBackend) async throws {
+        try await withRegistrar(backend: backend) { registrar in
+            let codes = try await registrar.issue(5, to: producerA, prefix: "QZA")
+            try await registrar.with("producerA") { client in
+                let response = try await client.raw(method: "GET", path: "/v1/pools/\(producerA)/codes?after=\(codes[1])%00ZZ&limit=10", body: nil)
+                #expect(response.status == 200, "\(String(decoding: response.body, as: UTF8.self))")
+                let page = try JSONDecoder().decode(CodePage.self, from: Data(response.body))
+                #expect(page.items.map(\.code) == Array(codes[2...]))
+            }
+        }
+    }
+
     @Test("write-offs: issued → writtenOff, then alreadyWrittenOff; activated codes are not written off")
     func writeOffs() async throws {
         try await withRegistrar { registrar in
