@@ -33,11 +33,29 @@ using czx::guarded;
 
 const char *version(void) { return ZXING_VERSION_STR; }
 
+/// The CZX_FORMAT_* flags as zxing's formats (0: QR only). QR is model 2 only: with Micro QR and rMQR enabled, their
+/// small patterns made false reads on caps.
+ZXing::BarcodeFormats formats(int flags) {
+    std::vector<ZXing::BarcodeFormat> formats;
+    if (flags == 0 || (flags & CZX_FORMAT_QR)) formats.push_back(ZXing::BarcodeFormat::QRCodeModel2);
+    if (flags & CZX_FORMAT_DATAMATRIX) formats.push_back(ZXing::BarcodeFormat::DataMatrix);
+    if (flags & CZX_FORMAT_CODE128) formats.push_back(ZXing::BarcodeFormat::Code128);
+    return ZXing::BarcodeFormats(std::move(formats));
+}
+
+/// A zxing format as its CZX_FORMAT_* flag (0 for a format the shim does not read).
+int formatFlag(ZXing::BarcodeFormat format) {
+    if (format <= ZXing::BarcodeFormat::QRCode) return CZX_FORMAT_QR;
+    if (format <= ZXing::BarcodeFormat::DataMatrix) return CZX_FORMAT_DATAMATRIX;
+    if (format <= ZXing::BarcodeFormat::Code128) return CZX_FORMAT_CODE128;
+    return 0;
+}
+
 czx_reader *readerNew(const czx_options *options) {
     return guarded([&]() -> czx_reader * {
         auto *reader = new Reader();
         auto &o = reader->options;
-        o.setFormats(ZXing::BarcodeFormat::QRCodeModel2);  // not Micro QR or rMQR: their small patterns made false reads on caps
+        o.setFormats(formats(options->formats));
         o.setTryHarder(options->try_harder != 0);
         o.setTryRotate(options->try_rotate != 0);
         o.setTryInvert(options->try_invert != 0);
@@ -88,6 +106,8 @@ void info(const czx_reader *reader, int index, czx_result_info *out) {
     out->version = version.empty() ? 0 : std::atoi(version.c_str());
     std::string level = result.ecLevel();
     out->ec_level = level.empty() ? 0 : level[0];
+    out->format = formatFlag(result.format());
+    out->gs1 = result.isValid() && result.contentType() == ZXing::ContentType::GS1 ? 1 : 0;
 }
 
 const czx_engine engine = {version, czx::lastError, readerNew, readerFree, decode,

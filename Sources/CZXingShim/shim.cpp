@@ -7,6 +7,7 @@
 #include <ZXing/MultiFormatWriter.h>
 #include <ZXing/ReadBarcode.h>
 #include <ZXing/ZXVersion.h>
+#include "gs1_datamatrix.hpp"
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -31,11 +32,30 @@ const char *version(void) {
     return CZX_STR(ZXING_VERSION_MAJOR) "." CZX_STR(ZXING_VERSION_MINOR) "." CZX_STR(ZXING_VERSION_PATCH);
 }
 
+/// The CZX_FORMAT_* flags as zxing's formats (0: QR only).
+ZXing::BarcodeFormats formats(int flags) {
+    ZXing::BarcodeFormats formats;
+    if (flags == 0 || (flags & CZX_FORMAT_QR)) formats |= ZXing::BarcodeFormat::QRCode;
+    if (flags & CZX_FORMAT_DATAMATRIX) formats |= ZXing::BarcodeFormat::DataMatrix;
+    if (flags & CZX_FORMAT_CODE128) formats |= ZXing::BarcodeFormat::Code128;
+    return formats;
+}
+
+/// A zxing format as its CZX_FORMAT_* flag (0 for a format the shim does not read).
+int formatFlag(ZXing::BarcodeFormat format) {
+    switch (format) {
+    case ZXing::BarcodeFormat::QRCode: return CZX_FORMAT_QR;
+    case ZXing::BarcodeFormat::DataMatrix: return CZX_FORMAT_DATAMATRIX;
+    case ZXing::BarcodeFormat::Code128: return CZX_FORMAT_CODE128;
+    default: return 0;
+    }
+}
+
 czx_reader *readerNew(const czx_options *options) {
     return guarded([&]() -> czx_reader * {
         auto *reader = new Reader();
         auto &hints = reader->hints;
-        hints.setFormats(ZXing::BarcodeFormat::QRCode);
+        hints.setFormats(formats(options->formats));
         hints.setTryHarder(options->try_harder != 0);
         hints.setTryRotate(options->try_rotate != 0);
         hints.setTryDownscale(options->try_downscale != 0);
@@ -99,6 +119,8 @@ void info(const czx_reader *reader, int index, czx_result_info *out) {
     out->version = 0;  // 1.4 does not report the version
     std::string level = result.ecLevel();
     out->ec_level = level.empty() ? 0 : level[0];
+    out->format = formatFlag(result.format());
+    out->gs1 = result.isValid() && result.contentType() == ZXing::ContentType::GS1 ? 1 : 0;
 }
 
 const czx_engine engine = {version, czx::lastError, readerNew, readerFree, decode,
@@ -133,6 +155,49 @@ int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t 
         for (int y = 0; y < n; y++)
             for (int x = 0; x < n; x++) modules[y * n + x] = matrix.get(x, y) ? 1 : 0;
         *side = n;
+        return 0;
+    }, -1);
+}
+
+int czx_encode(int format, const char *text, int gs1, uint8_t *modules, int capacity, int *width, int *height) {
+    return guarded([&]() -> int {
+        std::string input(text ? text : "");
+        if (input.empty()) {
+            czx::last_error = "nothing to encode";
+            return -1;
+        }
+        for (unsigned char c : input)
+            if (c >= 0x80) {
+                czx::last_error = "Data Matrix and Code 128 symbols are written from ASCII text only";
+                return -1;
+            }
+        ZXing::BitMatrix matrix;
+        if (format == CZX_FORMAT_DATAMATRIX && gs1) {
+            matrix = czx::gs1DataMatrix(input);
+        } else if (format == CZX_FORMAT_DATAMATRIX) {
+            ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::DataMatrix);
+            writer.setMargin(0);
+            matrix = writer.encode(input, 0, 0);
+        } else if (format == CZX_FORMAT_CODE128) {
+            // zxing's Code 128 writer takes U+00F1 (ñ) for FNC1: in front for GS1-128, and for every GS separator.
+            std::string escaped = gs1 ? "\xC3\xB1" : "";
+            for (char c : input) escaped += (gs1 && c == 0x1D) ? std::string("\xC3\xB1") : std::string(1, c);
+            ZXing::MultiFormatWriter writer(ZXing::BarcodeFormat::Code128);
+            writer.setMargin(0);
+            matrix = writer.encode(escaped, 0, 1);
+        } else {
+            czx::last_error = "czx_encode writes Data Matrix or Code 128 (QR codes: czx_encode_qr)";
+            return -1;
+        }
+        int w = matrix.width(), h = format == CZX_FORMAT_CODE128 ? 1 : matrix.height();
+        if (w * h > capacity) {
+            czx::last_error = "module buffer too small";
+            return -1;
+        }
+        for (int y = 0; y < h; y++)
+            for (int x = 0; x < w; x++) modules[y * w + x] = matrix.get(x, y) ? 1 : 0;
+        *width = w;
+        *height = h;
         return 0;
     }, -1);
 }

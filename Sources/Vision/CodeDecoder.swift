@@ -11,6 +11,17 @@ public struct Point: Hashable, Sendable, Codable {
     }
 }
 
+/// A symbology the decoders read. The stamps on caps are QR codes; a case's label carries a GS1 SSCC as a GS1
+/// DataMatrix or a GS1-128 (Code 128) symbol.
+public enum SymbolFormat: String, Hashable, Sendable, Codable, CaseIterable {
+    /// QR Code (model 2): the excise stamp's code.
+    case qr
+    /// Data Matrix (ECC 200), GS1 DataMatrix on case labels.
+    case dataMatrix
+    /// Code 128, GS1-128 on case labels.
+    case code128
+}
+
 /// What the decoder says about a symbol beyond its payload (zxing-cpp reports these; ZBar does not).
 public struct SymbolInfo: Hashable, Sendable, Codable {
     /// The symbol names its character set with an ECI designator.
@@ -25,15 +36,35 @@ public struct SymbolInfo: Hashable, Sendable, Codable {
     public var errorCorrection: String?
     /// The decoder gave the payload converted to UTF-8 text instead of the symbol's own bytes (ZBar beyond ASCII).
     public var bytesConverted: Bool
+    /// The symbol is a GS1 symbol (FNC1 in first position: GS1 DataMatrix, GS1-128): its text is GS1 element strings,
+    /// "00" + 18 digits for an SSCC (zxing-cpp reports it; ZBar does not).
+    public var gs1: Bool
 
     public init(hasECI: Bool = false, inverted: Bool = false, mirrored: Bool = false, version: Int? = nil, errorCorrection: String? = nil,
-                bytesConverted: Bool = false) {
+                bytesConverted: Bool = false, gs1: Bool = false) {
         self.bytesConverted = bytesConverted
+        self.gs1 = gs1
         self.hasECI = hasECI
         self.inverted = inverted
         self.mirrored = mirrored
         self.version = version
         self.errorCorrection = errorCorrection
+    }
+
+    private enum CodingKeys: String, CodingKey {
+        case hasECI, inverted, mirrored, version, errorCorrection, bytesConverted, gs1
+    }
+
+    /// Decodes what an earlier version wrote too (without `gs1`).
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        hasECI = try c.decode(Bool.self, forKey: .hasECI)
+        inverted = try c.decode(Bool.self, forKey: .inverted)
+        mirrored = try c.decode(Bool.self, forKey: .mirrored)
+        version = try c.decodeIfPresent(Int.self, forKey: .version)
+        errorCorrection = try c.decodeIfPresent(String.self, forKey: .errorCorrection)
+        bytesConverted = try c.decode(Bool.self, forKey: .bytesConverted)
+        gs1 = try c.decodeIfPresent(Bool.self, forKey: .gs1) ?? false
     }
 }
 
@@ -55,7 +86,8 @@ public struct ReadQuality: Hashable, Sendable, Codable {
     }
 }
 
-/// One QR symbol read from an image.
+/// One symbol read from an image: a QR code (the stamps), or a Data Matrix or Code 128 (case labels) from a reader
+/// asked for those formats.
 public struct DecodedCode: Hashable, Sendable {
     /// The symbol's raw payload bytes (parsed by `PayloadRules`, never trusted as text).
     public var bytes: [UInt8]
@@ -71,9 +103,12 @@ public struct DecodedCode: Hashable, Sendable {
     public var step: String
     /// How well it read (set by the chain).
     public var quality: ReadQuality?
+    /// The symbology (QR unless the decoder was asked for other formats).
+    public var format: SymbolFormat
 
     public init(bytes: [UInt8], text: String? = nil, decoder: DecoderName, corners: [Point], symbol: SymbolInfo = SymbolInfo(),
-                step: String = "", quality: ReadQuality? = nil) {
+                step: String = "", quality: ReadQuality? = nil, format: SymbolFormat = .qr) {
+        self.format = format
         self.bytes = bytes
         self.text = text ?? String(decoding: bytes, as: UTF8.self)
         self.decoder = decoder
@@ -126,7 +161,7 @@ public struct DecoderOutput: Sendable {
     }
 }
 
-/// The decoder seam: reads QR symbols from a gray image. Implementations hold reusable native state, so one
+/// The decoder seam: reads QR symbols (and, where the decoder was asked for them, other formats) from a gray image. Implementations hold reusable native state, so one
 /// instance belongs to one camera pipeline (not `Sendable`).
 public protocol CodeDecoder: AnyObject {
     /// The decoder's name in reports and calibration files.

@@ -10,6 +10,12 @@ public struct Circle: Hashable, Sendable, Codable {
     public var y: Double
     public var radius: Double
 
+    public init(x: Double, y: Double, radius: Double) {
+        self.x = x
+        self.y = y
+        self.radius = radius
+    }
+
     public func contains(_ point: Point) -> Bool {
         let dx = point.x - x, dy = point.y - y
         return dx * dx + dy * dy <= radius * radius
@@ -107,6 +113,16 @@ public final class DecodePipeline {
 
     /// Analyses one gray frame.
     public func analyze(_ frame: GrayImage) throws(VisionError) -> FrameAnalysis {
+        try analyze(frame, located: nil)
+    }
+
+    /// Analyses one gray frame whose caps the caller located (the case reader finds them as bright discs): the cap
+    /// steps crop these caps instead of running the chain's own locator, and `FrameAnalysis.caps` returns them.
+    public func analyze(_ frame: GrayImage, caps: [Circle]) throws(VisionError) -> FrameAnalysis {
+        try analyze(frame, located: caps)
+    }
+
+    private func analyze(_ frame: GrayImage, located: [Circle]?) throws(VisionError) -> FrameAnalysis {
         let start = clock.now
         guard frame.channels == 1 else {
             throw .formatMismatch(source: "camera \(calibration.camera)", reason: "expected gray frames, got \(frame.channels) channels")
@@ -121,7 +137,7 @@ public final class DecodePipeline {
 
         var codes: [DecodedCode] = []
         var unread: [[Point]] = []
-        var caps: [Circle]?
+        var caps: [Circle]? = located
         var overruns: [DecoderName] = []
         var skipped = 0
         var ranSteps = 0
@@ -217,7 +233,7 @@ public final class DecodePipeline {
         var low = 0.0, high = 0.0
         try OpenCV.check(cvs_contrast(frame.handle, Int32(box.x), Int32(box.y), Int32(max(1, box.width)), Int32(max(1, box.height)),
                                       &low, &high), "measure contrast")
-        let modules = code.symbol.version.map { Double(17 + 4 * $0) }
+        let modules = code.format == .qr ? code.symbol.version.map { Double(17 + 4 * $0) } : nil  // a QR version's modules
         return ReadQuality(contrast: ((high - low) / 255 * 1000).rounded() / 1000,
                            modulePx: modules.map { ((code.sidePx / $0) * 100).rounded() / 100 },
                            stepIndex: code.quality?.stepIndex ?? 0)

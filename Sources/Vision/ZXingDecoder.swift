@@ -39,9 +39,12 @@ public struct ZXingOptions: Sendable, Hashable {
     public var maxSymbols: Int
     /// Report symbols found but not decoded, so later steps can look at exactly those places.
     public var reportUnread: Bool
+    /// The symbologies to read: QR only unless asked (a case label's Data Matrix or Code 128 too). An empty set reads QR.
+    public var formats: Set<SymbolFormat>
 
     public init(tryHarder: Bool = false, tryRotate: Bool = false, tryInvert: Bool = false, tryDownscale: Bool = false,
-                maxSymbols: Int = 4, reportUnread: Bool = true) {
+                maxSymbols: Int = 4, reportUnread: Bool = true, formats: Set<SymbolFormat> = [.qr]) {
+        self.formats = formats
         self.tryHarder = tryHarder
         self.tryRotate = tryRotate
         self.tryInvert = tryInvert
@@ -51,12 +54,37 @@ public struct ZXingOptions: Sendable, Hashable {
     }
 
     /// The library's own defaults (every search on): what "plain zxing-cpp" does.
-    public static func library(maxSymbols: Int = 255) -> ZXingOptions {
-        ZXingOptions(tryHarder: true, tryRotate: true, tryInvert: true, tryDownscale: true, maxSymbols: maxSymbols, reportUnread: false)
+    public static func library(maxSymbols: Int = 255, formats: Set<SymbolFormat> = [.qr]) -> ZXingOptions {
+        ZXingOptions(tryHarder: true, tryRotate: true, tryInvert: true, tryDownscale: true, maxSymbols: maxSymbols, reportUnread: false,
+                     formats: formats)
+    }
+
+    /// The formats as the shim's CZX_FORMAT_* flags.
+    var formatFlags: Int32 {
+        var flags: Int32 = 0
+        for format in formats {
+            switch format {
+            case .qr: flags |= Int32(CZX_FORMAT_QR)
+            case .dataMatrix: flags |= Int32(CZX_FORMAT_DATAMATRIX)
+            case .code128: flags |= Int32(CZX_FORMAT_CODE128)
+            }
+        }
+        return flags
     }
 }
 
-/// zxing-cpp through the C shim, QR only.
+extension SymbolFormat {
+    /// The format of a shim's CZX_FORMAT_* flag (QR for anything else: the shim reads nothing else).
+    init(flag: Int32) {
+        switch flag {
+        case Int32(CZX_FORMAT_DATAMATRIX): self = .dataMatrix
+        case Int32(CZX_FORMAT_CODE128): self = .code128
+        default: self = .qr
+        }
+    }
+}
+
+/// zxing-cpp through the C shim: QR codes, and Data Matrix and Code 128 when the options ask for them.
 public final class ZXingDecoder: CodeDecoder {
     public let name: DecoderName
     public let engine: ZXingEngine
@@ -67,7 +95,7 @@ public final class ZXingDecoder: CodeDecoder {
         var raw = czx_options(
             try_harder: options.tryHarder ? 1 : 0, try_rotate: options.tryRotate ? 1 : 0, try_invert: options.tryInvert ? 1 : 0,
             try_downscale: options.tryDownscale ? 1 : 0, binarizer: 0, max_symbols: Int32(max(1, min(255, options.maxSymbols))),
-            return_errors: options.reportUnread ? 1 : 0)
+            return_errors: options.reportUnread ? 1 : 0, formats: options.formatFlags)
         guard let reader = engine.table.pointee.reader_new!(&raw) else {
             throw .library(library: engine.description, operation: "create reader", message: engine.lastError)
         }
@@ -108,7 +136,9 @@ public final class ZXingDecoder: CodeDecoder {
                 bytes: bytes, text: text, decoder: name, corners: points,
                 symbol: SymbolInfo(hasECI: info.has_eci == 1, inverted: info.inverted == 1, mirrored: info.mirrored == 1,
                                    version: info.version > 0 ? Int(info.version) : nil,
-                                   errorCorrection: info.ec_level == 0 ? nil : String(UnicodeScalar(UInt8(bitPattern: info.ec_level))))))
+                                   errorCorrection: info.ec_level == 0 ? nil : String(UnicodeScalar(UInt8(bitPattern: info.ec_level))),
+                                   gs1: info.gs1 == 1),
+                format: SymbolFormat(flag: info.format)))
         }
         return output
     }
@@ -125,5 +155,41 @@ public enum QREncoder {
         let status = czx_encode_qr(text, charset, Int32(ecc), &buffer, Int32(buffer.count), &side)
         if status < 0 { throw .library(library: "zxing-cpp", operation: "encode", message: ZXingEngine.debian.lastError) }
         return (Array(buffer.prefix(Int(side * side))), Int(side))
+    }
+}
+
+/// Data Matrix and Code 128 encoding (for the case frame synthesizer and tests): a case label's GS1 SSCC as GS1
+/// DataMatrix or GS1-128. Code 128 and plain Data Matrix come from Debian's zxing-cpp 1.4 writer; 1.4 cannot write
+/// FNC1 in a Data Matrix, so the shim writes GS1 DataMatrix itself from the standard (ISO/IEC 16022), checked by
+/// reading every symbol back with zxing-cpp in the tests.
+public enum SymbolEncoder {
+    /// A symbol's modules: `width` × `height` bytes, row by row, 1 = dark, without quiet zone. A Code 128 symbol is one
+    /// row (`height` 1) of bars and spaces, drawn as tall as wanted.
+    public struct Modules: Sendable, Hashable {
+        public var modules: [UInt8]
+        public var width: Int
+        public var height: Int
+    }
+
+    /// Encodes ASCII `text` as a Data Matrix (square) or Code 128 symbol. With `gs1` the symbol starts with FNC1 and
+    /// each GS (U+001D) in `text` is written as FNC1: `text` is GS1 element strings without parentheses ("00" + the 18
+    /// digits of an SSCC).
+    /// - Throws: `VisionError.library` when the text cannot be encoded (not ASCII, too long), or for a QR format (use
+    ///   `QREncoder`).
+    public static func encode(_ text: String, as format: SymbolFormat, gs1: Bool = false) throws(VisionError) -> Modules {
+        let flag: Int32
+        switch format {
+        case .qr:
+            throw .library(library: "zxing-cpp", operation: "encode", message: "QR codes are encoded by QREncoder")
+        case .dataMatrix: flag = Int32(CZX_FORMAT_DATAMATRIX)
+        case .code128: flag = Int32(CZX_FORMAT_CODE128)
+        }
+        var buffer = [UInt8](repeating: 0, count: 144 * 144)
+        var width: Int32 = 0, height: Int32 = 0
+        let status = czx_encode(flag, text, gs1 ? 1 : 0, &buffer, Int32(buffer.count), &width, &height)
+        if status < 0 {
+            throw .library(library: "zxing-cpp", operation: "encode \(format.rawValue) \(text.debugDescription)", message: ZXingEngine.debian.lastError)
+        }
+        return Modules(modules: Array(buffer.prefix(Int(width * height))), width: Int(width), height: Int(height))
     }
 }

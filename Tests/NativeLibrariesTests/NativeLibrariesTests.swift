@@ -55,4 +55,55 @@ struct NativeLibrariesTests {
         #expect(String(cString: engine.pointee.version!()!).hasPrefix("3."))
         #expect(String(cString: czx_engine_3_unavailable_reason()).isEmpty)
     }
+
+    /// Reads `pixels` (gray, `width` × `height`) with an engine asked for `formats`; returns (text, format, gs1) per result.
+    static func read(_ engine: UnsafePointer<czx_engine>, _ pixels: [UInt8], width: Int, height: Int, formats: Int32)
+        -> [(text: String, format: Int32, gs1: Bool)] {
+        var options = czx_options(try_harder: 1, try_rotate: 0, try_invert: 0, try_downscale: 0, binarizer: 0, max_symbols: 4,
+                                  return_errors: 0, formats: formats)
+        guard let reader = engine.pointee.reader_new!(&options) else { return [] }
+        defer { engine.pointee.reader_free!(reader) }
+        let count = pixels.withUnsafeBufferPointer { engine.pointee.decode!(reader, $0.baseAddress, Int32(width), Int32(height), Int32(width)) }
+        return (0..<max(0, count)).map { index in
+            var info = czx_result_info()
+            engine.pointee.info!(reader, index, &info)
+            return (engine.pointee.text!(reader, index).map { String(cString: $0) } ?? "", info.format, info.gs1 == 1)
+        }
+    }
+
+    @Test("the zxing shims write GS1 DataMatrix and GS1-128, and read them when asked for their formats (QR only by default)")
+    func zxingFormats() throws {
+        var engines = [czx_engine_1()!]
+        if let current = czx_engine_3() { engines.append(current.assumingMemoryBound(to: czx_engine.self)) }
+        let text = "00048700010009876549"
+        for (format, scale, rows) in [(Int32(CZX_FORMAT_DATAMATRIX), 8, 0), (Int32(CZX_FORMAT_CODE128), 3, 100)] {
+            var modules = [UInt8](repeating: 0, count: 4096)
+            var width: Int32 = 0, height: Int32 = 0
+            #expect(czx_encode(format, text, 1, &modules, Int32(modules.count), &width, &height) == 0)
+            // Drawn with a quiet zone of 10 modules, `scale` px per module; Code 128's one row repeated `rows` times.
+            let w = Int(width), h = Int(height), quiet = 10
+            let pw = (w + 2 * quiet) * scale, ph = rows > 0 ? rows + 2 * quiet * scale : (h + 2 * quiet) * scale
+            var pixels = [UInt8](repeating: 255, count: pw * ph)
+            for y in 0..<ph {
+                for x in 0..<pw {
+                    let mx = x / scale - quiet, my = rows > 0 ? 0 : y / scale - quiet
+                    let inside = mx >= 0 && mx < w && (rows > 0 ? (y >= quiet * scale && y < quiet * scale + rows) : (my >= 0 && my < h))
+                    if inside && modules[my * w + mx] != 0 { pixels[y * pw + x] = 0 }
+                }
+            }
+            for engine in engines {
+                let version = String(cString: engine.pointee.version!()!)
+                #expect(Self.read(engine, pixels, width: pw, height: ph, formats: 0).isEmpty, "zxing-cpp \(version): QR only by default")
+                let results = Self.read(engine, pixels, width: pw, height: ph, formats: format)
+                #expect(results.count == 1, "zxing-cpp \(version) reads format \(format)")
+                #expect(results.first?.text == text)
+                #expect(results.first?.format == format)
+                #expect(results.first?.gs1 == true)
+            }
+        }
+        var modules = [UInt8](repeating: 0, count: 16)
+        var width: Int32 = 0, height: Int32 = 0
+        #expect(czx_encode(Int32(CZX_FORMAT_DATAMATRIX), text, 1, &modules, Int32(modules.count), &width, &height) == -1)
+        #expect(String(cString: czx_engine_1().pointee.last_error!()!) == "module buffer too small")
+    }
 }

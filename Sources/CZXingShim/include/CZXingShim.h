@@ -10,6 +10,16 @@
 extern "C" {
 #endif
 
+/// Symbol formats, as bit flags: `czx_options.formats` (a set) and `czx_result_info.format` (one).
+enum {
+    /// QR Code (model 2; not Micro QR or rMQR).
+    CZX_FORMAT_QR = 1,
+    /// Data Matrix (ECC 200), also GS1 DataMatrix.
+    CZX_FORMAT_DATAMATRIX = 2,
+    /// Code 128, also GS1-128.
+    CZX_FORMAT_CODE128 = 4,
+};
+
 /// Reader options (zxing's ReaderOptions / DecodeHints). Zero means off / default.
 typedef struct czx_options {
     /// Spend more time looking for symbols (zxing's tryHarder).
@@ -26,6 +36,8 @@ typedef struct czx_options {
     int max_symbols;
     /// Also report symbols that were found but could not be decoded (position and error, no payload).
     int return_errors;
+    /// The formats to read (CZX_FORMAT_* flags); 0 means QR only.
+    int formats;
 } czx_options;
 
 /// What zxing says about one result beyond its payload.
@@ -44,6 +56,10 @@ typedef struct czx_result_info {
     int version;
     /// Error correction level 'L', 'M', 'Q', 'H', or 0 when unknown.
     char ec_level;
+    /// The symbol's format (one CZX_FORMAT_* flag).
+    int format;
+    /// 1 when the content is GS1 (FNC1 in first position: GS1 DataMatrix, GS1-128, GS1 QR Code).
+    int gs1;
 } czx_result_info;
 
 /// A reader: holds its options and its last results until the next decode.
@@ -55,10 +71,10 @@ typedef struct czx_engine {
     const char *(*version)(void);
     /// The message of the last failed call on this thread, or "" if none.
     const char *(*last_error)(void);
-    /// A QR reader with these options, or NULL (see last_error).
+    /// A reader of the options' formats (QR only by default), or NULL (see last_error).
     czx_reader *(*reader_new)(const czx_options *options);
     void (*reader_free)(czx_reader *reader);
-    /// Reads the QR symbols in a gray image (rows `stride` bytes apart). Returns the number of results, or -1.
+    /// Reads the symbols in a gray image (rows `stride` bytes apart). Returns the number of results, or -1.
     int (*decode)(czx_reader *reader, const uint8_t *gray, int width, int height, int stride);
     /// The raw payload bytes of result `index` (no character set conversion). Valid until the next decode.
     const uint8_t *(*bytes)(const czx_reader *reader, int index, int *length);
@@ -78,6 +94,17 @@ const czx_engine *czx_engine_1(void);
 /// Writes side×side module bytes (1 = dark) without quiet zone into `modules` (capacity bytes) and the side into
 /// `side`. Returns 0, or -1 (too long for a QR code, text not representable, or capacity too small).
 int czx_encode_qr(const char *text, const char *charset, int ecc_level, uint8_t *modules, int capacity, int *side);
+
+/// Encodes ASCII `text` as a Data Matrix (ECC 200, square; `format` CZX_FORMAT_DATAMATRIX) or a Code 128 symbol
+/// (`format` CZX_FORMAT_CODE128). `gs1` 1: a GS1 symbol — FNC1 in first position (GS1 DataMatrix, GS1-128), and each
+/// GS (0x1D) in `text` written as FNC1, the separator after a variable-length element string; `text` is the element
+/// strings without parentheses ("00" + 18 digits for an SSCC). Code 128 and plain Data Matrix come from zxing-cpp 1.4's
+/// writers; zxing-cpp 1.4 cannot write FNC1 in a Data Matrix, so GS1 DataMatrix is encoded here (ASCII encodation,
+/// ISO/IEC 16022 Reed-Solomon and module placement, square sizes 10×10 to 26×26).
+/// Writes width×height module bytes (1 = dark, rows top to bottom) without quiet zone into `modules` (capacity bytes):
+/// Data Matrix gives its side twice, Code 128 one row (height 1) of bars and spaces. Returns 0, or -1 (see
+/// czx_engine_1()->last_error: text too long or not encodable, capacity too small).
+int czx_encode(int format, const char *text, int gs1, uint8_t *modules, int capacity, int *width, int *height);
 
 #ifdef __cplusplus
 }
