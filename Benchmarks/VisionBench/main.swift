@@ -4,6 +4,8 @@
 //   swift run -c release vision-bench [--frames N] [--sets nominal,hard,optics,case,flat] [--seed S]
 //                                     [--calibration FILE] [--case-calibration FILE] [--save DIR] [--steps] [--effects]
 //   swift run -c release vision-bench --ring      what the frame ring, the statistics and kept frames cost (docs/vision.md)
+//   swift run -c release vision-bench --case [--frames N per layout] [--case-reader-calibration FILE]
+//                                                 the case camera: caps, codes and labels of 12/20/24-cap frames at 2448×2048
 import ConfigKit
 import Foundation
 import LineConfig
@@ -22,12 +24,17 @@ struct Options {
     var policy = false
     var slow: Double?
     var ring = false
+    var caseReader = false
+    var framesGiven = false
+    var caseReaderCalibration: String?
 
     init(_ arguments: [String]) {
         var iterator = arguments.makeIterator()
         while let argument = iterator.next() {
             switch argument {
-            case "--frames": frames = Int(iterator.next() ?? "") ?? frames
+            case "--frames":
+                frames = Int(iterator.next() ?? "") ?? frames
+                framesGiven = true
             case "--sets": sets = (iterator.next() ?? "").split(separator: ",").map(String.init)
             case "--calibration": calibration = iterator.next() ?? calibration
             case "--case-calibration": caseCalibration = iterator.next() ?? caseCalibration
@@ -38,6 +45,8 @@ struct Options {
             case "--policy": policy = true
             case "--slow": slow = Double(iterator.next() ?? "")
             case "--ring": ring = true
+            case "--case": caseReader = true
+            case "--case-reader-calibration": caseReaderCalibration = iterator.next()
             case "-h", "--help":
                 print("""
                     usage: vision-bench [--frames N per set] [--sets nominal,hard,optics,case,flat] [--seed S]
@@ -46,6 +55,8 @@ struct Options {
                                         [--policy (measure candidate steps and order them by yield per millisecond)]
                                         [--slow MS (list the chains' frames slower than MS with their stages)]
                                         [--ring (cost of the frame ring, the camera statistics and kept frames)]
+                                        [--case (the case camera: 12/20/24 caps and a label at 2448×2048; --frames per layout,
+                                         default 100) [--case-reader-calibration FILE (default: the reader's built-in)]]
                     """)
                 exit(0)
             default:
@@ -184,6 +195,16 @@ let options = Options(Array(CommandLine.arguments.dropFirst()))
 if options.ring {
     do {
         try RingBench.run(frames: min(options.frames, 200))
+    } catch {
+        FileHandle.standardError.write(Data("vision-bench: \(error)\n".utf8))
+        exit(1)
+    }
+    exit(0)
+}
+if options.caseReader {
+    do {
+        try CaseBench.run(frames: options.framesGiven ? options.frames : 100, seed: options.seed, calibrationPath: options.caseReaderCalibration,
+                          save: options.save)
     } catch {
         FileHandle.standardError.write(Data("vision-bench: \(error)\n".utf8))
         exit(1)

@@ -363,4 +363,84 @@ int cvs_scene_optics(cvs_image *frame, const cvs_optics *o, cvs_image *work) {
     });
 }
 
+int cvs_scene_symbol(cvs_image *frame, const uint8_t *modules, int cols, int rows, int quiet, const float *quad8, int dark, int light,
+                     float *code_corners8) {
+    return guarded([&] {
+        if (!gray(frame)) return cvs_shim_fail("frame must be a gray image");
+        if (cols <= 0 || rows <= 0 || modules == nullptr || quad8 == nullptr) return cvs_shim_fail("no symbol to draw");
+        cv::Mat &dst = frame->mat;
+        std::vector<cv::Point2f> quad;
+        for (int i = 0; i < 4; i++) quad.emplace_back(quad8[2 * i], quad8[2 * i + 1]);
+        const int q = std::max(0, quiet);
+        const bool linear = rows == 1;
+        const double quadWidth = (cv::norm(quad[1] - quad[0]) + cv::norm(quad[2] - quad[3])) / 2;
+        const double quadHeight = (cv::norm(quad[3] - quad[0]) + cv::norm(quad[2] - quad[1])) / 2;
+        const double modulePx = quadWidth / (cols + 2 * q);
+        // Rendered upright at `unit` px per module (about twice the frame's), then warped onto the quad.
+        const int unit = std::clamp((int)std::lround(modulePx * 2), 4, 24);
+        const int tw = (cols + 2 * q) * unit;
+        const int th = linear ? std::max(unit, (int)std::lround(tw * quadHeight / std::max(1.0, quadWidth))) : (rows + 2 * q) * unit;
+        cv::Mat tile(th, tw, CV_8UC1, cv::Scalar(light));
+        for (int my = 0; my < rows; my++)
+            for (int mx = 0; mx < cols; mx++) {
+                if (!modules[my * cols + mx]) continue;
+                cv::Rect cell = linear ? cv::Rect((mx + q) * unit, 0, unit, th) : cv::Rect((mx + q) * unit, (my + q) * unit, unit, unit);
+                tile(cell).setTo(cv::Scalar(dark));
+            }
+        double shrink = unit / std::max(0.5, modulePx);
+        if (shrink > 1.2) cv::GaussianBlur(tile, tile, cv::Size(), 0.45 * shrink);
+        std::vector<cv::Point2f> corners = {{0, 0}, {(float)tw, 0}, {(float)tw, (float)th}, {0, (float)th}};
+        cv::Mat h = cv::getPerspectiveTransform(corners, quad);
+        if (code_corners8) {
+            float x0 = (float)(q * unit), x1 = (float)((q + cols) * unit);
+            float y0 = linear ? 0 : (float)(q * unit), y1 = linear ? (float)th : (float)((q + rows) * unit);
+            std::vector<cv::Point2f> code = {{x0, y0}, {x1, y0}, {x1, y1}, {x0, y1}}, mapped;
+            cv::perspectiveTransform(code, mapped, h);
+            for (int i = 0; i < 4; i++) {
+                code_corners8[2 * i] = mapped[i].x;
+                code_corners8[2 * i + 1] = mapped[i].y;
+            }
+        }
+        cv::Rect box = cv::boundingRect(quad) & cv::Rect(0, 0, dst.cols, dst.rows);
+        if (box.area() <= 0) return 0;
+        cv::Mat shift = (cv::Mat_<double>(3, 3) << 1, 0, -box.x, 0, 1, -box.y, 0, 0, 1);
+        cv::Mat hb = shift * h;
+        cv::Mat warped, mask;
+        cv::warpPerspective(tile, warped, hb, box.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+        cv::Mat ones(th, tw, CV_8UC1, cv::Scalar(255));
+        cv::warpPerspective(ones, mask, hb, box.size(), cv::INTER_LINEAR, cv::BORDER_CONSTANT, cv::Scalar(0));
+        blend(dst, warped, mask, box);
+        return 0;
+    });
+}
+
+int cvs_scene_smear(cvs_image *frame, double cx, double cy, double rx, double ry, double angle_deg, double sigma, double darken) {
+    return guarded([&] {
+        if (!gray(frame)) return cvs_shim_fail("frame must be a gray image");
+        cv::Mat &dst = frame->mat;
+        const double reach = std::max(rx, ry) + 3 * sigma + 2;
+        cv::Rect box = cv::Rect((int)std::floor(cx - reach), (int)std::floor(cy - reach), (int)std::ceil(2 * reach) + 1,
+                                (int)std::ceil(2 * reach) + 1) & cv::Rect(0, 0, dst.cols, dst.rows);
+        if (box.area() <= 0 || sigma <= 0) return 0;
+        cv::Mat blurred;
+        cv::GaussianBlur(dst(box), blurred, cv::Size(), sigma);
+        const double a = angle_deg * CV_PI / 180, ca = std::cos(a), sa = std::sin(a);
+        for (int y = 0; y < box.height; y++) {
+            uint8_t *d = dst.ptr<uint8_t>(box.y + y) + box.x;
+            const uint8_t *b = blurred.ptr<uint8_t>(y);
+            for (int x = 0; x < box.width; x++) {
+                double px = x + box.x - cx, py = y + box.y - cy;
+                double u = (px * ca + py * sa) / std::max(1.0, rx), v = (-px * sa + py * ca) / std::max(1.0, ry);
+                double r = std::sqrt(u * u + v * v);
+                // Full smear inside the ellipse, fading over its outer tenth.
+                double w = std::clamp((1.1 - r) / 0.2, 0.0, 1.0);
+                if (w <= 0) continue;
+                double smeared = b[x] * (1 - darken);
+                d[x] = clamp8(smeared * w + d[x] * (1 - w));
+            }
+        }
+        return 0;
+    });
+}
+
 } // extern "C"

@@ -328,6 +328,66 @@ int cvs_find_circles(const cvs_image *src, int min_radius, int max_radius, int m
     });
 }
 
+int cvs_find_blobs(const cvs_image *src, double scale, int threshold, int close_px, int open_px, double min_area, cvs_blob *out,
+                   int max_blobs, int *used_threshold, cvs_image *work) {
+    return guarded([&] {
+        const double f = std::clamp(scale, 0.1, 1.0);
+        cv::Mat &small = work->mat;
+        if (src != nullptr) {
+            if (empty_input(src)) return fail("empty input image");
+            if (src->mat.type() != CV_8UC1) return fail("expected a gray image");
+            if (f < 1) cv::resize(src->mat, small, cv::Size(), f, f, cv::INTER_AREA);
+            else src->mat.copyTo(small);
+            cv::GaussianBlur(small, small, cv::Size(3, 3), 0.8);
+        } else if (small.empty()) {
+            return fail("no reduced image to reuse: call with the frame first");
+        }
+        cv::Mat mask;
+        double used = cv::threshold(small, mask, threshold >= 0 ? threshold : 0, 255,
+                                    threshold >= 0 ? cv::THRESH_BINARY : cv::THRESH_BINARY | cv::THRESH_OTSU);
+        if (used_threshold) *used_threshold = (int)std::lround(used);
+        if (close_px > 0) {
+            cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(close_px, close_px));
+            cv::morphologyEx(mask, mask, cv::MORPH_CLOSE, disc);
+        }
+        if (open_px > 0) {
+            cv::Mat disc = cv::getStructuringElement(cv::MORPH_ELLIPSE, cv::Size(open_px, open_px));
+            cv::morphologyEx(mask, mask, cv::MORPH_OPEN, disc);
+        }
+        std::vector<std::vector<cv::Point>> contours;
+        cv::findContours(mask, contours, cv::RETR_EXTERNAL, cv::CHAIN_APPROX_SIMPLE);
+        std::vector<cvs_blob> blobs;
+        const double minArea = min_area * f * f;
+        for (const auto &contour : contours) {
+            double area = cv::contourArea(contour);
+            if (area < minArea || contour.size() < 3) continue;
+            cv::Moments m = cv::moments(contour);
+            if (m.m00 <= 0) continue;
+            cv::Point2f centre;
+            float radius = 0;
+            cv::minEnclosingCircle(contour, centre, radius);
+            cv::RotatedRect rect = cv::minAreaRect(contour);
+            cv::Rect box = cv::boundingRect(contour);
+            cvs_blob b;
+            b.x = (float)((m.m10 / m.m00 + 0.5) / f - 0.5);
+            b.y = (float)((m.m01 / m.m00 + 0.5) / f - 0.5);
+            b.area = (float)(area / (f * f));
+            b.radius = (float)(radius / f);
+            b.rect_area = (float)(rect.size.area() / (f * f));
+            b.rect_angle = rect.angle;
+            b.box_x = (int)std::floor(box.x / f);
+            b.box_y = (int)std::floor(box.y / f);
+            b.box_width = (int)std::ceil(box.width / f);
+            b.box_height = (int)std::ceil(box.height / f);
+            blobs.push_back(b);
+        }
+        std::sort(blobs.begin(), blobs.end(), [](const cvs_blob &a, const cvs_blob &b) { return a.area > b.area; });
+        int count = std::min((int)blobs.size(), std::max(0, max_blobs));
+        for (int i = 0; i < count; i++) out[i] = blobs[i];
+        return count;
+    });
+}
+
 int cvs_draw_rect(cvs_image *image, int x, int y, int width, int height, int r, int g, int b, int thickness) {
     return guarded([&] {
         cv::rectangle(image->mat, cv::Rect(x, y, width, height), cv::Scalar(b, g, r), thickness);

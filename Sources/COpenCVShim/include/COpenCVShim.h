@@ -78,6 +78,29 @@ int cvs_contrast(const cvs_image *src, int x, int y, int width, int height, doub
 /// Finds up to `max_circles` bright discs of radius min..max pixels; writes x, y, r triples; returns the count or -1.
 int cvs_find_circles(const cvs_image *src, int min_radius, int max_radius, int max_circles, float *out, cvs_image *work);
 
+/// One bright region of a frame (`cvs_find_blobs`), in frame pixels.
+typedef struct cvs_blob {
+    /// Centroid of the region with its holes filled.
+    float x, y;
+    /// Area inside its outer contour (holes filled).
+    float area;
+    /// Radius of the smallest circle around it.
+    float radius;
+    /// Area of the smallest (rotated) rectangle around it, and that rectangle's angle in degrees.
+    float rect_area, rect_angle;
+    /// Its bounding box.
+    int box_x, box_y, box_width, box_height;
+} cvs_blob;
+
+/// Bright regions: the image reduced by `scale` (0.1-1), smoothed, thresholded (at `threshold` 0-255, or by Otsu's
+/// method when `threshold` is negative), closed with a disc of `close_px` reduced pixels (the dark modules of a code
+/// joined into its bright ground), opened with a disc of `open_px` (thin bright lines such as partitions' edges fall
+/// away) and its outer contours measured. Writes up to `max_blobs` regions of at least `min_area` frame pixels, largest
+/// first, and the threshold used to `used_threshold` (if given). Returns how many or -1. With `src` NULL it works on the
+/// reduced image an earlier call left in `work` (same `scale`): other closings of the same frame cost no second reduction.
+int cvs_find_blobs(const cvs_image *src, double scale, int threshold, int close_px, int open_px, double min_area, cvs_blob *out,
+                   int max_blobs, int *used_threshold, cvs_image *work);
+
 // MARK: Drawing (annotated PNGs and synthetic frames)
 int cvs_draw_rect(cvs_image *image, int x, int y, int width, int height, int r, int g, int b, int thickness);
 int cvs_draw_polyline(cvs_image *image, const float *points, int count, int closed, int r, int g, int b, int thickness);
@@ -174,6 +197,16 @@ typedef struct cvs_optics {
 
 /// Applies the camera to a rendered scene, in order: illumination, defocus, motion, haze, noise, JPEG.
 int cvs_scene_optics(cvs_image *frame, const cvs_optics *optics, cvs_image *work);
+
+/// Draws a symbol of `cols`×`rows` modules (non-zero = dark) with a quiet zone of `quiet` modules onto `quad8` (TL, TR,
+/// BR, BL in frame pixels; the quad includes the quiet zone): a Data Matrix, or with `rows` 1 a linear symbol (Code
+/// 128) whose bars span the quad's height (its quiet zone left and right only). Writes the symbol's own corners
+/// (without quiet zone) to `code_corners8` if given.
+int cvs_scene_symbol(cvs_image *frame, const uint8_t *modules, int cols, int rows, int quiet, const float *quad8, int dark, int light,
+                     float *code_corners8);
+/// Smears an ellipse (centre, radii, angle): a gaussian blur of `sigma` pixels, darkened by `darken` (0-1), fading out
+/// at its rim. A wiped or smudged print.
+int cvs_scene_smear(cvs_image *frame, double cx, double cy, double rx, double ry, double angle_deg, double sigma, double darken);
 
 #ifdef __cplusplus
 }
