@@ -12,23 +12,26 @@ enum AgentConsoleTemplates {
         {{#notice}}<div class="notice info" id="notice">{{notice}}</div>{{/notice}}
         {{#error}}<div class="notice error" id="error">{{error}}</div>{{/error}}
         {{^hasStations}}<p class="notice info">{{t.noCaseStation}}</p>{{/hasStations}}
-        <div class="tiles">
         {{#stations}}
           <section class="panel station" id="station-{{id}}">
-            <h2>{{t.caseStation}} {{id}} <span class="muted">· {{t.line}} {{line}} · {{perCase}} {{t.perCase}}</span></h2>
-            <div class="figures">
-              <div><span class="label">{{t.cases}}</span><span class="figure" id="station-{{id}}-cases">{{cases}}</span></div>
-              <div><span class="label">{{t.good}}</span><span class="figure good">{{good}}</span></div>
-              <div><span class="label">{{t.rejected}}</span><span class="figure bad">{{rejected}}</span></div>
-              <div><span class="label">{{t.caseDecisionP99}}</span><span class="figure">{{p99}}</span></div>
-              <div><span class="label">{{t.decodeP99}}</span><span class="figure">{{decode}}</span></div>
-              <div><span class="label">{{t.plcLink}}</span><span class="figure {{#plcUp}}good{{/plcUp}}{{^plcUp}}bad{{/plcUp}}">{{plc}}</span></div>
+            <div class="line-head">
+              <h2>{{t.caseStation}} {{id}}</h2>
+              <span class="muted">{{t.line}} {{line}} · {{perCase}} {{t.perCase}} · {{t.plcLink}}:</span>
+              <span class="badge small-badge {{#plcUp}}good{{/plcUp}}{{^plcUp}}bad{{/plcUp}}">{{plc}}</span>
             </div>
-            {{#reasons.0}}<p class="muted">{{t.rejectsByReason}}:</p>{{/reasons.0}}
-            <ul class="reasons">{{#reasons}}<li>{{reason}} <b>{{count}}</b></li>{{/reasons}}</ul>
+            <div class="grid mt">
+              <div class="kpi"><div class="label">{{t.cases}}</div><div class="value" id="station-{{id}}-cases">{{cases}}</div></div>
+              <div class="kpi"><div class="label">{{t.good}}</div><div class="value">{{good}}</div></div>
+              <div class="kpi"><div class="label">{{t.rejected}}</div><div class="value">{{rejected}}</div></div>
+              <div class="kpi"><div class="label">{{t.caseDecisionP99}}</div><div class="value">{{p99}}</div></div>
+              <div class="kpi"><div class="label">{{t.decodeP99}}</div><div class="value">{{decode}}</div></div>
+            </div>
+            {{#reasons.0}}
+            <table class="mt"><thead><tr><th>{{t.rejectsByReason}}</th><th class="num">{{t.cases}}</th></tr></thead>
+            <tbody>{{#reasons}}<tr><td>{{reason}}</td><td class="num">{{count}}</td></tr>{{/reasons}}</tbody></table>
+            {{/reasons.0}}
           </section>
         {{/stations}}
-        </div>
         <p id="case-counts">{{t.packed}} <b>{{packed}}</b> · {{t.rejectedWaiting}} <b>{{rejectedCount}}</b> · {{t.dissolvedCount}} <b>{{dissolved}}</b> · {{t.pallets}} <b>{{palletCount}}</b>
           · {{t.aggregationPending}} <b>{{pending}}</b> ({{t.waitingForActivations}} {{waiting}})</p>
         {{#hasDead}}<div class="notice error" id="dead-events">{{t.aggregationDead}}: {{dead}}</div>{{/hasDead}}
@@ -45,8 +48,8 @@ enum AgentConsoleTemplates {
         {{/actor}}
         <p><a href="/cases">{{t.all}}</a> · <a href="/cases?status=packed">{{t.packed}}</a> · <a href="/cases?status=rejected">{{t.rejectedWaiting}}</a> · <a href="/cases?status=dissolved">{{t.dissolvedCount}}</a></p>
         {{#hasCases}}
-        <table id="cases"><thead><tr><th>{{t.case}}</th><th>{{t.status}}</th><th>{{t.sequence}}</th><th>{{t.bottles}}</th><th>{{t.reason}}</th><th>{{t.pallet}}</th><th>{{t.time}}</th></tr></thead>
-        <tbody>{{#cases}}<tr><td><a href="/cases/{{link}}">{{ref}}</a></td><td class="{{#ok}}good{{/ok}}{{#bad}}bad{{/bad}}">{{status}}</td><td>{{seq}}</td><td>{{bottles}}</td><td>{{reasons}}</td><td>{{pallet}}</td><td>{{at}}</td></tr>{{/cases}}</tbody></table>
+        <table id="cases"><thead><tr><th>{{t.case}}</th><th>{{t.status}}</th><th class="num">{{t.caseSequence}}</th><th class="num">{{t.bottles}}</th><th>{{t.reason}}</th><th>{{t.pallet}}</th><th>{{t.time}}</th></tr></thead>
+        <tbody>{{#cases}}<tr><td><a href="/cases/{{link}}">{{ref}}</a></td><td class="{{#ok}}good{{/ok}}{{#bad}}bad{{/bad}}">{{status}}</td><td class="num">{{seq}}</td><td class="num">{{bottles}}</td><td>{{reasons}}</td><td>{{pallet}}</td><td>{{at}}</td></tr>{{/cases}}</tbody></table>
         {{/hasCases}}
         {{^hasCases}}<p class="muted">{{t.noCases}}</p>{{/hasCases}}
         {{#hasPallets}}
@@ -61,7 +64,7 @@ enum AgentConsoleTemplates {
         <table class="facts" id="case-facts">
           <tr><th>{{t.status}}</th><td id="case-status">{{status}}</td></tr>
           <tr><th>{{t.line}}</th><td>{{line}} · {{station}}</td></tr>
-          <tr><th>{{t.sequence}}</th><td>{{seq}}</td></tr>
+          <tr><th>{{t.caseSequence}}</th><td>{{seq}}</td></tr>
           <tr><th>{{t.time}}</th><td>{{at}}</td></tr>
           <tr><th>{{t.bottles}}</th><td>{{bottles}}</td></tr>
           {{#hasReasons}}<tr><th>{{t.reason}}</th><td class="bad">{{reasons}}</td></tr><tr><th></th><td>{{detail}}</td></tr>{{/hasReasons}}
@@ -78,7 +81,7 @@ enum AgentConsoleTemplates {
         {{/actor}}{{/canDissolve}}
         <h2>{{t.contents}}</h2>
         <table id="case-contents"><thead><tr><th>#</th><th>{{t.code}}</th><th>{{t.heldNow}}</th></tr></thead>
-        <tbody>{{#contents}}<tr><td>{{n}}</td><td>{{code}}</td><td>{{#held}}✓{{/held}}</td></tr>{{/contents}}</tbody></table>
+        <tbody>{{#contents}}<tr><td>{{n}}</td><td class="mono">{{code}}</td><td>{{#held}}✓{{/held}}</td></tr>{{/contents}}</tbody></table>
         <p><a href="/cases">{{t.casesTitle}}</a></p>
         """
 

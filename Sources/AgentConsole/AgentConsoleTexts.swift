@@ -14,6 +14,7 @@ enum AgentConsoleTexts {
         "caseTitle": [.en: "Case", .ru: "Короб", .kk: "Жәшік"],
         "case": [.en: "Case", .ru: "Короб", .kk: "Жәшік"],
         "cases": [.en: "Cases", .ru: "Короба", .kk: "Жәшіктер"],
+        "caseSequence": [.en: "Case No.", .ru: "№ короба", .kk: "Жәшік №"],
         "caseStation": [.en: "Case station", .ru: "Станция упаковки", .kk: "Қаптау бекеті"],
         "perCase": [.en: "bottles per case", .ru: "бутылок в коробе", .kk: "жәшіктегі бөтелке"],
         "caseDecisionP99": [.en: "Decision p99, ms", .ru: "Решение p99, мс", .kk: "Шешім p99, мс"],

@@ -199,6 +199,33 @@ class Console(unittest.TestCase):
         self.assertNoJSErrors()
         self.shot("camera")
 
+    def test_5c_cases_page_and_rework(self):
+        # The case station packs cases from the passed bottles: wait for a few, then look at one and dissolve one.
+        self.sign_in()
+        WebDriverWait(self.driver, 90).until(lambda d: (d.get(self.url + "/cases?lang=en") or True)
+                                             and len(d.find_elements(By.CSS_SELECTOR, "#cases tbody tr")) >= 3)
+        self.assertTrue(self.driver.find_elements(By.CSS_SELECTOR, "section.station"))
+        self.assertNoJSErrors()
+        self.shot("cases")
+        link = self.driver.find_element(By.CSS_SELECTOR, "#cases tbody tr td a")
+        reference = link.text
+        link.click()
+        WebDriverWait(self.driver, 10).until(lambda d: d.find_elements(By.ID, "case-contents"))
+        self.assertGreater(len(self.driver.find_elements(By.CSS_SELECTOR, "#case-contents tbody tr")), 0)
+        self.assertNoJSErrors()
+        self.shot("case")
+        if self.driver.find_elements(By.ID, "dissolve-submit"):
+            self.driver.find_element(By.ID, "reason").clear()
+            self.driver.find_element(By.ID, "reason").send_keys("<script>alert(1)</script> crushed")
+            submit = self.driver.find_element(By.ID, "dissolve-submit")
+            submit.click()
+            answered(self.driver, submit)
+            self.assertIn("dissolved case " + reference, self.driver.find_element(By.ID, "notice").text)
+            self.driver.get(self.url + "/cases/" + reference.replace("#", "%23"))
+            self.assertEqual(self.driver.find_element(By.ID, "case-status").text, "dissolved")
+            self.assertIn("<script>alert(1)</script> crushed", self.driver.find_element(By.ID, "case-facts").text)
+            self.assertNoJSErrors()
+
     def test_6_forged_post_is_refused(self):
         # A form without this session's token, posted from the page's own origin.
         self.driver.get(self.url + "/jobs")
