@@ -198,7 +198,7 @@ let package = Package(
 
         // MARK: Simulation: a filling line's PLC, the simulated plant, the fault-injection run
         .target(name: "LineSimulator", dependencies: ["LineCore", "LineConfig", "ConfigKit", "CModbus"], swiftSettings: swiftSettings),
-        .executableTarget(name: "LineSimApp", dependencies: ["LineSimulator", argumentParser], swiftSettings: swiftSettings),
+        .executableTarget(name: "LineSimApp", dependencies: ["LineSimulator", "LineConfig", "Aggregation", argumentParser], swiftSettings: swiftSettings),
         .target(
             name: "LineDemo",
             dependencies: [

@@ -1,6 +1,8 @@
 import ArgumentParser
 import Dispatch
 import Foundation
+import Aggregation
+import LineConfig
 import LineSimulator
 
 #if canImport(Glibc)
@@ -56,17 +58,26 @@ struct LineSimCommand: AsyncParsableCommand {
     @Option(name: .long, help: "The bottle counter's first value (e.g. near 65535 or 4294967295 to see wrap-around).")
     var counterStart: UInt64 = 0
 
+    @Flag(name: .long, help: "Also serve the line's case station PLC (lines[].caseStation.plc): one case trigger per bottlesPerCase bottles (the pack rate), case rejects recorded and confirmed at the case reject gate.")
+    var caseStation = false
+
+    @Option(name: .long, help: "TCP port of the case station's PLC (default: its plc.port; 0 picks a free port).")
+    var casePort: Int?
+
     func validate() throws {
         if speed <= 0 || speed > 360_000 { throw ValidationError("--speed must be 1-360000 bottles/hour, got \(speed)") }
         if let port, !(0...65_535).contains(port) { throw ValidationError("--port must be 0-65535, got \(port)") }
         if let bottles, bottles < 1 { throw ValidationError("--bottles must be at least 1") }
         if let stationOffset, stationOffset < 1 { throw ValidationError("--station-offset must be at least 1") }
+        if let casePort, !(0...65_535).contains(casePort) { throw ValidationError("--case-port must be 0-65535, got \(casePort)") }
+        if casePort != nil, !caseStation { throw ValidationError("--case-port needs --case-station") }
     }
 
     func run() async throws {
         var simulation: SimulatorConfiguration
+        var lineConfiguration: LineConfiguration
         do {
-            (simulation, _) = try SimulatorConfiguration.load(agentConfiguration: URL(fileURLWithPath: config), line: line)
+            (simulation, lineConfiguration) = try SimulatorConfiguration.load(agentConfiguration: URL(fileURLWithPath: config), line: line)
         } catch {
             FileHandle.standardError.write(Data("\(error)\nlinesim: cannot start\n".utf8))
             throw ExitCode.failure
@@ -94,11 +105,47 @@ struct LineSimCommand: AsyncParsableCommand {
               + "station \(simulation.stationOffset) bottles downstream" + (bottles.map { ", \($0) bottles" } ?? "; Ctrl-C to stop"))
         fflush(nil)  // flushes stdout (the global itself is not concurrency-safe to name)
 
+        var caseSimulator: LineSimulator?
+        if caseStation {
+            guard let station = lineConfiguration.caseStation else {
+                FileHandle.standardError.write(Data("linesim: --case-station: line \(line) has no caseStation in \(config)\n".utf8))
+                simulator.stop()
+                throw ExitCode.failure
+            }
+            // The packer closes a case every bottlesPerCase bottles: case triggers at the pack rate.
+            var cases = SimulatorConfiguration(registers: station.plc.registers)
+            cases.unitID = station.plc.unitID
+            cases.port = casePort ?? station.plc.effectivePort
+            cases.stationOffset = station.reject.stationOffset
+            cases.bottlesPerHour = speed / Double(station.bottlesPerCase)
+            cases.bottleLimit = bottles.map { max(1, $0 / station.bottlesPerCase) }
+            cases.reasonCodes = Set(CaseRejectReason.allCases.map(\.plcCode))
+            let made = LineSimulator(configuration: cases)
+            do {
+                let port = try made.start()
+                print("linesim: case station \(station.id) on 127.0.0.1:\(port), unit \(cases.unitID), \(Int(cases.bottlesPerHour)) cases/hour "
+                      + "(\(station.bottlesPerCase) bottles per case), reject gate \(cases.stationOffset) cases downstream")
+                fflush(nil)
+            } catch {
+                FileHandle.standardError.write(Data("linesim: case station: \(error)\n".utf8))
+                simulator.stop()
+                throw ExitCode.failure
+            }
+            caseSimulator = made
+        }
+
         let reason = await Self.waitForEnd(simulator)
         let report = simulator.stop()
         print("linesim: \(reason)")
         print(report)
-        if !report.isClean { throw ExitCode(2) }
+        var clean = report.isClean
+        if let caseSimulator {
+            let caseReport = caseSimulator.stop()
+            print("linesim: case station (items are cases)")
+            print(caseReport)
+            clean = clean && caseReport.isClean
+        }
+        if !clean { throw ExitCode(2) }
     }
 
     /// Waits for SIGINT, SIGTERM or the end of the bottles.
