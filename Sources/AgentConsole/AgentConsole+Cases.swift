@@ -2,6 +2,7 @@ import AgentRuntime
 import ConsoleKit
 import Foundation
 import Hummingbird
+import LineConfig
 import LineCore
 import Outbox
 
@@ -44,6 +45,36 @@ extension AgentConsole {
                     let item = try await view.store.dissolveCase(reference, by: session.user.name, reason: reason)
                     return await casesPage(view, viewer, status: nil,
                                            notice: "dissolved case \(item.code ?? "#\(item.id)"): \(item.contents.count) bottle code(s) released for re-packing",
+                                           error: nil, httpStatus: .ok)
+                } catch {
+                    return await casesPage(view, viewer, status: nil, notice: nil, error: "\(error)", httpStatus: .conflict)
+                }
+            }
+        }
+        router.post("pallets/build") { [self] request, _ in
+            switch await actor(request) {
+            case .refused(let response): return response
+            case .granted(let (viewer, session, form)):
+                func refuse(_ message: String) async -> Response {
+                    await casesPage(view, viewer, status: nil, notice: nil, error: message, httpStatus: .badRequest)
+                }
+                guard let (line, station) = view.plan.configuration.lines.lazy.compactMap({ line in line.caseStation.map { (line, $0) } }).first else {
+                    return await refuse("no line has a case station")
+                }
+                let texts = (form["cases"] ?? "").split(whereSeparator: { $0.isWhitespace || $0 == "," }).map(String.init)
+                guard !texts.isEmpty, texts.count <= 500 else { return await refuse("cases: give 1 to 500 case codes") }
+                var units: [UnitCode] = []
+                for text in texts {
+                    do { units.append(try UnitCode(parsing: text)) } catch { return await refuse("case \(text.prefix(64).debugDescription): \(error)") }
+                }
+                do {
+                    let prefix = station.caseCode.companyPrefix
+                    let serial = try await view.store.allocateSerial(prefix: "\(station.pallet.extensionDigit)\(prefix)",
+                                                                     capacity: SSCC.capacity(companyPrefixLength: prefix.count))
+                    let code = try SSCC.make(extensionDigit: station.pallet.extensionDigit, companyPrefix: prefix, serial: serial)
+                    let pallet = try await view.store.buildPallet(code: code, cases: units, lineID: line.id, stationID: station.id,
+                                                                  by: session.user.name)
+                    return await casesPage(view, viewer, status: nil, notice: "built pallet \(pallet.code) of \(pallet.cases.count) case(s)",
                                            error: nil, httpStatus: .ok)
                 } catch {
                     return await casesPage(view, viewer, status: nil, notice: nil, error: "\(error)", httpStatus: .conflict)

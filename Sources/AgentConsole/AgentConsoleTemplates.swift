@@ -52,8 +52,17 @@ enum AgentConsoleTemplates {
         <tbody>{{#cases}}<tr><td><a href="/cases/{{link}}">{{ref}}</a></td><td class="{{#ok}}good{{/ok}}{{#bad}}bad{{/bad}}">{{status}}</td><td class="num">{{seq}}</td><td class="num">{{bottles}}</td><td>{{reasons}}</td><td>{{pallet}}</td><td>{{at}}</td></tr>{{/cases}}</tbody></table>
         {{/hasCases}}
         {{^hasCases}}<p class="muted">{{t.noCases}}</p>{{/hasCases}}
-        {{#hasPallets}}
         <h2>{{t.pallets}}</h2>
+        {{#actor}}
+        <form method="post" action="/pallets/build" class="panel" id="build-pallet">
+          <input type="hidden" name="csrf" value="{{csrf}}">
+          <div class="form-row">
+            <div><label for="pallet-cases">{{t.palletCases}}</label><textarea id="pallet-cases" name="cases" rows="2" required></textarea></div>
+            <div><button id="build-pallet-submit">{{t.buildPallet}}</button></div>
+          </div>
+        </form>
+        {{/actor}}
+        {{#hasPallets}}
         <table id="pallets"><thead><tr><th>{{t.pallet}}</th><th>{{t.status}}</th><th>{{t.cases}}</th><th>{{t.time}}</th><th></th></tr></thead>
         <tbody>{{#pallets}}<tr><td>{{code}}</td><td>{{status}}</td><td>{{cases}}</td><td>{{at}}</td><td>{{#built}}{{#actor}}<form method="post" action="/pallets/dissolve"><input type="hidden" name="csrf" value="{{csrf}}"><input type="hidden" name="pallet" value="{{code}}"><button class="secondary">{{t.dissolve}}</button></form>{{/actor}}{{/built}}</td></tr>{{/pallets}}</tbody></table>
         {{/hasPallets}}

@@ -386,6 +386,14 @@ struct AgentConsoleTests {
             #expect(after.status == "dissolved" && after.members.isEmpty && after.dissolvedBy == "op")
             let entry = try #require(try await agent.store.auditLog().first)
             #expect(entry.action == "case-dissolve" && entry.user == "op" && entry.target == code)
+            // A pallet typed in from the console: the remaining packed cases; a bad code is named.
+            let others = try await agent.store.recentCases(status: "packed").filter { $0.pallet == nil }.compactMap(\.code)
+            let bad = try await browser.post("/pallets/build", ["csrf": token, "cases": "123456789012345678"])
+            #expect(bad.status == 400 && bad.body.contains("fails its check digit"), "\(bad.body)")
+            if let first = others.first {
+                let built = try await browser.post("/pallets/build", ["csrf": token, "cases": first])
+                #expect(built.status == 200 && built.body.contains("built pallet"), "\(built.body)")
+            }
             let again = try await browser.get("/cases/\(code)")
             #expect(again.body.contains("crushed &lt;i&gt;box&lt;/i&gt;") && !again.body.contains(#"id="dissolve-submit""#))
         }
