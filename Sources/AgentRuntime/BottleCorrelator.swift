@@ -150,6 +150,7 @@ public struct BottleCorrelator: Sendable {
             // Frames come in capture order: an open bottle without a frame whose trigger came before this capture
             // will not get one any more (its frame was lost); mark it so, then give this frame to the next in order.
             var taken = false
+            var observedLate: Int?
             for index in open.indices where open[index].frames[camera] == nil {
                 if open[index].lostFrom.contains(camera) {
                     // A bottle that gets no frame from this camera still absorbs the frame that fits its time (most
@@ -170,6 +171,8 @@ public struct BottleCorrelator: Sendable {
                     open[index].frames[camera] = [payloads]
                     if let sequence { open[index].frameRefs.append(FrameRef(camera: camera, sequence: sequence)) }
                     taken = true
+                } else {
+                    observedLate = index
                 }
                 break
             }
@@ -177,6 +180,14 @@ public struct BottleCorrelator: Sendable {
                 if let index = closed.firstIndex(where: { !$0.cameras.contains(camera) && $0.trigger >= earliest && $0.trigger <= latest }) {
                     // The frame of a bottle already decided without it (it came after the deadline): too late.
                     closed[index].cameras.insert(camera)
+                    strayFrames += 1
+                } else if let index = observedLate {
+                    // The next bottle in order was observed more than `maxFrameWait` after this exposure: the PLC poll
+                    // saw its trigger late (a stalled poll, a link that came back: several bottles reported at one
+                    // instant). This frame is most likely its own, but not certainly: it gets no frame from this
+                    // camera (a no-read, rejected) and the frame is discarded, so a later frame of the same poll
+                    // never goes to it.
+                    open[index].lostFrom.insert(camera)
                     strayFrames += 1
                 } else {
                     waiting[camera, default: []].append((instant, payloads, sequence))  // its trigger is not reported yet

@@ -116,6 +116,9 @@ public actor CaseStationRuntime {
     /// How long before its trigger event a frame may have been exposed (a hardware-triggered camera fires at the
     /// photo-eye; the PLC poll sees the trigger up to a couple of polls later).
     private let frameLead: Duration
+    /// How long after its trigger event a case's frame may have been exposed (a camera that stamps its frames a
+    /// little after the exposure). A frame exposed later belongs to a later case: cases come a second or so apart.
+    private let frameLag: Duration
     private let queue: AsyncStream<Work>
     private let queueInput: AsyncStream<Work>.Continuation
 
@@ -131,6 +134,8 @@ public actor CaseStationRuntime {
     private var decodes = SlidingWindow()
     private var recent: [RecentCase] = []
     private var failSafeReports: [(first: UInt64, last: UInt64)] = []
+    /// The newest case trigger seen: cases up to `stationOffset` before it are past the reject gate.
+    private var lastTrigger: UInt64?
     private let counters: (good: Metrics.Counter, rejected: Metrics.Counter, latency: Metrics.Timer, decode: Metrics.Timer)
 
     /// - Parameters:
@@ -163,6 +168,7 @@ public actor CaseStationRuntime {
         self.notifyQueued = notifyQueued
         self.onCase = onCase
         frameLead = station.plc.pollInterval.duration * 3 + .milliseconds(50)
+        frameLag = .milliseconds(300)
         (queue, queueInput) = AsyncStream.makeStream(of: Work.self, bufferingPolicy: .unbounded)
         let dimensions = [("line", line.id), ("station", station.id)]
         counters = (metrics.counter("qazline_cases_good_total", dimensions), metrics.counter("qazline_cases_rejected_total", dimensions),
@@ -175,6 +181,7 @@ public actor CaseStationRuntime {
     public func handle(_ event: PLCEvent) {
         switch event.kind {
         case .bottle(let sequence):
+            lastTrigger = max(lastTrigger ?? 0, sequence)
             let deadline = event.instant.advanced(by: station.reject.decisionDeadline.duration)
             waiting.append(PendingTrigger(sequence: sequence, instant: event.instant, deadline: deadline))
             match()
@@ -212,8 +219,11 @@ public actor CaseStationRuntime {
         match()
     }
 
-    /// Pairs waiting triggers with frames in order: the oldest trigger takes the oldest frame exposed no earlier
-    /// than `frameLead` before it. Older frames belong to no case (a stray frame, counted).
+    /// Pairs waiting triggers with frames in order: the oldest trigger takes the oldest frame exposed from `frameLead`
+    /// before it to `frameLag` after it (and before the next trigger's window, when that trigger is known). Older
+    /// frames belong to no case (a stray frame, counted). A younger frame belongs to a later case: frames come in
+    /// exposure order, so this case's frame was lost, and the case is decided at once without one (rejected) rather
+    /// than given the next case's frame.
     private func match() {
         while let trigger = waiting.first {
             while let frame = frames.first, frame.capturedAt < trigger.instant.advanced(by: .zero - frameLead) {
@@ -221,8 +231,13 @@ public actor CaseStationRuntime {
                 strayFrames += 1
             }
             guard let frame = frames.first else { return }
-            frames.removeFirst()
             waiting.removeFirst()
+            let nextWindow = waiting.first.map { $0.instant.advanced(by: .zero - frameLead) }
+            if frame.capturedAt > trigger.instant.advanced(by: frameLag) || nextWindow.map({ frame.capturedAt >= $0 && $0 > trigger.instant }) == true {
+                enqueue(Work(sequence: trigger.sequence, trigger: trigger.instant, deadline: trigger.deadline, frame: nil))
+                continue
+            }
+            frames.removeFirst()
             enqueue(Work(sequence: trigger.sequence, trigger: trigger.instant, deadline: trigger.deadline, frame: frame))
         }
     }
@@ -430,11 +445,15 @@ public actor CaseStationRuntime {
         [producerName, "\(bottles) bottles · line \(lineID)", AstanaTime.iso8601(date)]
     }
 
-    /// With `pallet.automatic`: stacks the station's cases on a pallet once a pallet's worth is packed.
+    /// With `pallet.automatic`: stacks the station's cases on a pallet once a pallet's worth is packed and past the
+    /// reject gate. A case still upstream of the gate may yet be rejected fail-safe (then it is dissolved, which a
+    /// case on a pallet is not: it would stay packed on the pallet while it lies in the reject lane).
     private func palletiseIfFull() async {
-        guard station.pallet.automatic else { return }
+        guard station.pallet.automatic, let lastTrigger else { return }
+        let offset = UInt64(station.reject.stationOffset)
+        guard lastTrigger >= offset else { return }
         do {
-            let cases = try await store.casesWithoutPallet(station: stationID, limit: station.pallet.casesPerPallet)
+            let cases = try await store.casesWithoutPallet(station: stationID, limit: station.pallet.casesPerPallet, through: lastTrigger - offset)
             guard cases.count >= station.pallet.casesPerPallet else { return }
             let code = try await assignCode(extensionDigit: station.pallet.extensionDigit)
             _ = try await store.buildPallet(code: code, cases: cases, lineID: lineID, stationID: stationID, by: "palletiser")

@@ -340,14 +340,16 @@ extension OutboxStore {
                 }
                 return (0, dissolved)
             }
+            // Good and reworked bottles: a reworked bottle rejected fail-safe is off the line again and gets its
+            // allowance back (the one its own decision used, hence `after` its id).
             let rows = try Row.fetchAll(db, sql: """
-                SELECT id, code FROM decision WHERE line_id = ? AND kind = 'good' AND bottle_sequence BETWEEN ? AND ?
+                SELECT id, code FROM decision WHERE line_id = ? AND kind IN ('good', 'reworked') AND bottle_sequence BETWEEN ? AND ?
                 """, arguments: [lineID, low, high])
             var count = 0
             for row in rows {
                 let before = db.totalChangesCount
                 try Self.allowRework(db, codes: [StampCode(trusted: row["code"])], reason: .failSafeReject,
-                                     source: "line \(lineID) bottle rejected fail-safe", at: Self.millis(now), after: row["id"])
+                                     source: "line \(lineID) bottle rejected fail-safe", at: Self.millis(now), after: (row["id"] as Int64) + 1)
                 if db.totalChangesCount > before { count += 1 }
             }
             return (count, 0)
@@ -490,11 +492,15 @@ extension OutboxStore {
     }
 
     /// Packed cases of a station on no pallet, oldest first (what an automatic palletiser stacks next).
-    public func casesWithoutPallet(station: String, limit: Int) async throws(OutboxError) -> [UnitCode] {
+    /// - Parameter sequence: only cases with a station sequence up to this one (those past the station's reject gate:
+    ///   a case still upstream may yet be rejected fail-safe); nil: any.
+    public func casesWithoutPallet(station: String, limit: Int, through sequence: UInt64? = nil) async throws(OutboxError) -> [UnitCode] {
         try await read { db in
             try String.fetchAll(db, sql: """
-                SELECT code FROM case_unit WHERE station_id = ? AND status = 'packed' AND pallet_id IS NULL ORDER BY id LIMIT ?
-                """, arguments: [station, limit]).map(UnitCode.init(trusted:))
+                SELECT code FROM case_unit WHERE station_id = ? AND status = 'packed' AND pallet_id IS NULL
+                AND (? IS NULL OR case_sequence <= ?) ORDER BY id LIMIT ?
+                """, arguments: [station, sequence.map { Int64(bitPattern: $0) }, sequence.map { Int64(bitPattern: $0) }, limit])
+                .map(UnitCode.init(trusted:))
         }
     }
 

@@ -217,9 +217,9 @@ public final class OutboxStore: Sendable {
         case .good(let code), .reworked(let code):
             let seen = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM seen_code WHERE code = ?"), arguments: [code.rawValue]) != nil
             guard seen || decision.verdict.kind == .reworked else { break }
-            // A code seen before passes again only once per rework allowance; otherwise it is a duplicate.
-            let allowed = try Int.fetchOne(db.cachedStatement(sql: "SELECT 1 FROM rework WHERE code = ? AND used_decision_id IS NULL"),
-                                           arguments: [code.rawValue]) != nil
+            // A code seen before passes again only once per rework allowance, and not while it is in a case (a bottle
+            // of a dissolved case packed again is in its new case, not on the line); otherwise it is a duplicate.
+            let allowed = try Int.fetchOne(db.cachedStatement(sql: Self.reworkAllowed), arguments: [code.rawValue]) != nil
             if allowed && seen {
                 decision.verdict = .reworked(code)
                 reworkOf = code
@@ -506,6 +506,13 @@ public final class OutboxStore: Sendable {
         try readSync { db in try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_code WHERE code = ?", arguments: [code.rawValue]) ?? false }
     }
 
+    /// Whether a code may pass once more as reworked: an unused allowance, and the code in no case (its bottle is in
+    /// that case, so a bottle with it at the camera is a copy).
+    static let reworkAllowed = """
+        SELECT 1 FROM rework WHERE code = ? AND used_decision_id IS NULL
+        AND NOT EXISTS (SELECT 1 FROM case_member WHERE case_member.code = rework.code)
+        """
+
     /// What the outbox knows of a code for a bottle's decision: whether it was on a bottle that passed before, and
     /// whether the local pool holds it (nil: no pool loaded). One read on the database's own queue: the caller's
     /// thread (the cooperative pool) never blocks on SQLite, and a failed read throws.
@@ -513,7 +520,7 @@ public final class OutboxStore: Sendable {
         let raw = code.rawValue
         return try await read { db in
             let seen = try Bool.fetchOne(db, sql: "SELECT 1 FROM seen_code WHERE code = ?", arguments: [raw]) ?? false
-            let allowance = try Bool.fetchOne(db, sql: "SELECT 1 FROM rework WHERE code = ? AND used_decision_id IS NULL", arguments: [raw]) ?? false
+            let allowance = try Bool.fetchOne(db, sql: Self.reworkAllowed, arguments: [raw]) ?? false
             let reworkable = seen && allowance
             guard try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code LIMIT 1") ?? false else { return (seen, nil, reworkable) }
             let inPool = try Bool.fetchOne(db, sql: "SELECT 1 FROM pool_code WHERE code = ?", arguments: [raw]) ?? false

@@ -94,6 +94,25 @@ import Testing
         #expect(third.first?.frames["top"] == [code("C")])
     }
 
+    @Test func bottlesReportedTogetherAfterAStalledPollNeverTakeALaterBottlesFrame() {
+        var c = triggered()
+        // Given bottles exposed at 0, 100 and 200 ms (codes A, B, C) that the PLC poll reports only at 205 ms, all
+        // three at once (a stalled poll, or a link that came back), before their frames arrive
+        var done = c.trigger(sequence: 1, at: at(205), time: Date(), recipe: 1, liveCameras: ["top"])
+        done += c.trigger(sequence: 2, at: at(205), time: Date(), recipe: 1, liveCameras: ["top"])
+        done += c.trigger(sequence: 3, at: at(205), time: Date(), recipe: 1, liveCameras: ["top"])
+        // When the frames arrive in order
+        done += c.frame(camera: "top", capturedAt: at(0), payloads: code("A"), liveCameras: ["top"])
+        done += c.frame(camera: "top", capturedAt: at(100), payloads: code("B"), liveCameras: ["top"])
+        done += c.frame(camera: "top", capturedAt: at(200), payloads: code("C"), liveCameras: ["top"])
+        done += c.expired(at: at(400))
+        // Then bottles 1 and 2 get no frame (no-reads, rejected) and bottle 3 its own: bottle 1 never gets code C
+        let bySequence = Dictionary(done.map { ($0.sequence, $0) }, uniquingKeysWith: { a, _ in a })
+        #expect(bySequence[1]?.frameCount == 0)
+        #expect(bySequence[2]?.frameCount == 0)
+        #expect(bySequence[3]?.frames["top"] == [code("C")])
+    }
+
     @Test func aFrameThatComesAfterItsBottleWasDecidedCostsNoOtherBottleItsFrame() {
         var c = triggered()
         _ = c.trigger(sequence: 1, at: at(2), time: Date(), recipe: 1, liveCameras: ["top"])
