@@ -20,7 +20,8 @@ struct ChaosCommand: AsyncParsableCommand {
 }
 
 /// `chaos agent`: the line agent exactly as `lineagent run` composes it (``LineAgentRuntime``), with the one camera
-/// replaced by ``TriggeredCamera`` (the simulated line's hardware-triggered camera). Started and killed by `chaos run`.
+/// replaced by ``TriggeredCamera`` (the simulated line's hardware-triggered camera) and the case station's camera by
+/// ``CaseWireCamera`` (the cases the orchestrator's packer made). Started and killed by `chaos run`.
 struct ChaosAgentCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "agent", abstract: "Run the agent for a chaos run (started by `chaos run`).", shouldDisplay: false)
@@ -29,6 +30,8 @@ struct ChaosAgentCommand: AsyncParsableCommand {
     @Option(help: "The cap plan written by `chaos run`.") var caps: String
     @Option(help: "Seed of the frame generator.") var seed: UInt64 = 1
     @Option(help: "The UDP port of the trigger wire from linesim.") var triggerPort: Int
+    @Option(help: "The UDP port of the case wire from the packer (needed when the configuration has a case station).")
+    var casePort: Int?
     @Option(help: "Log level: trace, debug, info, notice, warning, error or critical.") var logLevel: Logger.Level = .notice
 
     func run() async throws {
@@ -44,9 +47,20 @@ struct ChaosAgentCommand: AsyncParsableCommand {
         var overrides = LineAgentRuntime.Overrides()
         let port = triggerPort
         overrides.frameSource = { _, camera, _ in
-            TriggeredCamera(name: "chaos:\(camera.id)", trigger: WireTrigger(port: port), seed: seed &+ UInt64(getpid())) { sequence in
+            let wire = WireTrigger(port: port)
+            return TriggeredCamera(name: "chaos:\(camera.id)", trigger: wire, seed: seed &+ UInt64(getpid())) { sequence in
+                if let putBack = wire.payload(of: sequence) { return putBack }
                 let index = Int(sequence) - 1
                 return index >= 0 && index < payloads.count ? payloads[index] : nil
+            }
+        }
+        if plan.configuration.lines.contains(where: { $0.caseStation != nil }) {
+            guard let casePort else {
+                FileHandle.standardError.write(Data("chaos agent: the configuration has a case station: --case-port is needed\n".utf8))
+                throw ExitCode.failure
+            }
+            overrides.caseFrameSource = { _, station in
+                CaseWireCamera(name: "chaos:\(station.camera.id)", port: casePort, seed: seed &+ 7 &+ UInt64(getpid()))
             }
         }
         let agent = try LineAgentRuntime(plan: plan, overrides: overrides, logger: Logger(label: "qazline.agent"))

@@ -1,5 +1,7 @@
+import Aggregation
 import AgentRuntime
 import ArgumentParser
+import ConfigKit
 import Foundation
 import LineConfig
 import LineCore
@@ -21,9 +23,11 @@ import Glibc
 /// The registrar (`qazserver serve`, SQLite) and the agent (`chaos agent`, the real agent runtime) run as child
 /// processes; the agent reaches the registrar only through `scripts/faultproxy.py`; `linesim` runs in this process
 /// with the PLC's vision watchdog on (a killed agent stops the line and the bottles between camera and station are
-/// rejected fail-safe). At random bottles the agent and the registrar get SIGKILL and are started again, and the
-/// proxy cuts the link for a while. At the end the outbox, the registrar and linesim are compared; any mismatch
-/// exits 1.
+/// rejected fail-safe). With the case station (the default) the bottles that pass the line's reject station are
+/// packed into cases (``PackingEnd``) at a second simulated PLC, also with a watchdog, whose cases the agent's case
+/// camera sees over the ``CaseWire``. At random bottles (and, for half the agent kills, just after a case trigger)
+/// the agent and the registrar get SIGKILL and are started again, and the proxy cuts the link for a while. At the end
+/// the outbox, the registrar and both simulated PLCs are compared; any mismatch exits 1.
 struct ChaosRunCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "run",
@@ -44,6 +48,11 @@ struct ChaosRunCommand: AsyncParsableCommand {
     @Option(help: "Share of requests the proxy spoils (drop, reset, lost answer, delay, duplicate, reorder, 500, 429).")
     var faultRate: Double = 0.2
     @Option(help: "Share of caps that are unreadable, damaged, duplicate, foreign (each).") var badShare: Double = 0.02
+    @Flag(inversion: .prefixedNo, help: "Pack the bottles that pass into cases of 12 at a case station and reconcile the cases.")
+    var caseStation = true
+    @Option(help: "Share of cases the packer makes with each defect: one bottle missing, an unreadable cap, the label of an earlier case.")
+    var caseDefects: Double = 0.02
+    @Option(help: "Cases per pallet (the agent's automatic palletiser).") var casesPerPallet: Int = 10
     @Option(help: "Random seed (caps, kill points, proxy).") var seed: UInt64 = UInt64(Date().timeIntervalSince1970)
     @Option(help: "Keep the run's files here (default: a temporary directory, removed when reconciled).") var workdir: String?
     @Option(help: "The fault proxy script.") var proxy: String = "scripts/faultproxy.py"
@@ -61,6 +70,8 @@ struct ChaosRunCommand: AsyncParsableCommand {
         guard bottles >= 100 else { throw ValidationError("--bottles: at least 100") }
         guard (0...1).contains(faultRate) else { throw ValidationError("--fault-rate: a share from 0 to 1") }
         guard (0...0.2).contains(badShare) else { throw ValidationError("--bad-share: a share from 0 to 0.2") }
+        guard (0...0.2).contains(caseDefects) else { throw ValidationError("--case-defects: a share from 0 to 0.2") }
+        guard (1...200).contains(casesPerPallet) else { throw ValidationError("--cases-per-pallet: 1 to 200") }
         guard FileManager.default.fileExists(atPath: proxy) else {
             throw ValidationError("--proxy: \(proxy) not found (run from the repository root, or name the script)")
         }
@@ -91,12 +102,16 @@ struct Orchestrator {
     var proxy: Child!
     var agent: Child!
     var simulator: LineSimulator!
+    /// The case station's simulated PLC and the packing end of the line (nil with `--no-case-station`).
+    var caseSimulator: LineSimulator?
+    var packing: PackingEnd?
     var plan: AgentPlan!
     var caps: CapPlan!
     var serverPort = 0
     var proxyPort = 0
     var agentPort = 0
     var triggerPort = 0
+    var casePort = 0
     var tokens: [String: String] = [:]
     var figures = Figures()
     let started = ContinuousClock.now
@@ -196,7 +211,24 @@ struct Orchestrator {
         var setup = SimulatedPlant.Setup()
         setup.httpPort = agentPort
         setup.stationOffset = 8
+        if options.caseStation {
+            setup.caseStation = SimulatedPlant.CaseStationSetup(plcPort: 503, bottlesPerCase: 12, casesPerPallet: options.casesPerPallet)
+        }
         let draft = try DemoFiles.write(to: directory, plcPort: 502, serverPort: proxyPort, token: tokens["producer"]!, setup: setup)
+        if let station = draft.configuration.lines[0].caseStation {
+            // The case station's PLC: a case per packer pulse, a reject gate 2 cases downstream, and the same vision
+            // watchdog as the line's; the agent's verdict on a case may take up to its decision deadline.
+            var caseSimulation = SimulatorConfiguration(registers: station.plc.registers)
+            caseSimulation.externallyTriggered = true
+            caseSimulation.startRunning = true
+            caseSimulation.stationOffset = station.reject.stationOffset
+            caseSimulation.reasonCodes = Set(CaseRejectReason.allCases.map(\.plcCode))
+            caseSimulation.agentWatchdog = .milliseconds(300)
+            caseSimulation.agentVerdictWindow = station.reject.decisionDeadline.duration + .milliseconds(300)
+            let made = LineSimulator(configuration: caseSimulation)
+            setup.caseStation?.plcPort = try made.start()
+            caseSimulator = made
+        }
         var simulation = SimulatorConfiguration(registers: draft.configuration.lines[0].plc.registers)
         simulation.bottlesPerHour = options.speed
         simulation.bottleLimit = options.bottles
@@ -205,10 +237,20 @@ struct Orchestrator {
         simulation.stationOffset = setup.stationOffset
         simulation.agentWatchdog = .milliseconds(300)
         triggerPort = try Loopback.freePort(type: SOCK_DGRAM)
-        simulation.onTrigger = try TriggerWire.sender(port: triggerPort)
+        let feed = LineFeed()
+        simulation.onTrigger = try TriggerWire.sender(port: triggerPort, feed: feed)
         simulator = LineSimulator(configuration: simulation)
         let plcPort = try simulator.start()
         plan = try DemoFiles.write(to: directory, plcPort: plcPort, serverPort: proxyPort, token: tokens["producer"]!, setup: setup)
+        if let caseSimulator {
+            casePort = try Loopback.freePort(type: SOCK_DGRAM)
+            let share = options.caseDefects
+            let packer = CasePacker(simulator: caseSimulator, bottlesPerCase: 12,
+                                    shares: CasePacker.Shares([.missingBottle: share, .unreadableCap: share, .duplicatedLabel: share]),
+                                    seed: options.seed, labels: true, companyPrefix: LineDemo.companyPrefix, extensionDigit: 3, automatic: false)
+            packing = PackingEnd(line: simulator, station: caseSimulator, packer: packer, wire: try CaseWire.Sender(port: casePort), feed: feed,
+                                 caps: caps, bottles: options.bottles, pitch: Self.casePitch)
+        }
 
         // The local pool, synced from the registrar directly (not through the proxy) before the line starts.
         let store = try plan.openOutbox()
@@ -223,23 +265,32 @@ struct Orchestrator {
             return pooled
         }
         say("registrar 127.0.0.1:\(serverPort), fault proxy 127.0.0.1:\(proxyPort) (fault rate \(options.faultRate)), linesim 127.0.0.1:\(plcPort) with a 300 ms vision watchdog, \(options.bottles) bottles at \(Int(options.speed))/h; local pool \(pooled) codes; files in \(directory)")
+        if let caseSimulator {
+            say("case station: cases of 12 with pre-printed labels, one per \(Self.casePitch) at most, PLC 127.0.0.1:\(caseSimulator.port) with a 300 ms watchdog, reject gate 2 cases downstream; case defects \(options.caseDefects) each; \(options.casesPerPallet) cases per pallet")
+        }
     }
+
+    /// The case conveyor's pitch: the packer triggers the case station at most once per pitch (the line fills a case
+    /// of 12 every 1.2 s at 36,000 bottles/h).
+    static let casePitch = Duration.seconds(1)
 
     mutating func startAgent() async throws {
         if agent == nil {
             agent = Child(name: "agent", executable: CommandLine.arguments[0],
                           arguments: ["agent", "--config", directory + "/agent.yaml", "--caps", directory + "/caps.txt",
-                                      "--seed", "\(options.seed)", "--trigger-port", "\(triggerPort)"],
+                                      "--seed", "\(options.seed)", "--trigger-port", "\(triggerPort)"]
+                              + (caseSimulator == nil ? [] : ["--case-port", "\(casePort)"]),
                           log: directory + "/agent.log")
         }
         try agent.start()
         let deadline = ContinuousClock.now + .seconds(90)
         while ContinuousClock.now < deadline {
-            if let status = await agentStatus(), status.lines.first?.plcLink == "up" { return }
+            if let status = await agentStatus(), status.lines.first?.plcLink == "up",
+               caseSimulator == nil || status.caseStations?.first?.plcLink == "up" { return }
             guard agent.checkAlive() else { throw ChaosError("the agent exited at start (see \(directory)/agent.log)") }
             try await Task.sleep(for: .milliseconds(50))
         }
-        throw ChaosError("the agent did not connect to linesim within 90 s (see \(directory)/agent.log)")
+        throw ChaosError("the agent did not connect to linesim (and the case station's PLC) within 90 s (see \(directory)/agent.log)")
     }
 
     func agentStatus() async -> AgentStatusSnapshot? {
@@ -273,11 +324,29 @@ struct Orchestrator {
         var cutEndsAt: ContinuousClock.Instant?
         var lastProgress = ContinuousClock.now
         var stoppedSince: ContinuousClock.Instant?
+        var stationStoppedSince: ContinuousClock.Instant?
+        // Half the agent kills wait for the next case trigger and land 50–900 ms after it: while the agent reads,
+        // decides or records that case.
+        var caseKillArmed: (since: ContinuousClock.Instant, counter: UInt64)?
+        var caseKill: (at: ContinuousClock.Instant, sequence: UInt64, delay: Duration)?
 
         while !simulator.isFinished {
             try await Task.sleep(for: .milliseconds(20))
             let counter = simulator.counter
             let now = ContinuousClock.now
+            if let packed = packing?.step(now: now), caseKillArmed != nil {
+                let delay = Duration.milliseconds(Int(random.uniform(50, 900)))
+                caseKill = (now + delay, packed.sequence, delay)
+                caseKillArmed = nil
+            }
+            if let kill = caseKill, now >= kill.at {
+                caseKill = nil
+                figures.caseKills += 1
+                try await killAgent(at: counter, note: "\(kill.delay) after case \(kill.sequence) was triggered")
+            } else if let armed = caseKillArmed, now - armed.since > .seconds(10) {
+                caseKillArmed = nil
+                try await killAgent(at: counter, note: "no case came within 10 s of bottle \(armed.counter)")
+            }
             if !agent.checkAlive() {
                 say("the agent died by itself: restarting it (see agent.log)")
                 try await restartAgentAndLine()
@@ -296,9 +365,13 @@ struct Orchestrator {
                 cutEndsAt = nil
                 say("link restored")
             }
-            if let point = agentPoints.first, counter >= point {
+            if let point = agentPoints.first, counter >= point, caseKillArmed == nil, caseKill == nil {
                 agentPoints.removeFirst()
-                try await killAgent(at: counter)
+                if packing != nil, agentPoints.count % 2 == 0 {
+                    caseKillArmed = (now, counter)
+                } else {
+                    try await killAgent(at: counter)
+                }
             }
             if let point = serverPoints.first, counter >= point, serverBackAt == nil {
                 serverPoints.removeFirst()
@@ -328,13 +401,26 @@ struct Orchestrator {
             } else {
                 stoppedSince = nil
             }
+            if let caseSimulator, !caseSimulator.isRunning {
+                if stationStoppedSince == nil { stationStoppedSince = now }
+                if now - stationStoppedSince! > .seconds(2), let status = await agentStatus(), status.caseStations?.first?.plcLink == "up" {
+                    figures.otherStationRestarts += 1
+                    say("case station stopped by itself (watchdog trips so far \(caseSimulator.report().watchdogTrips)): restarted")
+                    caseSimulator.setRunning(true)
+                    stationStoppedSince = nil
+                }
+            } else {
+                stationStoppedSince = nil
+            }
             if now - lastProgress >= .seconds(10) {
                 lastProgress = now
                 let status = await agentStatus()
-                say("bottle \(counter)/\(options.bottles); agent \(status.map { "up, outbox pending \($0.outbox.pending)" } ?? "down"); registrar \(serverBackAt == nil ? "up" : "down"); link \(cutEndsAt == nil ? "up" : "cut")")
+                let cases = packing.map { "; cases \($0.cases)" + (($0.repackedCases > 0) ? " (\($0.repackedCases) repacked)" : "") } ?? ""
+                say("bottle \(counter)/\(options.bottles)\(cases); agent \(status.map { "up, outbox pending \($0.outbox.pending)" + ($0.aggregation.map { ", aggregation pending \($0.pending)" } ?? "") } ?? "down"); registrar \(serverBackAt == nil ? "up" : "down"); link \(cutEndsAt == nil ? "up" : "cut")")
             }
         }
         say("line finished at bottle \(simulator.counter)")
+        try await finishPacking()
         // Whatever is still scheduled ends now: the registrar comes back, the link is restored.
         if let ends = cutEndsAt {
             let wait = ends - .now
@@ -354,19 +440,21 @@ struct Orchestrator {
         var drained = false
         while ContinuousClock.now < drainDeadline {
             if !agent.checkAlive() { try await startAgent() }
-            if let status = await agentStatus(), status.outbox.pending == 0, status.outbox.unbatched == 0, status.outbox.openBatches == 0 {
+            if let status = await agentStatus(), status.outbox.pending == 0, status.outbox.unbatched == 0, status.outbox.openBatches == 0,
+               (status.aggregation?.pending ?? 0) == 0 {
                 drained = true
                 break
             }
             try await Task.sleep(for: .milliseconds(250))
         }
-        say(drained ? "outbox drained" : "the outbox did not drain within 300 s")
+        say(drained ? "outbox drained" + (packing == nil ? "" : " (activations and aggregation events)") : "the outbox did not drain within 300 s")
         let agentExit = await agent.terminate()
         say("agent stopped (SIGTERM, exit \(agentExit.map(String.init) ?? "killed"))")
         await proxy.terminate(timeout: .seconds(5))
         figures.proxy = (try? JSONDecoder().decode(ProxyStats.self, from: Data(contentsOf: URL(fileURLWithPath: directory + "/proxy-stats.json"))))
         let report = simulator.stop()
-        let verdict = try await Reconciliation.check(self, report: report)
+        let stationReport = caseSimulator?.stop()
+        let verdict = try await Reconciliation.check(self, report: report, stationReport: stationReport)
         await server.terminate()
         let events = try await Reconciliation.activationEvents(path: directory + "/registrar.sqlite")
         var final = verdict
@@ -384,14 +472,17 @@ struct Orchestrator {
         return final.reconciled ? 0 : 1
     }
 
-    mutating func killAgent(at counter: UInt64) async throws {
+    mutating func killAgent(at counter: UInt64, note: String? = nil) async throws {
         agent.kill9()
         figures.agentKills += 1
-        say("kill -9 agent at bottle \(counter)")
-        // The PLC's watchdog stops the line within its 300 ms.
+        say("kill -9 agent at bottle \(counter)" + (note.map { " (\($0))" } ?? ""))
+        // The PLCs' watchdogs stop the line and the case station within their 300 ms.
         let deadline = ContinuousClock.now + .seconds(3)
-        while simulator.isRunning, ContinuousClock.now < deadline { try await Task.sleep(for: .milliseconds(10)) }
+        while simulator.isRunning || caseSimulator?.isRunning == true, ContinuousClock.now < deadline {
+            try await Task.sleep(for: .milliseconds(10))
+        }
         if simulator.isRunning, !simulator.isFinished { say("the watchdog did not stop the line within 3 s") }
+        if caseSimulator?.isRunning == true { say("the case station's watchdog did not stop it within 3 s") }
         try await Task.sleep(for: .milliseconds(Int(random.uniform(200, 2_000))))
         try await restartAgentAndLine()
     }
@@ -402,6 +493,37 @@ struct Orchestrator {
         figures.agentRestarts += 1
         figures.agentRestartSeconds.append((ContinuousClock.now - down).inSeconds)
         if !simulator.isFinished { simulator.setRunning(true) }
+        caseSimulator?.setRunning(true)
+    }
+
+    /// After the line ended: the last bottles settle, the packer packs every full case left (at the conveyor's
+    /// pace), and the agent gets the time to decide the last case.
+    mutating func finishPacking() async throws {
+        guard packing != nil, let caseSimulator else { return }
+        try await Task.sleep(for: .seconds(1))  // the last bottles' verdicts
+        packing!.lineEnded()
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            packing!.step()
+            if !packing!.caseWaiting { break }
+            if !caseSimulator.isRunning, let status = await agentStatus(), status.caseStations?.first?.plcLink == "up" {
+                caseSimulator.setRunning(true)
+            }
+            if !agent.checkAlive() { try await startAgent() }
+            try await Task.sleep(for: .milliseconds(20))
+        }
+        if let last = packing!.lastPulse {
+            let settle = last + plan.configuration.lines[0].caseStation!.reject.decisionDeadline.duration + .seconds(1) - .now
+            if settle > .zero { try await Task.sleep(for: settle) }
+        }
+        say("packing finished: \(packing!.cases) cases (\(packing!.repackedCases) repacked after a fail-safe reject), \(packing!.packer.waiting.count) bottles left for the last, partial case")
+    }
+
+    /// The cap bottle `sequence` carried (a bottle put back on the line carries its own).
+    func cap(at sequence: UInt64) -> CapPlan.Cap? {
+        if let packing { return packing.cap(at: sequence) }
+        let index = Int(sequence) - 1
+        return index >= 0 && index < caps.caps.count ? caps.caps[index] : nil
     }
 
     func tearDown() async {
@@ -409,6 +531,7 @@ struct Orchestrator {
         if let proxy { await proxy.terminate(timeout: .seconds(5)) }
         if let server { await server.terminate(timeout: .seconds(5)) }
         simulator?.stop()
+        caseSimulator?.stop()
     }
 }
 
@@ -422,6 +545,10 @@ struct Figures: Codable {
     var serverRestarts = 0
     var cuts = 0
     var otherLineRestarts = 0
+    /// Agent kills timed just after a case trigger.
+    var caseKills = 0
+    /// Case station restarts after a watchdog trip not caused by a kill.
+    var otherStationRestarts = 0
     var proxy: ProxyStats?
 }
 

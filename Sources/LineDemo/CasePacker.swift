@@ -40,6 +40,9 @@ public struct PackedCase: Sendable, Hashable {
 /// whenever it has a case's worth, and triggers the case station (``LineSimulator/pulse()`` on the station's
 /// simulated PLC). A share of cases gets a defect (``CaseDefect``); the bottles it took out of a case go back to the
 /// front of the queue. Thread-safe; deterministic per seed and per order of passed bottles.
+///
+/// Automatic (the demo): a case is packed as soon as a case's worth waits. Paced (the chaos run, whose station has a
+/// conveyor pitch): bottles only queue, and the caller packs one case at a time with ``packNext()``.
 public final class CasePacker: Sendable {
     /// The share of cases with each defect.
     public struct Shares: Sendable {
@@ -62,22 +65,26 @@ public final class CasePacker: Sendable {
 
     private let state: Mutex<State>
     private let simulator: LineSimulator
-    private let bottlesPerCase: Int
+    /// Bottles in a full case.
+    public let bottlesPerCase: Int
     private let layout: CaseLayout
     private let shares: [(CaseDefect, Double)]
     private let labels: Bool
     private let companyPrefix: String
     private let extensionDigit: Int
     private let host: String
+    private let automatic: Bool
 
     /// - Parameters:
     ///   - simulator: the case station's simulated PLC (externally triggered).
     ///   - bottlesPerCase: bottles in a full case (12, 20 or 24).
     ///   - labels: whether cases carry pre-printed labels (label mode); otherwise the agent prints them.
     ///   - companyPrefix, extensionDigit: the pre-printed labels' SSCCs.
+    ///   - automatic: pack whenever a case's worth waits (false: only on ``packNext()``).
     public init(simulator: LineSimulator, bottlesPerCase: Int, shares: Shares, seed: UInt64, labels: Bool, companyPrefix: String,
-                extensionDigit: Int, host: String = "qr.example.kz") {
+                extensionDigit: Int, host: String = "qr.example.kz", automatic: Bool = true) {
         self.simulator = simulator
+        self.automatic = automatic
         self.bottlesPerCase = bottlesPerCase
         layout = CaseLayout(capCount: bottlesPerCase) ?? .twelve
         self.labels = labels
@@ -92,21 +99,44 @@ public final class CasePacker: Sendable {
     /// A bottle leaves the filling line: a passed bottle joins the packing queue; a rejected bottle's code is kept
     /// (a "rejected cap" defect puts such a bottle into a case).
     public func bottle(_ report: BottleReport) {
+        guard let code = report.code else { return }
+        if report.rejected {
+            rejected(code.rawValue)
+        } else {
+            passed(code.rawValue)
+        }
+    }
+
+    /// A bottle with this code passed the line's reject station: it joins the packing queue (and, automatic, every
+    /// full case is packed at once).
+    public func passed(_ code: String) {
         state.withLock { s in
-            if report.rejected {
-                if let code = report.code { s.rejectedCodes.append(code.rawValue) }
-                return
-            }
-            guard let code = report.code else { return }
-            s.queue.append(code.rawValue)
+            s.queue.append(code)
+            guard automatic else { return }
             while s.queue.count >= bottlesPerCase {
-                guard pack(&s) else { return }
+                guard pack(&s) != nil else { return }
             }
         }
     }
 
-    /// Fills one case from the queue and triggers the station; false when the station's line is not running.
-    private func pack(_ s: inout State) -> Bool {
+    /// A bottle with this code was pushed off at the line's reject station (a "rejected cap" defect may use it).
+    public func rejected(_ code: String) {
+        state.withLock { $0.rejectedCodes.append(code) }
+    }
+
+    /// Bottles back at the front of the queue, to be packed again (those of a case the station rejected).
+    public func requeue(_ codes: [String]) {
+        state.withLock { $0.queue.insert(contentsOf: codes, at: 0) }
+    }
+
+    /// Packs one case if a case's worth of bottles waits, and triggers the station.
+    /// - Returns: the case; nil when fewer bottles wait or the station's line is not running.
+    public func packNext() -> PackedCase? {
+        state.withLock { s in s.queue.count >= bottlesPerCase ? pack(&s) : nil }
+    }
+
+    /// Fills one case from the queue and triggers the station; nil when the station's line is not running.
+    private func pack(_ s: inout State) -> PackedCase? {
         var taken = Array(s.queue.prefix(bottlesPerCase))
         var returned: [String] = []
         var defect = CaseDefect.none
@@ -145,14 +175,14 @@ public final class CasePacker: Sendable {
             }
             if defect != .unreadableLabel, let text = label?.text { labelCode = try? UnitCode(parsing: text) }
         }
-        guard let sequence = simulator.pulse() else { return false }
+        guard let sequence = simulator.pulse() else { return nil }
         s.queue.removeFirst(bottlesPerCase)
         s.queue.insert(contentsOf: returned, at: 0)
         let packed = PackedCase(sequence: sequence, defect: defect, slots: slots, label: label, labelCode: labelCode, passedCodes: taken)
         if defect == .none, let label { s.lastGoodLabel = label }
         s.byCase[sequence] = packed
         s.cases.append(packed)
-        return true
+        return packed
     }
 
     /// The case the station triggered as `sequence`.

@@ -152,6 +152,9 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
                 plcHeartbeat:         { address: 4, table: input }
                 rejectConfirmCounter: { address: 5, table: input }
                 rejectAck:            { address: 6, table: input }
+                failSafeTrips:        { address: 7, table: input }
+                failSafeFirst:        { address: 8, table: input, bits: 32, wordOrder: ABCD }
+                failSafeLast:         { address: 10, table: input, bits: 32, wordOrder: ABCD }
                 rejectSequence:       { address: 100, bits: 32 }
                 rejectReason:         { address: 102 }
                 rejectCommand:        { address: 103 }

@@ -43,6 +43,13 @@ public final class SimulatedPlant: Sendable {
         public var printerPort: Int?
         public var bottlesPerCase: Int
         public var casesPerPallet: Int
+
+        public init(plcPort: Int, printerPort: Int? = nil, bottlesPerCase: Int, casesPerPallet: Int) {
+            self.plcPort = plcPort
+            self.printerPort = printerPort
+            self.bottlesPerCase = bottlesPerCase
+            self.casesPerPallet = casesPerPallet
+        }
     }
 
     /// The case station's simulated PLC (nil without a case station).
