@@ -150,9 +150,9 @@ final class Viewers: Sendable {
 func caseLine(_ r: RunResult, speed: Double) -> String {
     guard let c = r.summary.cases else { return "" }
     let rejected = c.rejectedByReason.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
-    return String(format: "  cases: %d of %d bottles at %.0f cases/min  case decision p50 %.1f ms p99 %.1f ms (deadline 1500 ms)  case frame (2448×2048, %d caps) decode p50 %.1f ms p99 %.1f ms  good cases rejected %d  defective accepted %d  rejected: %@",
+    return String(format: "  cases: %d of %d bottles at %.0f cases/min  trigger→decision p50 %.1f ms p99 %.1f ms (deadline 1500 ms; includes rendering the simulated 2448×2048 frame)  agent per case (frame delivered→decision) p50 %.1f ms p99 %.1f ms  case frame (%d caps) decode p50 %.1f ms p99 %.1f ms  good cases rejected %d  defective accepted %d  rejected: %@",
                   c.decided, c.bottlesPerCase, speed / 60 / Double(max(1, c.bottlesPerCase)), c.decisionLatencyP50Ms, c.decisionLatencyP99Ms,
-                  c.bottlesPerCase, c.decodeP50Ms, c.decodeP99Ms, c.checks["no good case rejected"] == true ? 0 : c.problemCases.filter { $0.hasPrefix("good case") }.count,
+                  c.processingP50Ms, c.processingP99Ms, c.bottlesPerCase, c.decodeP50Ms, c.decodeP99Ms, c.checks["no good case rejected"] == true ? 0 : c.problemCases.filter { $0.hasPrefix("good case") }.count,
                   c.problemCases.filter { $0.hasPrefix("DEFECTIVE") }.count, rejected.isEmpty ? "none" : rejected)
 }
 

@@ -50,13 +50,14 @@ public actor CaseCamera {
                 if source == nil { source = try open() }
                 guard let source, let reader else { continue }
                 guard let info = try source.next(into: image) else { break }
+                let delivered = ContinuousClock.now
                 let reading = try reader.read(image)
                 var payloads: [[UInt8]?] = reading.caps.map { $0.code?.bytes }
                 payloads.reserveCapacity(reading.caps.count)
                 let observation = CaseObservation(payloads: payloads, rules: rules, strayCodes: reading.strayCodes.count,
                                                   labels: reading.labels.map(\.text))
                 await onFrame(CaseFrame(capturedAt: info.capturedInstant, observation: observation, decodeTime: reading.decodeTime,
-                                        frameSequence: info.sequence))
+                                        frameSequence: info.sequence, deliveredAt: delivered))
             } catch {
                 if Task.isCancelled { break }
                 await onProblem(error)

@@ -19,8 +19,12 @@ public struct CaseFrame: Sendable {
     public var decodeTime: Duration
     /// The camera's frame sequence.
     public var frameSequence: UInt64
+    /// When the frame source delivered the frame (before it was read): the agent's own time runs from here.
+    public var deliveredAt: ContinuousClock.Instant
 
-    public init(capturedAt: ContinuousClock.Instant, observation: CaseObservation, decodeTime: Duration, frameSequence: UInt64) {
+    public init(capturedAt: ContinuousClock.Instant, observation: CaseObservation, decodeTime: Duration, frameSequence: UInt64,
+                deliveredAt: ContinuousClock.Instant? = nil) {
+        self.deliveredAt = deliveredAt ?? capturedAt
         self.capturedAt = capturedAt
         self.observation = observation
         self.decodeTime = decodeTime
@@ -42,6 +46,9 @@ public struct CaseReport: Sendable, Hashable {
     public var latency: Duration
     /// The case frame's decode time (nil: no frame).
     public var decodeTime: Duration?
+    /// The agent's own time for the case: frame delivered → reject commanded or case acknowledged (reading, rules,
+    /// printing, recording; nil: no frame).
+    public var processing: Duration?
 }
 
 /// A case station's figures, for `/status` and the console.
@@ -423,7 +430,8 @@ public actor CaseStationRuntime {
                                  bottles: frame?.observation.caps.count ?? 0, latencyMs: latency.inMilliseconds, decidedAt: clock.wallNow))
         if recent.count > 100 { recent.removeFirst(recent.count - 50) }
         onCase(CaseReport(stationID: stationID, sequence: work.sequence, code: verdict.caseCode, good: isGood, reasons: verdict.reasons,
-                          codes: verdict.codes, latency: latency, decodeTime: frame?.decodeTime))
+                          codes: verdict.codes, latency: latency, decodeTime: frame?.decodeTime,
+                          processing: frame.map { now - $0.deliveredAt }))
     }
 
     // MARK: Codes, labels, pallets

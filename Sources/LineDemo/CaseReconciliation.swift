@@ -36,6 +36,9 @@ public struct CaseSummary: Codable, Sendable {
     public var decisionLatencyP99Ms: Double
     public var decodeP50Ms: Double
     public var decodeP99Ms: Double
+    /// The agent's own time per case: frame delivered → decision (read, rules, print, record).
+    public var processingP50Ms: Double
+    public var processingP99Ms: Double
     /// From the station's simulated PLC: case rejects after the case passed the gate, bad cases without a command.
     public var rejectsLate: Int
     public var rejectsMissed: Int
@@ -100,6 +103,7 @@ extension LineDemo {
         let partial = packer.waiting.count
         let latencies = reports.map(\.latency.inMilliseconds).sorted()
         let decodes = reports.compactMap { $0.decodeTime?.inMilliseconds }.sorted()
+        let processing = reports.compactMap { $0.processing?.inMilliseconds }.sorted()
         let good = reports.filter(\.good).count
         let checks: [String: Bool] = [
             "every case decided": reports.count == made.count && Int(sim.bottles) == made.count,
@@ -122,6 +126,8 @@ extension LineDemo {
             decisionLatencyP99Ms: latencies.isEmpty ? 0 : percentile(ofSorted: latencies, 0.99),
             decodeP50Ms: decodes.isEmpty ? 0 : percentile(ofSorted: decodes, 0.5),
             decodeP99Ms: decodes.isEmpty ? 0 : percentile(ofSorted: decodes, 0.99),
+            processingP50Ms: processing.isEmpty ? 0 : percentile(ofSorted: processing, 0.5),
+            processingP99Ms: processing.isEmpty ? 0 : percentile(ofSorted: processing, 0.99),
             rejectsLate: sim.tooLate.count, rejectsMissed: sim.neverCommanded.count, problemCases: problems, checks: checks)
     }
 }

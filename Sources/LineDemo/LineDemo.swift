@@ -338,8 +338,8 @@ public enum LineDemo {
             lines.append("    bottles:              \(c.bottlesInGoodCases) in accepted cases, \(c.bottlesInRejectedCases) in rejected cases (rework, not aggregated), \(c.partialCase) in the last, partial case (not packed)")
             lines.append("    pallets:              \(c.pallets) built; \(c.palletsAtRegistrar) known to the registrar")
             if let printed = c.labelsPrinted { lines.append("    labels printed:       \(printed) (test printer)") }
-            lines.append(String(format: "    case decision:        p99 %.1f ms; case frame decode p99 %.1f ms; rejects late/missed %d/%d",
-                                c.decisionLatencyP99Ms, c.decodeP99Ms, c.rejectsLate, c.rejectsMissed))
+            lines.append(String(format: "    case decision:        trigger→decision p99 %.1f ms (with the simulated frame's rendering); agent per case p99 %.1f ms; case frame decode p99 %.1f ms; rejects late/missed %d/%d",
+                                c.decisionLatencyP99Ms, c.processingP99Ms, c.decodeP99Ms, c.rejectsLate, c.rejectsMissed))
             if !c.problemCases.isEmpty { lines += c.problemCases.prefix(10).map { "    look at: \($0)" } }
         }
         if !s.problemBottles.isEmpty {
