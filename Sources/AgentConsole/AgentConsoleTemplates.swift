@@ -17,7 +17,7 @@ enum AgentConsoleTemplates {
             <div class="line-head">
               <h2>{{t.caseStation}} {{id}}</h2>
               <span class="muted">{{t.line}} {{line}} · {{perCase}} {{t.perCase}} · {{t.plcLink}}:</span>
-              <span class="badge small-badge {{#plcUp}}good{{/plcUp}}{{^plcUp}}bad{{/plcUp}}">{{plc}}</span>
+              <span class="badge small-badge {{plc}}">{{plc}}</span>
             </div>
             <div class="grid mt">
               <div class="kpi"><div class="label">{{t.cases}}</div><div class="value" id="station-{{id}}-cases">{{cases}}</div></div>

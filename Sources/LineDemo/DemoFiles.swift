@@ -62,6 +62,34 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
             + CaseFrameReader.defaultCalibrationYAML.replacingOccurrences(of: "camera: case-station", with: "camera: demo-case")
     }
 
+    /// The register map of the simulated PLCs: the line's and the case station's are separate simulators with the same
+    /// layout (the fail-safe report included), written at `indent` spaces under `registers:`.
+    static func registerMap(indent: Int) -> String {
+        let pad = String(repeating: " ", count: indent)
+        return registerEntries.map { pad + $0 }.joined(separator: "\n")
+    }
+
+    private static let registerEntries = [
+        "bottleCounter:        { address: 0, table: input, bits: 32 }",
+        "lineState:            { address: 2, table: input }",
+        "recipe:               { address: 3, table: input }",
+        "plcHeartbeat:         { address: 4, table: input }",
+        "rejectConfirmCounter: { address: 5, table: input }",
+        "rejectAck:            { address: 6, table: input }",
+        "failSafeTrips:        { address: 7, table: input }",
+        "failSafeFirst:        { address: 8, table: input, bits: 32 }",
+        "failSafeLast:         { address: 10, table: input, bits: 32 }",
+        "rejectSequence:       { address: 100, bits: 32 }",
+        "rejectReason:         { address: 102 }",
+        "rejectCommand:        { address: 103 }",
+        "agentHeartbeat:       { address: 104 }",
+        "agentStatus:          { address: 105 }",
+        "agentAlarm:           { address: 106 }",
+        "goodCounter:          { address: 107, bits: 32 }",
+        "rejectCounter:        { address: 109, bits: 32 }",
+        "lineStopRequest:      { address: 0, table: coil }",
+    ]
+
     /// The case station block of the demo line (none when `setup.caseStation` is nil).
     static func caseStation(_ station: SimulatedPlant.CaseStationSetup?) -> String {
         guard let station else { return "" }
@@ -88,24 +116,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
                 responseTimeout: 50ms
                 heartbeatTimeout: 1s
                 registers:
-                  bottleCounter:        { address: 0, table: input, bits: 32 }
-                  lineState:            { address: 2, table: input }
-                  recipe:               { address: 3, table: input }
-                  plcHeartbeat:         { address: 4, table: input }
-                  rejectConfirmCounter: { address: 5, table: input }
-                  rejectAck:            { address: 6, table: input }
-                  failSafeTrips:        { address: 7, table: input }
-                  failSafeFirst:        { address: 8, table: input, bits: 32 }
-                  failSafeLast:         { address: 10, table: input, bits: 32 }
-                  rejectSequence:       { address: 100, bits: 32 }
-                  rejectReason:         { address: 102 }
-                  rejectCommand:        { address: 103 }
-                  agentHeartbeat:       { address: 104 }
-                  agentStatus:          { address: 105 }
-                  agentAlarm:           { address: 106 }
-                  goodCounter:          { address: 107, bits: 32 }
-                  rejectCounter:        { address: 109, bits: 32 }
-                  lineStopRequest:      { address: 0, table: coil }
+        \(registerMap(indent: 10))
               reject: { stationOffset: 2, confirmWithin: 4, stopLineOnMiss: false, decisionDeadline: 1500ms }
               pallet: { casesPerPallet: \(station.casesPerPallet), extensionDigit: 1, automatic: true }
         """
@@ -146,24 +157,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
               heartbeatTimeout: 1s
               maxCounterJump: 50
               registers:
-                bottleCounter:        { address: 0, table: input, bits: 32, wordOrder: ABCD }
-                lineState:            { address: 2, table: input }
-                recipe:               { address: 3, table: input }
-                plcHeartbeat:         { address: 4, table: input }
-                rejectConfirmCounter: { address: 5, table: input }
-                rejectAck:            { address: 6, table: input }
-                failSafeTrips:        { address: 7, table: input }
-                failSafeFirst:        { address: 8, table: input, bits: 32, wordOrder: ABCD }
-                failSafeLast:         { address: 10, table: input, bits: 32, wordOrder: ABCD }
-                rejectSequence:       { address: 100, bits: 32 }
-                rejectReason:         { address: 102 }
-                rejectCommand:        { address: 103 }
-                agentHeartbeat:       { address: 104 }
-                agentStatus:          { address: 105 }
-                agentAlarm:           { address: 106 }
-                goodCounter:          { address: 107, bits: 32 }
-                rejectCounter:        { address: 109, bits: 32 }
-                lineStopRequest:      { address: 0, table: coil }
+        \(registerMap(indent: 8))
                 lineStateValues: { stopped: 0, running: 1, fault: 2 }
             reject:
               stationOffset: \(setup.stationOffset)
