@@ -176,10 +176,18 @@ let package = Package(
             swiftSettings: swiftSettings),
 
         // MARK: The registrar
+        // OpenSSL's CMS (PKCS#7) and X.509 verification behind a small C shim (libcrypto from Debian's libssl-dev).
+        .target(name: "CCMSShim", linkerSettings: [.linkedLibrary("crypto")]),
+        // Electronic digital signatures: RFC 8785 canonical JSON, detached CMS verify against trust anchors and CRLs,
+        // the signer's IIN/BIN from an NCA-style certificate, and signing for tests and small producers.
+        .target(name: "Signatures", dependencies: ["CCMSShim", "LineCore"], swiftSettings: swiftSettings),
+        // Kazakhstan's working-day calendar (weekends, public holidays, moved days off) and deadlines in Astana time.
+        .target(name: "WorkingCalendar", dependencies: ["LineCore", "ConfigKit"], resources: [.copy("kz-calendar.yaml")],
+                swiftSettings: swiftSettings),
         .target(
             name: "QazServer",
             dependencies: [
-                "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
+                "Signatures", "WorkingCalendar", "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
                 logging, metrics, nioCore, nioSSL, postgresNIO, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
@@ -266,6 +274,8 @@ let package = Package(
             name: "PLCTests", dependencies: ["PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
             exclude: ["Peers"],  // the Python test peer, started by the tests
             swiftSettings: swiftSettings),
+        .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "WorkingCalendarTests", dependencies: ["WorkingCalendar", "LineCore", "ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "LineCore", "LineConfig", "ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "LabelPrintingTests", dependencies: ["LabelPrinting", "LineCore", logging, nioCore, nioPosix], swiftSettings: swiftSettings),
