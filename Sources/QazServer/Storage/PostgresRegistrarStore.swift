@@ -172,6 +172,14 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 result TEXT NOT NULL
             )
             """),
+        // Who did it (cl. 24(2)): the same columns as SQLite's v6-actor.
+        ("v6-actor", """
+            ALTER TABLE activation_batch ADD COLUMN actor_bin TEXT;
+            UPDATE activation_batch SET actor_bin = participant_bin;
+            ALTER TABLE code ADD COLUMN written_off_by TEXT;
+            ALTER TABLE aggregation_event ADD COLUMN actor_bin TEXT;
+            UPDATE aggregation_event SET actor_bin = participant_bin
+            """),
     ]
 
     public func migrate() async throws(StoreError) {

@@ -182,6 +182,20 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 );
                 """)
         }
+        migrator.registerMigration("v6-actor") { db in
+            // Who did it (cl. 24(2): the registrar may perform any participant's operation, recorded as its own): the
+            // token's participant that filed an activation batch or App. 8 report, wrote a code off, or sent an
+            // aggregation event; `participant_bin` and `owner_bin` stay the participant the operation was for. Before
+            // this migration only the participant itself activated and packed, so those rows are its own; who wrote a
+            // code off (the owner or the registrar) was not kept, so it stays NULL.
+            try db.execute(sql: """
+                ALTER TABLE activation_batch ADD COLUMN actor_bin TEXT;
+                UPDATE activation_batch SET actor_bin = participant_bin;
+                ALTER TABLE code ADD COLUMN written_off_by TEXT;
+                ALTER TABLE aggregation_event ADD COLUMN actor_bin TEXT;
+                UPDATE aggregation_event SET actor_bin = participant_bin;
+                """)
+        }
         return migrator
     }
 
