@@ -200,7 +200,7 @@ struct ReportTests {
                 #expect(figures["activated"] == "4" && figures["writtenOff"] == "1")
                 #expect(figures["participant"] == producerA.rawValue)
                 for heading in ["Есепті кезеңнің басындағы қалдық", "Алынған QR-код", "Пайдаланылған QR-код", "Есепті кезеңнің соңындағы қалдық",
-                                "Остаток на начало отчётного периода", "есептік кезең", "қараша", "ЭЦҚ-дан алынған деректер", "10-қосымша"] {
+                                "Остаток на начало отчётного периода", "есептік кезең", "қараша", "ЭЦҚ-ға қол қойылған күні мен уақыты", "10-қосымша"] {
                     #expect(page.contains(heading), "missing \(heading)")
                 }
                 #expect(page.contains("Qazaq Spirits &lt;LLP&gt; &amp; Co"))
@@ -209,7 +209,7 @@ struct ReportTests {
                     method: "GET", path: "/v1/reports/qr-activation?bin=\(producerA)&month=2026-10", body: nil,
                     headers: [("Accept", "text/html")]).body, as: UTF8.self)
                 #expect(htmlFigures(app9)["received"] == "10" && htmlFigures(app9)["activated"] == "0")
-                for heading in ["QR-коды алынды", "QR-коды іске қосылды", "Ескертпе", "Қағидалармен таныстым", "9-қосымша"] {
+                for heading in ["QR-коды алынды", "QR-коды іске қосылды", "Ескертпе", "мерзімімен таныстым", "9-қосымша"] {
                     #expect(app9.contains(heading), "missing \(heading)")
                 }
                 // Nothing acceptable offered: JSON anyway

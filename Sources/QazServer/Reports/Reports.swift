@@ -17,7 +17,8 @@ import QazAPI
 //
 // So the closing balance of a month always equals the opening balance of the next one.
 
-/// App. 10, «Алкоголь өнімдеріне алынған QR-кодтарды пайдалану туралы есеп»: one participant, one reporting month.
+/// App. 10, «Алкоголь өніміне (құйылған шарапты (шарап материалы) және сыра қайнату өнімдерін қоспағанда) алынған QR-кодын
+/// пайдалану туралы есеп» (``FormText/app10Title``): one participant, one reporting month.
 public struct QRUsageReport: Codable, Sendable, Equatable {
     /// The report form: always `app10-qr-usage`.
     public var form: String
@@ -43,7 +44,8 @@ public struct QRUsageReport: Codable, Sendable, Equatable {
     public var generatedAt: Timestamp
 }
 
-/// App. 9, «QR-кодты белсендіру туралы мәліметтер»: received and activated codes of one participant in one month.
+/// App. 9, «…QR-кодты белсендіру туралы мәліметтер» (``FormText/app9Title``): received and activated codes of one
+/// participant in one month.
 public struct QRActivationReport: Codable, Sendable, Equatable {
     /// The report form: always `app9-qr-activation`.
     public var form: String
