@@ -39,14 +39,15 @@ public struct WaybillRequest: Codable, Sendable, Equatable {
     }
 
     /// A waybill issuing `codes` on consecutive stamps of one series, numbered from `first` (what the demo plant,
-    /// seeding tools and tests submit); nil when the numbers leave the series' range or `codes` is empty.
+    /// seeding tools and tests submit); nil when the numbers leave the series' range (000000001-999999999; 000000000 is
+    /// no stamp's number) or `codes` is empty.
     /// - Parameters:
     ///   - date: the waybill's date, also the issue date.
     ///   - application: the stamp application it answers (default: `APP-<number>` of the same date).
     public static func consecutive(number: String, date: CalendarDate, application: ApplicationReference? = nil,
                                    recipient: Recipient, product: WaybillProduct, series: StampSeries, first: Int = 1,
                                    codes: [String]) -> WaybillRequest? {
-        guard !codes.isEmpty, let firstNumber = StampNumber(first), let lastNumber = StampNumber(first + codes.count - 1) else { return nil }
+        guard !codes.isEmpty, first >= 1, let firstNumber = StampNumber(first), let lastNumber = StampNumber(first + codes.count - 1) else { return nil }
         var issued = [IssuedCode]()
         issued.reserveCapacity(codes.count)
         for (offset, code) in codes.enumerated() {

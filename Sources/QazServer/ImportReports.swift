@@ -82,6 +82,7 @@ extension Validator {
             }
             if row.affixedAt.milliseconds > latest { throw .invalidField("rows[\(index)].affixedAt", "more than a day in the future") }
             try series(row.stamp.series, "rows[\(index)].stamp.series")
+            try stampNumber(row.stamp.number, "rows[\(index)].stamp.number")
         }
         let items = try classify(report.rows.map(\.code), field: { "rows[\($0)].code" },
                                  time: { report.rows[$0].affixedAt }, product: { report.rows[$0].productCode ?? "" })

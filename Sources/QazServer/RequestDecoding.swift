@@ -148,6 +148,13 @@ struct Validator: Sendable {
         }
     }
 
+    /// A stamp's nine-digit number (App. 6/7 element 1) numbers stamps from 000000001: 000000000 is no stamp's number.
+    func stampNumber(_ number: StampNumber, _ field: String) throws(RegistrarError) {
+        guard number.value != 0 else {
+            throw .invalidField(field, "000000000 is not a stamp number: stamps are numbered 000000001-999999999 (App. 6/7 element 1)")
+        }
+    }
+
     /// Classifies code texts: too long is an error; the rest are codes or malformed; repeats are an error.
     func classify(_ texts: [String], field: (Int) -> String, time: (Int) -> Timestamp = { _ in Timestamp(milliseconds: 0) },
                   product: (Int) -> String = { _ in "" }) throws(RegistrarError) -> [ClassifiedItem] {
@@ -242,6 +249,8 @@ struct Validator: Sendable {
         guard (1...100).contains(w.product.type.unicodeScalars.count) else { throw .invalidField("product.type", "expected 1-100 characters") }
         for (index, range) in w.ranges.enumerated() { try series(range.series, "ranges[\(index)].series") }
         for (index, entry) in w.codes.enumerated() { try series(entry.series, "codes[\(index)].series") }
+        for (index, range) in w.ranges.enumerated() { try stampNumber(range.first, "ranges[\(index)].first") }
+        for (index, entry) in w.codes.enumerated() { try stampNumber(entry.number, "codes[\(index)].number") }
         guard (1...100_000).contains(w.product.capacityMl) else { throw .invalidField("product.capacityMl", "expected 1-100000 ml") }
         guard !w.ranges.isEmpty else { throw .invalidField("ranges", "expected at least one range") }
         guard !w.codes.isEmpty else { throw .invalidField("codes", "expected at least one code") }

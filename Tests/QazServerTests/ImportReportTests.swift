@@ -76,6 +76,11 @@ struct ImportReportTests {
                 let badStamp = try await post(client, "/v1/import-reports",
                                               #"{"reportId":"\#(UUID())","rows":[{"code":"\#(mine[0])","stamp":{"series":"CC","number":"12"},"affixedAt":"2026-11-10T12:00:00+05:00"}]}"#)
                 #expect(badStamp.status == 422 && errorBody(badStamp)?.details?["field"] == "rows[0].stamp.number")
+                // Stamp number 000000000 is no stamp (App. 6/7 element 1)
+                let zero = try await post(client, "/v1/import-reports", try Self.body(ImportReportRequest(reportId: UUID(), rows: [
+                    Self.row(mine[0], 1), Self.row(mine[1], 0)])))
+                #expect(zero.status == 422 && errorBody(zero)?.code == .invalidField && errorBody(zero)?.details?["field"] == "rows[1].stamp.number")
+                #expect(errorBody(zero)?.message.contains("000000000 is not a stamp number") == true)
                 let missing = try await post(client, "/v1/import-reports", #"{"reportId":"\#(UUID())","rows":[{"code":"\#(mine[0])"}]}"#)
                 #expect(missing.status == 422 && errorBody(missing)?.code == .missingField)
                 #expect(try await client.code(mine[0]).status == .issued)

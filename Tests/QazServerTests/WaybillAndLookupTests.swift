@@ -63,6 +63,34 @@ struct WaybillAndLookupTests {
         }
     }
 
+    @Test("stamp number 000000000 is no stamp (App. 6 element 1): a range starting at it or a code on it is 422 naming the field")
+    func stampNumberZero() async throws {
+        try await withRegistrar { registrar in
+            try await registrar.with("factory") { client in
+                // Stamps 000000000-000000002 (the range and its first code)
+                let fromZero = makeWaybill(number: "WB-ZERO", to: producerA, prefix: "QZA", start: 0, count: 3)
+                #expect(fromZero.ranges[0].first.description == "000000000")
+                var onZero = makeWaybill(number: "WB-ZERO-CODE", to: producerA, prefix: "QZA", start: 1, count: 3)
+                onZero.ranges[0].first = StampNumber(0)!  // a code listed on stamp 0 inside a range that starts there
+                onZero.codes[0].number = StampNumber(0)!
+                var codeOnly = makeWaybill(number: "WB-ZERO-ONLY", to: producerA, prefix: "QZA", start: 1, count: 3)
+                codeOnly.codes[2].number = StampNumber(0)!
+                for (waybill, field) in [(fromZero, "ranges[0].first"), (onZero, "ranges[0].first"), (codeOnly, "codes[2].number")] {
+                    let answer = try await client.raw(method: "POST", path: "/v1/waybills", body: Array(try WireCoding.encoder().encode(waybill)))
+                    #expect(answer.status == 422, "\(waybill.number): \(answer.status)")
+                    let error = errorBody(answer)
+                    #expect(error?.code == .invalidField && error?.details?["field"] == field, "\(waybill.number): \(String(describing: error))")
+                    #expect(error?.message.contains("000000000 is not a stamp number") == true)
+                    do { _ = try await client.code(waybill.codes[1].code); Issue.record("half-applied") } catch {
+                        #expect(error.errorCode == .notFound)
+                    }
+                }
+                // 000000001 is the first stamp
+                #expect(try await client.submitWaybill(makeWaybill(number: "WB-ONE", to: producerA, prefix: "QZA", start: 1, count: 1)).issued == 1)
+            }
+        }
+    }
+
     @Test("codes issued before refuse the whole waybill with 409 already_issued")
     func alreadyIssued() async throws {
         try await withRegistrar { registrar in
