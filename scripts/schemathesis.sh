@@ -159,8 +159,9 @@ post producer /v1/aggregations '{"lineId":"line-1","equipmentId":"case-packer-1"
   {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e60","kind":"palletBuilt","unit":"'$pallet_unit'",
    "contents":["'$case_unit'"],"at":"2026-11-21T22:40:00+05:00"}]}'
 grep -q '"result":"applied".*"result":"applied"' "$work/seed.out" || { echo "schemathesis.sh: seeding the aggregation: $(cat "$work/seed.out")" >&2; exit 1; }
-post importer /v1/activations '{"batchId":"1e2d3c4b-5a69-4788-9aab-bccddeeff002","lineId":"line-9","equipmentId":"cam-9","items":[
-  {"code":"QZC000000000000000001","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-0009"}]}'
+# The importer's codes come into operation through its App. 8 report (cl. 20), not POST /v1/activations.
+post importer /v1/import-reports '{"reportId":"1e2d3c4b-5a69-4788-9aab-bccddeeff002","rows":[
+  {"code":"QZC000000000000000001","stamp":{"series":"AD","number":"000000001"},"affixedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-0009"}]}'
 post importer /v1/aggregations '{"lineId":"line-9","equipmentId":"case-packer-9","events":[
   {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e61","kind":"casePacked","unit":"'$importer_unit'",
    "contents":["QZC000000000000000001"],"at":"2026-11-21T22:30:00+05:00"}]}'
@@ -231,14 +232,18 @@ def map_body(ctx, body):
             event["at"] = "2026-11-21T22:45:00+05:00"
     return body
 
-# Operations whose document names a 422 for a schema-valid body: (error code, field pattern or None).
+# Operations whose document names a 422 for a schema-valid body: (error code, field pattern or None). The registrar's
+# token must name the participant it acts for (cl. 24(2)) on activations, import reports and aggregations.
 BUSINESS_RULES = {
     "POST /v1/waybills": [("waybill_mismatch", None), ("duplicate_code", None), ("invalid_field", r"ranges\[\d+\]")],
-    "POST /v1/activations": [("duplicate_code", None), ("invalid_field", r"items\[\d+\]\.activatedAt")],
+    "POST /v1/activations": [("duplicate_code", None), ("invalid_field", r"items\[\d+\]\.activatedAt"),
+                             ("missing_field", r"participant")],
     "POST /v1/write-offs": [("duplicate_code", None)],
-    "POST /v1/import-reports": [("duplicate_code", None), ("invalid_field", r"rows\[\d+\]\.affixedAt")],
+    "POST /v1/import-reports": [("duplicate_code", None), ("invalid_field", r"rows\[\d+\]\.affixedAt"),
+                                ("missing_field", r"participant")],
     # An event more than a day in the future; a unit code of 17-20 digits that is not an SSCC (format unit-code).
-    "POST /v1/aggregations": [("invalid_field", r"events\[\d+\]\.at"), ("invalid_field", r"events\[\d+\]\.unit")],
+    "POST /v1/aggregations": [("invalid_field", r"events\[\d+\]\.at"), ("invalid_field", r"events\[\d+\]\.unit"),
+                              ("missing_field", r"participant")],
     "GET /v1/units/{unit}": [("invalid_field", r"unit")],
 }
 

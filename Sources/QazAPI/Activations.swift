@@ -14,12 +14,16 @@ public struct ActivationBatch: Codable, Sendable, Equatable {
     public var equipmentId: String
     /// The codes, at most 10,000.
     public var items: [ActivationItem]
+    /// The producer the registrar activates for (cl. 24(2): the registrar may perform any participant's operation,
+    /// recorded as its own). Required of the registrar's token; a producer may name only itself.
+    public var participant: TaxpayerID?
 
-    public init(batchId: UUID, lineId: String, equipmentId: String, items: [ActivationItem]) {
+    public init(batchId: UUID, lineId: String, equipmentId: String, items: [ActivationItem], participant: TaxpayerID? = nil) {
         self.batchId = batchId
         self.lineId = lineId
         self.equipmentId = equipmentId
         self.items = items
+        self.participant = participant
     }
 }
 
@@ -111,9 +115,12 @@ public struct ActivationReceipt: Codable, Sendable, Equatable {
     public var summary: ActivationSummary
     /// One result per item, in request order.
     public var results: [ActivationResult]
+    /// Who filed the batch when it was not the participant itself: the registrar, acting on the participant's behalf
+    /// (cl. 24(2)); absent otherwise.
+    public var actor: TaxpayerID?
 
     public init(batchId: UUID, participant: TaxpayerID, lineId: String, equipmentId: String, receivedAt: Timestamp,
-                results: [ActivationResult]) {
+                results: [ActivationResult], actor: TaxpayerID? = nil) {
         self.batchId = batchId
         self.participant = participant
         self.lineId = lineId
@@ -121,5 +128,6 @@ public struct ActivationReceipt: Codable, Sendable, Equatable {
         self.receivedAt = receivedAt
         self.summary = ActivationSummary(results)
         self.results = results
+        self.actor = actor == participant ? nil : actor
     }
 }

@@ -14,11 +14,15 @@ public struct AggregationBatch: Codable, Sendable, Equatable {
     /// The case station or palletiser that produced the events.
     public var equipmentId: String
     public var events: [AggregationEvent]
+    /// The producer or importer the registrar packs for (cl. 24(2): the registrar may perform any participant's
+    /// operation, recorded as its own). Required of the registrar's token; a producer or importer may name only itself.
+    public var participant: TaxpayerID?
 
-    public init(lineId: String, equipmentId: String, events: [AggregationEvent]) {
+    public init(lineId: String, equipmentId: String, events: [AggregationEvent], participant: TaxpayerID? = nil) {
         self.lineId = lineId
         self.equipmentId = equipmentId
         self.events = events
+        self.participant = participant
     }
 }
 
@@ -128,11 +132,15 @@ public struct AggregationReceipt: Codable, Sendable, Equatable {
     public var receivedAt: Timestamp
     /// One result per event, in request order.
     public var results: [AggregationResult]
+    /// Who sent the events when it was not the participant itself: the registrar, acting on the participant's behalf
+    /// (cl. 24(2)); absent otherwise.
+    public var actor: TaxpayerID?
 
-    public init(participant: TaxpayerID, receivedAt: Timestamp, results: [AggregationResult]) {
+    public init(participant: TaxpayerID, receivedAt: Timestamp, results: [AggregationResult], actor: TaxpayerID? = nil) {
         self.participant = participant
         self.receivedAt = receivedAt
         self.results = results
+        self.actor = actor == participant ? nil : actor
     }
 }
 
@@ -170,9 +178,12 @@ public struct UnitInfo: Codable, Sendable, Equatable {
     public var contents: [String]
     /// Pass as `after` to get the next page; absent on the last page.
     public var next: String?
+    /// Who packed it when it was not the owner: the registrar, acting on the owner's behalf (cl. 24(2)).
+    public var packedBy: TaxpayerID?
 
     public init(unit: UnitCode, kind: UnitKind, status: UnitStatus, owner: TaxpayerID, lineId: String, equipmentId: String,
-                packedAt: Timestamp, dissolvedAt: Timestamp?, pallet: UnitCode?, count: Int, contents: [String], next: String?) {
+                packedAt: Timestamp, dissolvedAt: Timestamp?, pallet: UnitCode?, count: Int, contents: [String], next: String?,
+                packedBy: TaxpayerID? = nil) {
         self.unit = unit
         self.kind = kind
         self.status = status
@@ -186,5 +197,6 @@ public struct UnitInfo: Codable, Sendable, Equatable {
         self.count = count
         self.contents = contents
         self.next = next
+        self.packedBy = packedBy == owner ? nil : packedBy
     }
 }

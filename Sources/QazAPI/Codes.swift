@@ -39,11 +39,16 @@ public struct CodeInfo: Codable, Sendable, Equatable {
     public var `case`: UnitCode?
     /// The packed pallet that case is on now (absent when the case is on none).
     public var pallet: UnitCode?
+    /// Who activated the code when it was not the owner: the registrar, acting on the owner's behalf (cl. 24(2)).
+    public var activatedBy: TaxpayerID?
+    /// Who wrote the code off when it was not the owner: the registrar (cl. 24(2)).
+    public var writtenOffBy: TaxpayerID?
 
     public init(code: String, status: CodeStatus, owner: TaxpayerID, series: StampSeries, number: StampNumber,
                 waybillNumber: String, issuedOn: CalendarDate, productName: String, productCode: String? = nil,
                 activatedAt: Timestamp? = nil, lineId: String? = nil, equipmentId: String? = nil, batchId: UUID? = nil,
-                writtenOffAt: Timestamp? = nil, writeOffReason: String? = nil, case: UnitCode? = nil, pallet: UnitCode? = nil) {
+                writtenOffAt: Timestamp? = nil, writeOffReason: String? = nil, case: UnitCode? = nil, pallet: UnitCode? = nil,
+                activatedBy: TaxpayerID? = nil, writtenOffBy: TaxpayerID? = nil) {
         self.code = code
         self.status = status
         self.owner = owner
@@ -62,6 +67,8 @@ public struct CodeInfo: Codable, Sendable, Equatable {
         self.writeOffReason = writeOffReason
         self.case = `case`
         self.pallet = pallet
+        self.activatedBy = activatedBy == owner ? nil : activatedBy
+        self.writtenOffBy = writtenOffBy == owner ? nil : writtenOffBy
     }
 }
 
@@ -96,10 +103,14 @@ public struct WriteOffRequest: Codable, Sendable, Equatable {
     public var reason: String
     /// The codes, at most 10,000, no repeats.
     public var codes: [String]
-    public init(writtenOffAt: Timestamp, reason: String, codes: [String]) {
+    /// The registrar's token only: write off only this participant's codes (cl. 24(2)); without it the registrar
+    /// writes off anyone's. A producer or importer may name only itself.
+    public var participant: TaxpayerID?
+    public init(writtenOffAt: Timestamp, reason: String, codes: [String], participant: TaxpayerID? = nil) {
         self.writtenOffAt = writtenOffAt
         self.reason = reason
         self.codes = codes
+        self.participant = participant
     }
 }
 

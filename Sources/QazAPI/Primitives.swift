@@ -189,6 +189,9 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let forbidden = ErrorCode(rawValue: "forbidden")
     /// The request concerns codes or a pool of another participant (403).
     public static let notOwner = ErrorCode(rawValue: "not_owner")
+    /// An importer's token on `POST /v1/activations` (403): an importer's codes come into operation through its App. 8
+    /// report on affixing stamps (cl. 20), `POST /v1/import-reports`; `details.endpoint` names it.
+    public static let useImportReport = ErrorCode(rawValue: "use_import_report")
     /// No such resource (404).
     public static let notFound = ErrorCode(rawValue: "not_found")
     /// The method is not allowed on this path (405).

@@ -23,12 +23,14 @@ public enum AggregationLimits {
 extension RegistrarServer {
     /// `POST /v1/aggregations`: a packing station's events, applied in order, each on its own.
     ///
-    /// Producers and importers only, for their own codes and units: the registrar's token is refused (`403
-    /// forbidden`), because the units and codes an event names must all belong to the participant who packs them.
+    /// Producers and importers, for their own codes and units; the registrar for the producer or importer it names in
+    /// `participant` (cl. 24(2)), recorded as the events' actor. The units and codes an event names must all belong to
+    /// the participant the events are for.
     func aggregate(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        let identity = try require(context, [.producer, .importer], "record aggregations (producers and importers pack their own codes)")
+        let identity = try require(context, [.producer, .importer, .registrar], "record aggregations (producers and importers pack their own codes)")
         let batch = try await BodyReader.decode(AggregationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
-        let command = try validator.aggregation(batch, participant: identity.participant, now: .now)
+        let participant = try onBehalf(identity, batch.participant)
+        let command = try validator.aggregation(batch, participant: participant, actor: identity.participant, now: .now)
         let receipt = try await call(context.logger) { () async throws(StoreError) in try await store.aggregate(command) }
         var outcomes = [AggregationOutcome: Int]()
         for result in receipt.results { outcomes[result.result, default: 0] += 1 }
@@ -73,7 +75,7 @@ extension Validator {
     /// Checks an aggregation request and classifies each event's contents. Request-wide problems (sizes, fields, times)
     /// are errors; what is wrong with one event's contents (none for a packing event, some for a dissolving one, a
     /// malformed or repeated code) is that event's refusal, stored under its id like any other answer.
-    func aggregation(_ batch: AggregationBatch, participant: TaxpayerID, now: Timestamp) throws(RegistrarError) -> AggregationCommand {
+    func aggregation(_ batch: AggregationBatch, participant: TaxpayerID, actor: TaxpayerID? = nil, now: Timestamp) throws(RegistrarError) -> AggregationCommand {
         if batch.events.count > AggregationLimits.maxEvents {
             throw .batchTooLarge(count: batch.events.count, limit: AggregationLimits.maxEvents, what: "events")
         }
@@ -111,7 +113,7 @@ extension Validator {
                                                   digest: Array(SHA256.hash(data: digest)), contents: contents))
         }
         return AggregationCommand(participant: participant, lineId: batch.lineId, equipmentId: batch.equipmentId, receivedAt: now,
-                                  events: events)
+                                  events: events, actor: actor)
     }
 
     /// An event's contents classified, and their canonical texts for the digest (the code itself where it parses, so

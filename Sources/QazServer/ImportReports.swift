@@ -10,15 +10,21 @@ import QazAPI
 
 /// `POST /v1/import-reports`: App. 8, the importer's report on affixing excise stamps to imported alcohol.
 /// Filing it puts the listed codes into operation (clause 20): they are activated with the same per-code results
-/// and the same idempotency as `POST /v1/activations` (`reportId` is the key).
+/// and the same idempotency as `POST /v1/activations` (`reportId` is the key). It is the importer's way, and the only
+/// one: an importer's token on `POST /v1/activations` is `403 use_import_report`. The registrar may file it for an
+/// importer (cl. 24(2)), naming the importer in `participant`.
 public struct ImportReportRequest: Codable, Sendable, Equatable {
     /// The idempotency key, chosen by the importer.
     public var reportId: UUID
     /// The table of App. 8, at most 10,000 rows.
     public var rows: [ImportReportRow]
-    public init(reportId: UUID, rows: [ImportReportRow]) {
+    /// The importer the registrar files the report for (cl. 24(2)). Required of the registrar's token; an importer may
+    /// name only itself.
+    public var participant: TaxpayerID?
+    public init(reportId: UUID, rows: [ImportReportRow], participant: TaxpayerID? = nil) {
         self.reportId = reportId
         self.rows = rows
+        self.participant = participant
     }
 }
 
@@ -56,9 +62,12 @@ extension RegistrarServer {
     static let importLineId = "app8-import-report"
 
     func importReport(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        let identity = try require(context, [.importer], "file import reports (App. 8 is the importer's report)")
+        let identity = try require(context, [.importer, .registrar],
+                                   "file App. 8 import reports: App. 8 is the importer's report on affixing stamps (cl. 20); "
+                                       + "a producer's codes are activated on its filling line with POST /v1/activations (cl. 19)")
         let report = try await BodyReader.decode(ImportReportRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
-        let command = try validator.importReport(report, participant: identity.participant, now: .now)
+        let participant = try onBehalf(identity, report.participant)
+        let command = try validator.importReport(report, participant: participant, actor: identity.participant, now: .now)
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
         if !stored.replayed, stored.value.summary.activated > 0 { activationFeed.activationsCommitted() }
         context.logger.info("import report", metadata: [
@@ -72,7 +81,7 @@ extension RegistrarServer {
 }
 
 extension Validator {
-    func importReport(_ report: ImportReportRequest, participant: TaxpayerID, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
+    func importReport(_ report: ImportReportRequest, participant: TaxpayerID, actor: TaxpayerID? = nil, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
         if report.rows.count > maxBatchItems { throw .batchTooLarge(count: report.rows.count, limit: maxBatchItems) }
         if report.rows.isEmpty { throw .invalidField("rows", "expected at least one row") }
         let latest = now.milliseconds + 86_400_000
@@ -102,6 +111,6 @@ extension Validator {
         }
         return ActivationCommand(batchId: report.reportId, participant: participant, lineId: RegistrarServer.importLineId,
                                  equipmentId: "-", bodyHash: Array(SHA256.hash(data: canonical)), receivedAt: now, items: items,
-                                 affixedStamps: report.rows.map { StampID(series: $0.stamp.series, number: $0.stamp.number) })
+                                 affixedStamps: report.rows.map { StampID(series: $0.stamp.series, number: $0.stamp.number) }, actor: actor)
     }
 }

@@ -295,10 +295,14 @@ public struct RegistrarServer: Sendable {
     }
 
     func activate(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        let identity = try require(context, [.producer, .importer], "activate codes")
+        // Producers activate on their filling lines (cl. 19); an importer's codes come into operation through its App. 8
+        // report (cl. 20, `POST /v1/import-reports`); the registrar may do it for a producer (cl. 24(2)).
+        let identity = try require(context, [.producer, .importer, .registrar], "activate codes")
+        if identity.role == .importer { throw RegistrarError.useImportReport }
         let start = ContinuousClock.now
         let batch = try await BodyReader.decode(ActivationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
-        let command = try validator.activation(batch, participant: identity.participant, now: .now)
+        let participant = try onBehalf(identity, batch.participant)
+        let command = try validator.activation(batch, participant: participant, actor: identity.participant, now: .now)
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
         metrics.batches.increment()
         if !stored.replayed, stored.value.summary.activated > 0 { activationFeed.activationsCommitted() }
@@ -378,13 +382,28 @@ public struct RegistrarServer: Sendable {
         if body.codes.isEmpty { throw RegistrarError.invalidField("codes", "expected at least one code") }
         guard (1...200).contains(body.reason.unicodeScalars.count) else { throw RegistrarError.invalidField("reason", "expected 1-200 characters") }
         let items = try validator.classify(body.codes, field: { "codes[\($0)]" })
-        let command = WriteOffCommand(participant: identity.role.ownsCodes ? identity.participant : nil, requester: identity.participant,
+        // A producer or importer writes off its own codes; the registrar anyone's, or only the participant's it names.
+        var owner = body.participant
+        if identity.role != .registrar { owner = try onBehalf(identity, body.participant) }
+        let command = WriteOffCommand(participant: owner, requester: identity.participant,
                                       writtenOffAt: body.writtenOffAt, reason: body.reason, items: items)
         let receipt = try await call(context.logger) { () async throws(StoreError) in try await store.writeOff(command) }
         return try Self.json(receipt)
     }
 
     // MARK: Helpers
+
+    /// The participant an operation is for: the token's own, or, for the registrar's token, the `participant` the
+    /// request names (cl. 24(2): the registrar may perform any participant's operation; it is recorded as the actor).
+    /// The registrar must name one; any other token naming a participant but its own is refused (403 forbidden).
+    func onBehalf(_ identity: Identity, _ named: TaxpayerID?) throws(RegistrarError) -> TaxpayerID {
+        if identity.role == .registrar {
+            guard let named else { throw .participantRequired }
+            return named
+        }
+        if let named, named != identity.participant { throw .notOnBehalf(named.rawValue) }
+        return identity.participant
+    }
 
     func require(_ context: RegistrarContext, _ roles: [Role], _ what: String) throws(RegistrarError) -> Identity {
         guard let identity = context.identity else { throw .unauthenticated }

@@ -53,6 +53,22 @@ public struct RegistrarError: HTTPResponseError, Equatable, Sendable, CustomStri
               details: ["codes": codes.prefix(20).joined(separator: ","), "count": String(codes.count)])
     }
     static func notFound(_ what: String) -> Self { .init(.notFound, .notFound, "\(what) not found") }
+    /// An importer's token on `POST /v1/activations` (cl. 19 is the producers' filling-line activation).
+    static let useImportReport = Self(
+        .forbidden, .useImportReport,
+        "an importer's codes come into operation through its report on affixing stamps (App. 8, cl. 20 of the Rules): "
+            + "file it with POST /v1/import-reports; POST /v1/activations is a producer's filling-line activation (cl. 19)",
+        details: ["endpoint": "/v1/import-reports"])
+    /// A participant other than the token's own named by a token that is not the registrar's.
+    static func notOnBehalf(_ named: String) -> Self {
+        .init(.forbidden, .forbidden, "participant \(named): only the registrar acts on another participant's behalf (cl. 24(2))",
+              details: ["field": "participant"])
+    }
+    /// The registrar's token without the participant it acts for.
+    static let participantRequired = Self(
+        .unprocessableContent, .missingField,
+        "participant is required of the registrar's token: the producer or importer it acts for (cl. 24(2))",
+        details: ["field": "participant"])
     static func conflict(_ key: String) -> Self {
         .init(.conflict, .idempotencyConflict, "\(key) was used before with a different body; nothing was changed", details: ["key": key])
     }

@@ -206,7 +206,7 @@ struct Validator: Sendable {
 
     var usesDefaultPattern: Bool { rules.codePattern == PayloadRules.defaultCodePattern }
 
-    func activation(_ batch: ActivationBatch, participant: TaxpayerID, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
+    func activation(_ batch: ActivationBatch, participant: TaxpayerID, actor: TaxpayerID? = nil, now: Timestamp) throws(RegistrarError) -> ActivationCommand {
         if batch.items.count > maxBatchItems { throw .batchTooLarge(count: batch.items.count, limit: maxBatchItems) }
         if batch.items.isEmpty { throw .invalidField("items", "expected at least one item") }
         try identifier(batch.lineId, "lineId")
@@ -238,7 +238,7 @@ struct Validator: Sendable {
             feed(item.productCode)
         }
         return ActivationCommand(batchId: batch.batchId, participant: participant, lineId: batch.lineId, equipmentId: batch.equipmentId,
-                                 bodyHash: Array(SHA256.hash(data: canonical)), receivedAt: now, items: items)
+                                 bodyHash: Array(SHA256.hash(data: canonical)), receivedAt: now, items: items, actor: actor)
     }
 
     func waybill(_ w: WaybillRequest, now: Timestamp) throws(RegistrarError) -> WaybillCommand {

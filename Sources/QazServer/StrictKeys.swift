@@ -64,7 +64,7 @@ struct KeyShapeWalk: Decodable {
 
 extension ActivationBatch: StrictRequestBody {
     static let keyShape = KeyShape.object([
-        "batchId": .value, "lineId": .value, "equipmentId": .value,
+        "batchId": .value, "lineId": .value, "equipmentId": .value, "participant": .value,
         "items": .array(.object(["code": .value, "activatedAt": .value, "productCode": .value])),
     ])
 }
@@ -81,12 +81,12 @@ extension WaybillRequest: StrictRequestBody {
 }
 
 extension WriteOffRequest: StrictRequestBody {
-    static let keyShape = KeyShape.object(["writtenOffAt": .value, "reason": .value, "codes": .value])
+    static let keyShape = KeyShape.object(["writtenOffAt": .value, "reason": .value, "codes": .value, "participant": .value])
 }
 
 extension ImportReportRequest: StrictRequestBody {
     static let keyShape = KeyShape.object([
-        "reportId": .value,
+        "reportId": .value, "participant": .value,
         "rows": .array(.object([
             "code": .value, "affixedAt": .value, "productCode": .value,
             "stamp": .object(["series": .value, "number": .value]),
@@ -96,7 +96,7 @@ extension ImportReportRequest: StrictRequestBody {
 
 extension AggregationBatch: StrictRequestBody {
     static let keyShape = KeyShape.object([
-        "lineId": .value, "equipmentId": .value,
+        "lineId": .value, "equipmentId": .value, "participant": .value,
         "events": .array(.object(["eventId": .value, "kind": .value, "unit": .value, "contents": .value, "at": .value])),
     ])
 }

@@ -71,8 +71,28 @@ extension Registrar {
     func activatedCodes(_ count: Int, to owner: TaxpayerID, as who: String, prefix: String, series: String = "AB",
                         inactive: Int = 0) async throws -> [String] {
         let codes = try await issue(count, to: owner, prefix: prefix, series: series)
-        try await activate(who, Array(codes.dropLast(inactive)))
+        if owner == importerC {
+            // An importer's codes come into operation through its App. 8 report (cl. 20), not POST /v1/activations.
+            try await fileImportReport(who, Array(codes.dropLast(inactive)), series: series)
+        } else {
+            try await activate(who, Array(codes.dropLast(inactive)))
+        }
         return codes
+    }
+
+    /// Files an App. 8 report as `who` for codes issued by ``issue(_:to:prefix:series:start:number:issuedOn:name:)`` from
+    /// stamp 1 (the answer must be 200); `participant` for the registrar acting for an importer.
+    @discardableResult
+    func fileImportReport(_ who: String, _ codes: [String], series: String, participant: TaxpayerID? = nil,
+                          at time: String = "2026-11-10T12:00:00+05:00") async throws -> ActivationReceipt {
+        let rows = codes.enumerated().map { index, code in
+            ImportReportRow(code: code, stamp: AffixedStamp(series: StampSeries(series)!, number: StampNumber(index + 1)!),
+                            affixedAt: Timestamp(text: time)!)
+        }
+        let body = try WireCoding.encoder().encode(ImportReportRequest(reportId: UUID(), rows: rows, participant: participant))
+        let response = try await with(who) { client in try await client.raw(method: "POST", path: "/v1/import-reports", body: Array(body)) }
+        try #require(response.status == 200, "POST /v1/import-reports answered \(response.status): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
+        return try WireCoding.decoder().decode(ActivationReceipt.self, from: Data(response.body))
     }
 }
 
@@ -397,7 +417,7 @@ struct AggregationTests {
         }
     }
 
-    @Test("access: another producer's units are 404 and cannot be dissolved or stacked; the registrar cannot pack; readers read all",
+    @Test("access: another producer's units are 404 and cannot be dissolved or stacked; the registrar packs only for a participant it names; readers read all",
           arguments: TestBackend.allCases)
     func accessControl(_ backend: TestBackend) async throws {
         try await withRegistrar(backend: backend) { registrar in
@@ -430,12 +450,19 @@ struct AggregationTests {
                 let info = try await registrar.unitInfo(who, sscc(1))
                 #expect(info.owner == producerA && info.pallet == sscc(100))
             }
-            // The registrar, the revenue body and the banknote factory do not pack; the factory does not look up units
+            // The revenue body and the banknote factory do not pack; the factory does not look up units
             let body = Array(try WireCoding.encoder().encode(AggregationBatch(lineId: "l", equipmentId: "e", events: [packCase(sscc(30), theirs)])))
-            for who in ["registrar", "revenue", "factory"] {
+            for who in ["revenue", "factory"] {
                 let response = try await registrar.postAggregations(who, body)
                 #expect(response.status == 403 && errorBody(response)?.code == .forbidden, "\(who): \(response.status)")
             }
+            // The registrar packs only for the participant it names (cl. 24(2)); a producer names only itself
+            let unnamed = try await registrar.postAggregations("registrar", body)
+            #expect(unnamed.status == 422 && errorBody(unnamed)?.code == .missingField && errorBody(unnamed)?.details?["field"] == "participant")
+            let forB = Array(try WireCoding.encoder().encode(AggregationBatch(lineId: "l", equipmentId: "e", events: [packCase(sscc(30), theirs)],
+                                                                               participant: producerB)))
+            let asA = try await registrar.postAggregations("producerA", forB)
+            #expect(asA.status == 403 && errorBody(asA)?.code == .forbidden && errorBody(asA)?.details?["field"] == "participant")
             let factory = try await registrar.getUnit("factory", sscc(1).rawValue)
             #expect(factory.status == 403 && errorBody(factory)?.code == .forbidden)
             // No token, an expired token
@@ -447,7 +474,8 @@ struct AggregationTests {
             // An importer packs its own codes
             let imported = try await registrar.activatedCodes(2, to: importerC, as: "importerC", prefix: "QZC", series: "CC")
             let receipt = try await registrar.aggregate("importerC", [packCase(sscc(40), imported)])
-            #expect(receipt.participant == importerC && receipt.results[0].result == .applied)
+            #expect(receipt.participant == importerC && receipt.results[0].result == .applied && receipt.actor == nil)
+            #expect(try await registrar.unitInfo("importerC", sscc(40)).packedBy == nil)
             #expect(try await registrar.getUnit("producerA", sscc(40).rawValue).status == 404)
         }
     }

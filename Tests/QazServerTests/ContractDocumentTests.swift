@@ -60,24 +60,31 @@ struct ContractDocumentTests {
         let fullCode = CodeInfo(code: "QZA000000000000000001", status: .activated, owner: producerA, series: StampSeries("AB")!,
                                 number: StampNumber(1)!, waybillNumber: "WB-1", issuedOn: CalendarDate("2026-11-02")!, productName: "V",
                                 productCode: "P", activatedAt: time, lineId: "l", equipmentId: "e", batchId: UUID(), writtenOffAt: time,
-                                writeOffReason: "damaged", case: sscc(1), pallet: sscc(100))
+                                writeOffReason: "damaged", case: sscc(1), pallet: sscc(100), activatedBy: registrarBIN, writtenOffBy: registrarBIN)
         var valid: [String: [Any]] = [
             "WaybillRequest": [try json(waybill)],
             "WaybillReceipt": [try json(WaybillReceipt(number: "WB-1", recipient: producerA, issued: 2, month: ReportingMonth("2026-11")!, recordedAt: time))],
-            "ActivationBatch": [try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["QZA000000000000000001"])))],
-            "ActivationReceipt": [try json(receipt)],
+            "ActivationBatch": [try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["QZA000000000000000001"]))),
+                                try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["QZA000000000000000001"]),
+                                                         participant: producerA))],
+            "ActivationReceipt": [try json(receipt),
+                                  try json(ActivationReceipt(batchId: UUID(), participant: producerA, lineId: "l", equipmentId: "e", receivedAt: time,
+                                                             results: results, actor: registrarBIN))],
             "CodeInfo": [try json(fullCode), try json(CodeInfo(code: "C", status: .issued, owner: producerA, series: StampSeries("AB")!,
                                                                number: StampNumber(2)!, waybillNumber: "W", issuedOn: CalendarDate("2026-01-31")!, productName: "V"))],
             "CodePage": [try json(CodePage(items: [PoolCode(code: "C", series: StampSeries("AB")!, number: StampNumber(3)!)], next: "C")),
                          try json(CodePage(items: [], next: nil))],
-            "WriteOffRequest": [try json(WriteOffRequest(writtenOffAt: time, reason: "damaged", codes: ["C"]))],
+            "WriteOffRequest": [try json(WriteOffRequest(writtenOffAt: time, reason: "damaged", codes: ["C"])),
+                                try json(WriteOffRequest(writtenOffAt: time, reason: "damaged", codes: ["C"], participant: producerA))],
             "WriteOffReceipt": [try json(WriteOffReceipt(participant: producerA, results: WriteOffOutcome.allCases.map { WriteOffResult(code: "C", result: $0) }))],
             "HealthStatus": [try json(HealthStatus(status: "ok"))],
             "ImportReportRequest": [try json(ImportReportRequest(reportId: UUID(), rows: [
                 ImportReportRow(code: "QZA000000000000000001", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(1)!), affixedAt: time),
                 ImportReportRow(code: "QZA000000000000000002", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(2)!), affixedAt: time,
                                 productCode: "DSN-1"),
-            ]))],
+            ])), try json(ImportReportRequest(reportId: UUID(), rows: [
+                ImportReportRow(code: "QZA000000000000000001", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(999_999_999)!), affixedAt: time),
+            ], participant: importerC))],
             "QRUsageReport": [try json(ReportCalculator.usage(participant: producerA, name: "N", month: ReportingMonth("2026-11")!, counters: [
                 MonthlyCounters(participant: producerA, month: ReportingMonth("2026-10")!, received: 5, activated: 1, writtenOff: 1)], generatedAt: time)),
                               try json(ReportCalculator.usage(participant: producerA, name: nil, month: ReportingMonth("2026-11")!, counters: [], generatedAt: time))],
@@ -89,15 +96,16 @@ struct ContractDocumentTests {
             "AggregationBatch": [try json(AggregationBatch(lineId: "pack-1", equipmentId: "case-packer-1", events: [
                 packCase(sscc(1), ["QZA000000000000000001", "https://qr.example.kz/c/QZA000000000000000002"]), dissolveCase(sscc(1)),
                 buildPallet(sscc(100), [sscc(1), try UnitCode(parsing: "CASE-2026/17")]), dissolvePallet(sscc(100)),
-            ]))],
+            ])), try json(AggregationBatch(lineId: "pack-1", equipmentId: "case-packer-1", events: [dissolveCase(sscc(1))], participant: producerA))],
             "AggregationReceipt": [try json(AggregationReceipt(participant: producerA, receivedAt: time, results:
                 AggregationOutcome.allCases.map { AggregationResult(eventId: UUID(), unit: sscc(1), result: $0,
                                                                     detail: $0 == .conflict ? "used before" : nil) }
                 + AggregationRefusal.allCases.map { AggregationResult(eventId: UUID(), unit: sscc(2), result: .refused, reason: $0,
-                                                                      codes: ["QZA000000000000000001"], detail: "why") }))],
+                                                                      codes: ["QZA000000000000000001"], detail: "why") })),
+                                   try json(AggregationReceipt(participant: producerA, receivedAt: time, results: [], actor: registrarBIN))],
             "UnitInfo": [try json(UnitInfo(unit: sscc(1), kind: .case, status: .packed, owner: producerA, lineId: "l", equipmentId: "e",
                                            packedAt: time, dissolvedAt: nil, pallet: sscc(100), count: 24, contents: ["QZA000000000000000001"],
-                                           next: "QZA000000000000000001")),
+                                           next: "QZA000000000000000001", packedBy: registrarBIN)),
                          try json(UnitInfo(unit: sscc(100), kind: .pallet, status: .dissolved, owner: producerA, lineId: "l", equipmentId: "e",
                                            packedAt: time, dissolvedAt: time, pallet: nil, count: 1, contents: [], next: nil))],
         ]
@@ -109,6 +117,12 @@ struct ContractDocumentTests {
                 }
                 let limited = try await client.raw(method: "GET", path: "/v1/codes/x", body: nil)
                 valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(limited.body)))
+            }
+            // An importer on the producers' activation endpoint (use_import_report)
+            try await registrar.with("importerC") { client in
+                let refused = try await post(client, "/v1/activations", #"{"batchId":"\#(UUID())","lineId":"l","equipmentId":"c","items":[]}"#)
+                #expect(refused.status == 403)
+                valid["ErrorResponse", default: []].append(try JSONSerialization.jsonObject(with: Data(refused.body)))
             }
             // Real events of the activation stream (the `data:` of each).
             let codes = try await registrar.issue(1, to: producerA, prefix: "QZA")
@@ -153,10 +167,16 @@ struct ContractDocumentTests {
         unitWithExtra["bottles"] = 24
         var badUnitCode = try json(fullCode) as! [String: Any]
         badUnitCode["case"] = "a case!"
+        // Stamp number 000000000 is no stamp's number (App. 6/7 element 1)
+        let zeroStamp = try json(ImportReportRequest(reportId: UUID(), rows: [
+            ImportReportRow(code: "QZA000000000000000001", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(0)!), affixedAt: time),
+        ])) as! [String: Any]
+        let zeroRange = try json(makeWaybill(number: "WB-0", to: producerA, prefix: "QZA", start: 0, count: 2))
         let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime], "ActivationEvent": [eventWithoutCode],
-                                        "AggregationBatch": [badKind], "UnitInfo": [unitWithExtra], "CodeInfo": [badUnitCode]]
+                                        "AggregationBatch": [badKind], "UnitInfo": [unitWithExtra], "CodeInfo": [badUnitCode],
+                                        "ImportReportRequest": [zeroStamp], "WaybillRequest": [zeroRange]]
         let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
-                     .unauthenticated, .tokenExpired, .forbidden, .notOwner, .notFound, .methodNotAllowed, .idempotencyConflict,
+                     .unauthenticated, .tokenExpired, .forbidden, .notOwner, .useImportReport, .notFound, .methodNotAllowed, .idempotencyConflict,
                      .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal].map(\.rawValue)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)

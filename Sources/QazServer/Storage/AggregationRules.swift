@@ -8,16 +8,22 @@ import QazAPI
 
 /// `POST /v1/aggregations` after validation: what a store applies.
 public struct AggregationCommand: Sendable {
-    /// The producer or importer whose token sent the events: every unit and code must be its own.
+    /// The producer or importer the events are for (its token's, or the one the registrar names): every unit and code
+    /// must be its own.
     public var participant: TaxpayerID
     public var lineId: String
     public var equipmentId: String
     public var receivedAt: Timestamp
     /// In request order.
     public var events: [AggregationEventCommand]
+    /// Whose token sent the events: `participant` itself, or the registrar acting on its behalf (cl. 24(2)); stored as
+    /// the actor of each event.
+    public var actor: TaxpayerID
 
-    public init(participant: TaxpayerID, lineId: String, equipmentId: String, receivedAt: Timestamp, events: [AggregationEventCommand]) {
+    public init(participant: TaxpayerID, lineId: String, equipmentId: String, receivedAt: Timestamp, events: [AggregationEventCommand],
+                actor: TaxpayerID? = nil) {
         self.participant = participant
+        self.actor = actor ?? participant
         self.lineId = lineId
         self.equipmentId = equipmentId
         self.receivedAt = receivedAt

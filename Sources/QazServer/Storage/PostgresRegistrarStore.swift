@@ -262,9 +262,9 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             let batchText = command.batchId.uuidString.lowercased()
             let participant = command.participant.rawValue
             let claimed = try await (try await c.query("""
-                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results)
+                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results, actor_bin)
                 VALUES (\(batchText), \(participant), \(command.lineId), \(command.equipmentId), \(ByteBuffer(bytes: command.bodyHash)),
-                        \(command.items.count), \(command.receivedAt.milliseconds), ''::bytea)
+                        \(command.items.count), \(command.receivedAt.milliseconds), ''::bytea, \(command.actor.rawValue))
                 ON CONFLICT (batch_id) DO NOTHING RETURNING id
                 """, logger: self.logger)).collect().map { try $0.decode(Int64.self) }
             guard let batchRow = claimed.first else {
@@ -349,7 +349,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                     """, logger: self.logger)
             }
             return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
-                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
+                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results,
+                                                   actor: command.actor),
                           replayed: false)
         }
     }
@@ -358,12 +359,13 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         -> (hash: [UInt8], receipt: ActivationReceipt)?
     {
         let rows = try await (try await c.query("""
-            SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = \(batchText)
-            """, logger: logger)).collect().map { try $0.decode((Data, String, String, String, Int64, Data).self) }
+            SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results, actor_bin FROM activation_batch WHERE batch_id = \(batchText)
+            """, logger: logger)).collect().map { try $0.decode((Data, String, String, String, Int64, Data, String?).self) }
         guard let row = rows.first else { return nil }
         guard let results = ReceiptCodec.decode(Array(row.5)) else { throw StoreError.failure("stored results of batch \(batchId) are unreadable") }
         return (Array(row.0), ActivationReceipt(batchId: batchId, participant: TaxpayerID(trustedRow: row.1), lineId: row.2, equipmentId: row.3,
-                                                receivedAt: Timestamp(milliseconds: row.4), results: results))
+                                                receivedAt: Timestamp(milliseconds: row.4), results: results,
+                                                actor: row.6.map(TaxpayerID.init(trustedRow:))))
     }
 
     public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
@@ -417,20 +419,22 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         try await connection { c in
             let rows = try await c.query("""
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
-                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code,
+                       b.actor_bin, c.written_off_by
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = \(code.rawValue)
                 """, logger: self.logger)
             for try await row in rows {
                 let r = try row.decode((String, String, String, String, Int, String, String, String, String?, Int64?, String?, String?,
-                                        String?, Int64?, String?, String?, String?).self)
+                                        String?, Int64?, String?, String?, String?, String?, String?).self)
                 return CodeInfo(code: r.0, status: CodeStatus(rawValue: r.1) ?? .issued, owner: TaxpayerID(trustedRow: r.2),
                                 series: StampSeries(r.3)!, number: StampNumber(r.4)!, waybillNumber: r.5, issuedOn: CalendarDate(r.6)!,
                                 productName: r.7, productCode: r.8, activatedAt: r.9.map(Timestamp.init(milliseconds:)), lineId: r.10,
                                 equipmentId: r.11, batchId: r.12.flatMap(UUID.init(uuidString:)),
                                 writtenOffAt: r.13.map(Timestamp.init(milliseconds:)), writeOffReason: r.14,
-                                case: r.15.map(UnitCode.init(trusted:)), pallet: r.16.map(UnitCode.init(trusted:)))
+                                case: r.15.map(UnitCode.init(trusted:)), pallet: r.16.map(UnitCode.init(trusted:)),
+                                activatedBy: r.17.map(TaxpayerID.init(trustedRow:)), writtenOffBy: r.18.map(TaxpayerID.init(trustedRow:)))
             }
             return nil
         }
@@ -475,7 +479,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                     throw error
                 }
             }
-            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results)
+            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results, actor: command.actor)
         }
     }
 
@@ -483,8 +487,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         let eventText = event.eventId.uuidString.lowercased()
         let participant = command.participant.rawValue
         let claimed = try await (try await c.query("""
-            INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result)
-            VALUES (\(eventText), \(participant), \(ByteBuffer(bytes: event.digest)), \(command.receivedAt.milliseconds), '')
+            INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result, actor_bin)
+            VALUES (\(eventText), \(participant), \(ByteBuffer(bytes: event.digest)), \(command.receivedAt.milliseconds), '', \(command.actor.rawValue))
             ON CONFLICT (event_id) DO NOTHING RETURNING id
             """, logger: logger)).collect().map { try $0.decode(Int64.self) }
         guard let recordID = claimed.first else {
@@ -618,11 +622,13 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
     public func unit(_ code: UnitCode, after: String?, limit: Int) async throws(StoreError) -> UnitInfo? {
         try await connection { c in
             let rows = try await (try await c.query("""
-                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count
-                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id WHERE u.code = \(code.rawValue) ORDER BY u.id DESC LIMIT 1
+                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count,
+                       e.actor_bin
+                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id LEFT JOIN aggregation_event e ON e.event_id = u.packed_event
+                WHERE u.code = \(code.rawValue) ORDER BY u.id DESC LIMIT 1
                 """, logger: self.logger)).collect()
             guard let row = rows.first else { return nil }
-            let r = try row.decode((Int64, String, String, String, String, String, Int64, Int64?, String?, Int).self)
+            let r = try row.decode((Int64, String, String, String, String, String, Int64, Int64?, String?, Int, String?).self)
             var contents = [String]()
             let page = try await c.query("""
                 SELECT content FROM unit_content WHERE unit_id = \(r.0) AND content > \(after ?? "") ORDER BY content LIMIT \(limit)
@@ -631,7 +637,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             return UnitInfo(unit: UnitCode(trusted: r.1), kind: UnitKind(rawValue: r.2) ?? .case, status: r.7 == nil ? .packed : .dissolved,
                             owner: TaxpayerID(trustedRow: r.3), lineId: r.4, equipmentId: r.5, packedAt: Timestamp(milliseconds: r.6),
                             dissolvedAt: r.7.map(Timestamp.init(milliseconds:)), pallet: r.8.map(UnitCode.init(trusted:)), count: r.9,
-                            contents: contents, next: contents.count == limit ? contents.last : nil)
+                            contents: contents, next: contents.count == limit ? contents.last : nil, packedBy: r.10.map(TaxpayerID.init(trustedRow:)))
         }
     }
 
@@ -675,7 +681,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             if !ids.isEmpty {
                 try await c.query("""
                     UPDATE code SET status = 'writtenOff', written_off_at = \(command.writtenOffAt.milliseconds),
-                        write_off_reason = \(command.reason) WHERE id = ANY(\(ids)::int8[])
+                        write_off_reason = \(command.reason), written_off_by = \(command.requester.rawValue) WHERE id = ANY(\(ids)::int8[])
                     """, logger: self.logger)
                 let month = command.writtenOffAt.reportingMonth.description
                 for (owner, count) in perOwner {

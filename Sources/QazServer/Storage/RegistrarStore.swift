@@ -183,7 +183,7 @@ public enum ClassifiedItem: Sendable, Equatable {
 /// An activation batch ready to be stored.
 public struct ActivationCommand: Sendable {
     public var batchId: UUID
-    /// The producer or importer whose token sent the batch.
+    /// The producer or importer the batch is for (its token's, or the one the registrar names).
     public var participant: TaxpayerID
     public var lineId: String
     public var equipmentId: String
@@ -194,9 +194,12 @@ public struct ActivationCommand: Sendable {
     /// App. 8 import reports: the stamp each item says it was affixed with, by item index. A code issued on another
     /// stamp is answered `malformed` with reason `stamp_mismatch` and not activated. Nil for line activations.
     public var affixedStamps: [StampID]?
+    /// Whose token filed it: `participant` itself, or the registrar acting on its behalf (cl. 24(2)); stored as the actor.
+    public var actor: TaxpayerID
     public init(batchId: UUID, participant: TaxpayerID, lineId: String, equipmentId: String, bodyHash: [UInt8],
-                receivedAt: Timestamp, items: [ClassifiedItem], affixedStamps: [StampID]? = nil) {
+                receivedAt: Timestamp, items: [ClassifiedItem], affixedStamps: [StampID]? = nil, actor: TaxpayerID? = nil) {
         self.affixedStamps = affixedStamps
+        self.actor = actor ?? participant
         self.batchId = batchId
         self.participant = participant
         self.lineId = lineId
@@ -211,7 +214,8 @@ public struct ActivationCommand: Sendable {
 public struct WriteOffCommand: Sendable {
     /// The owner every code must belong to; nil for the registrar, who may write off anyone's codes.
     public var participant: TaxpayerID?
-    /// Answered in the receipt (the registrar's own BIN when `participant` is nil).
+    /// Whose token wrote the codes off: answered in the receipt and stored with each code written off as who did it
+    /// (the registrar's own BIN when it acts, cl. 24(2)).
     public var requester: TaxpayerID
     public var writtenOffAt: Timestamp
     public var reason: String

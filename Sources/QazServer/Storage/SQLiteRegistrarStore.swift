@@ -253,17 +253,17 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     public func activate(_ command: ActivationCommand) async throws(StoreError) -> Stored<ActivationReceipt> {
         try await write { db in
             let batchText = command.batchId.uuidString.lowercased()
-            if let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = ?",
+            if let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results, actor_bin FROM activation_batch WHERE batch_id = ?",
                                           arguments: [batchText]) {
                 let hash: Data = row[0]
                 guard Array(hash) == command.bodyHash else { throw StoreError.idempotencyConflict("batch \(batchText)") }
                 return Stored(value: try Self.receipt(batchId: command.batchId, row: row, resultsColumn: 5), replayed: true)
             }
             try db.execute(sql: """
-                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results)
-                VALUES (?, ?, ?, ?, ?, ?, ?, x'')
+                INSERT INTO activation_batch (batch_id, participant_bin, line_id, equipment_id, body_hash, item_count, received_at, results, actor_bin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, x'', ?)
                 """, arguments: [batchText, command.participant.rawValue, command.lineId, command.equipmentId, Data(command.bodyHash),
-                                 command.items.count, command.receivedAt.milliseconds])
+                                 command.items.count, command.receivedAt.milliseconds, command.actor.rawValue])
             let batchRow = db.lastInsertedRowID
             let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status, activated_at, series, number FROM code WHERE code = ?")
             let update = try db.cachedStatement(sql: """
@@ -324,7 +324,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             try db.execute(sql: "UPDATE activation_batch SET results = ? WHERE id = ?",
                            arguments: [Data(ReceiptCodec.encode(results)), batchRow])
             return Stored(value: ActivationReceipt(batchId: command.batchId, participant: command.participant, lineId: command.lineId,
-                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results),
+                                                   equipmentId: command.equipmentId, receivedAt: command.receivedAt, results: results,
+                                                   actor: command.actor),
                           replayed: false)
         }
     }
@@ -336,7 +337,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
 
     public func activation(batchId: UUID) async throws(StoreError) -> ActivationReceipt? {
         try await read { db in
-            guard let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results FROM activation_batch WHERE batch_id = ?",
+            guard let row = try Row.fetchOne(db, sql: "SELECT body_hash, participant_bin, line_id, equipment_id, received_at, results, actor_bin FROM activation_batch WHERE batch_id = ?",
                                              arguments: [batchId.uuidString.lowercased()]) else { return nil }
             return try Self.receipt(batchId: batchId, row: row, resultsColumn: 5)
         }
@@ -345,8 +346,9 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     private static func receipt(batchId: UUID, row: Row, resultsColumn: Int) throws -> ActivationReceipt {
         let blob: Data = row[resultsColumn]
         guard let results = ReceiptCodec.decode(Array(blob)) else { throw StoreError.failure("stored results of batch \(batchId) are unreadable") }
+        let actor: String? = row[resultsColumn + 1]
         return ActivationReceipt(batchId: batchId, participant: TaxpayerID(trustedRow: row[1]), lineId: row[2], equipmentId: row[3],
-                                 receivedAt: Timestamp(milliseconds: row[4]), results: results)
+                                 receivedAt: Timestamp(milliseconds: row[4]), results: results, actor: actor.map(TaxpayerID.init(trustedRow:)))
     }
 
     // MARK: The activation stream
@@ -382,11 +384,14 @@ public final class SQLiteRegistrarStore: RegistrarStore {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
-                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code
+                       c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code,
+                       b.actor_bin, c.written_off_by
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = ?
                 """, arguments: [code.rawValue]) else { return nil }
+            let activatedBy: String? = row[17]
+            let writtenOffBy: String? = row[18]
             let inCase: String? = row[15]
             let onPallet: String? = row[16]
             let activated: Int64? = row[9]
@@ -398,7 +403,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                             activatedAt: activated.map(Timestamp.init(milliseconds:)), lineId: row[10], equipmentId: row[11],
                             batchId: batch.flatMap(UUID.init(uuidString:)),
                             writtenOffAt: writtenOff.map(Timestamp.init(milliseconds:)), writeOffReason: row[14],
-                            case: inCase.map(UnitCode.init(trusted:)), pallet: onPallet.map(UnitCode.init(trusted:)))
+                            case: inCase.map(UnitCode.init(trusted:)), pallet: onPallet.map(UnitCode.init(trusted:)),
+                            activatedBy: activatedBy.map(TaxpayerID.init(trustedRow:)), writtenOffBy: writtenOffBy.map(TaxpayerID.init(trustedRow:)))
         }
     }
 
@@ -423,7 +429,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             for event in command.events {
                 results.append(try Self.apply(event, command: command, db: db))
             }
-            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results)
+            return AggregationReceipt(participant: command.participant, receivedAt: command.receivedAt, results: results, actor: command.actor)
         }
     }
 
@@ -436,8 +442,9 @@ public final class SQLiteRegistrarStore: RegistrarStore {
         }
         let participant = command.participant.rawValue
         let result = try decide(event, participant: participant, command: command, db: db)
-        try db.execute(sql: "INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result) VALUES (?, ?, ?, ?, ?)",
-                       arguments: [eventText, participant, Data(event.digest), command.receivedAt.milliseconds, try AggregationRules.encode(result)])
+        try db.execute(sql: "INSERT INTO aggregation_event (event_id, participant_bin, digest, received_at, result, actor_bin) VALUES (?, ?, ?, ?, ?, ?)",
+                       arguments: [eventText, participant, Data(event.digest), command.receivedAt.milliseconds, try AggregationRules.encode(result),
+                                   command.actor.rawValue])
         return result
     }
 
@@ -532,8 +539,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     public func unit(_ code: UnitCode, after: String?, limit: Int) async throws(StoreError) -> UnitInfo? {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
-                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count
-                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id WHERE u.code = ? ORDER BY u.id DESC LIMIT 1
+                SELECT u.id, u.code, u.kind, u.owner_bin, u.line_id, u.equipment_id, u.packed_at, u.dissolved_at, p.code, u.content_count,
+                       e.actor_bin
+                FROM unit u LEFT JOIN unit p ON p.id = u.pallet_id LEFT JOIN aggregation_event e ON e.event_id = u.packed_event
+                WHERE u.code = ? ORDER BY u.id DESC LIMIT 1
                 """, arguments: [code.rawValue]) else { return nil }
             let unitID: Int64 = row[0]
             let contents = try String.fetchAll(db, sql: """
@@ -541,11 +550,12 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 """, arguments: [unitID, after ?? "", limit])
             let dissolved: Int64? = row[7]
             let pallet: String? = row[8]
+            let packedBy: String? = row[10]
             return UnitInfo(unit: UnitCode(trusted: row[1]), kind: UnitKind(rawValue: row[2]) ?? .case,
                             status: dissolved == nil ? .packed : .dissolved, owner: TaxpayerID(trustedRow: row[3]), lineId: row[4],
                             equipmentId: row[5], packedAt: Timestamp(milliseconds: row[6]), dissolvedAt: dissolved.map(Timestamp.init(milliseconds:)),
                             pallet: pallet.map(UnitCode.init(trusted:)), count: row[9], contents: contents,
-                            next: contents.count == limit ? contents.last : nil)
+                            next: contents.count == limit ? contents.last : nil, packedBy: packedBy.map(TaxpayerID.init(trustedRow:)))
         }
     }
 
@@ -554,7 +564,9 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     public func writeOff(_ command: WriteOffCommand) async throws(StoreError) -> WriteOffReceipt {
         try await write { db in
             let lookup = try db.cachedStatement(sql: "SELECT id, owner_bin, status FROM code WHERE code = ?")
-            let update = try db.cachedStatement(sql: "UPDATE code SET status = 'writtenOff', written_off_at = ?, write_off_reason = ? WHERE id = ?")
+            let update = try db.cachedStatement(sql: """
+                UPDATE code SET status = 'writtenOff', written_off_at = ?, write_off_reason = ?, written_off_by = ? WHERE id = ?
+                """)
             var results = [WriteOffResult]()
             var notOwned = [String]()
             var perOwner = [String: Int]()
@@ -574,7 +586,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                     }
                     switch row[2] as String {
                     case "issued":
-                        try update.execute(arguments: [command.writtenOffAt.milliseconds, command.reason, row[0] as Int64])
+                        try update.execute(arguments: [command.writtenOffAt.milliseconds, command.reason, command.requester.rawValue, row[0] as Int64])
                         perOwner[owner, default: 0] += 1
                         results.append(WriteOffResult(code: text, result: .writtenOff))
                     case "activated":
