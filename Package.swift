@@ -181,6 +181,9 @@ let package = Package(
         // Electronic digital signatures: RFC 8785 canonical JSON, detached CMS verify against trust anchors and CRLs,
         // the signer's IIN/BIN from an NCA-style certificate, and signing for tests and small producers.
         .target(name: "Signatures", dependencies: ["CCMSShim", "LineCore"], swiftSettings: swiftSettings),
+        // Tests only: a throwaway PKI made with the openssl command line (root, intermediate, NCA-style signing certificates,
+        // expired, revoked and foreign ones, CRLs), for the signature and registrar tests.
+        .target(name: "SignaturesTesting", swiftSettings: swiftSettings),
         // Kazakhstan's working-day calendar (weekends, public holidays, moved days off) and deadlines in Astana time.
         .target(name: "WorkingCalendar", dependencies: ["LineCore", "ConfigKit"], resources: [.copy("kz-calendar.yaml")],
                 swiftSettings: swiftSettings),
@@ -199,7 +202,8 @@ let package = Package(
         .executableTarget(
             name: "QazServerApp",
             dependencies: [
-                "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", argumentParser,
+                "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", "Signatures", "WorkingCalendar",
+                argumentParser,
                 logging, metrics, prometheus, serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
@@ -274,7 +278,7 @@ let package = Package(
             name: "PLCTests", dependencies: ["PLC", "LineAgentTesting", "LineSimulator", "LineCore", "LineConfig", "ConfigKit", logging],
             exclude: ["Peers"],  // the Python test peer, started by the tests
             swiftSettings: swiftSettings),
-        .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "SignaturesTesting", "LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkingCalendarTests", dependencies: ["WorkingCalendar", "LineCore", "ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "LineCore", "LineConfig", "ConfigKit"], swiftSettings: swiftSettings),
@@ -289,7 +293,8 @@ let package = Package(
         .testTarget(
             name: "QazServerTests",
             dependencies: [
-                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", httpTypes,
+                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", "Signatures", "SignaturesTesting",
+                "WorkingCalendar", httpTypes,
                 hummingbird, hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),

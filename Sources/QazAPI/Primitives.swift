@@ -148,9 +148,16 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case revenueBody = "revenue-body"
     /// The registrar itself: every operation.
     case registrar
+    /// A wholesaler: buys and sells products under orders and counter-orders (cl. 21); owns no codes of its own.
+    case wholesaler
+    /// A retailer (a shop): buys under counter-orders and redeems at the till (cl. 21–22).
+    case retailer
 
     /// Whether the role owns codes (producer or importer).
     public var ownsCodes: Bool { self == .producer || self == .importer }
+
+    /// Whether the role trades under orders (a participant of cl. 21: producer, importer, wholesaler, retailer).
+    public var trades: Bool { ownsCodes || self == .wholesaler || self == .retailer }
 }
 
 /// A stable, machine-readable error code. Clients switch on it; the message is for people.

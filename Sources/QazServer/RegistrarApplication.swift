@@ -169,6 +169,10 @@ public struct RegistrarServer: Sendable {
     let limiter: RateLimiter<ContinuousClock>
     /// Routes outside the `/v1` API served by the same server (the registrar console), and their services.
     public let extensions: [any RegistrarHTTPExtension]
+    /// Signature verification and the working-day calendar of the trade half.
+    public let trade: TradeSettings
+    /// Wakes the order expiry job when an order is saved or signed.
+    let orderExpiryWake = WakeSignal()
 
     /// - Parameters:
     ///   - store: the storage backend (migrated before the server takes requests).
@@ -179,8 +183,9 @@ public struct RegistrarServer: Sendable {
     ///   - extensions: routes outside the API (the registrar console), added after the API's routes.
     public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration(),
-                extensions: [any RegistrarHTTPExtension] = []) {
+                extensions: [any RegistrarHTTPExtension] = [], trade: TradeSettings = TradeSettings()) {
         self.store = store
+        self.trade = trade
         self.extensions = extensions
         self.activationFeed = ActivationFeed()
         self.streamConfiguration = stream
@@ -238,6 +243,7 @@ public struct RegistrarServer: Sendable {
         v1.get("stream/activations", use: authenticated(activationStream))
         v1.post("aggregations", use: authenticated(aggregate))
         v1.get("units/:unit", use: authenticated(unitLookUp))
+        addTradeRoutes(to: v1)
         for routes in extensions { routes.register(on: router, server: self) }
     }
 
@@ -256,6 +262,7 @@ public struct RegistrarServer: Sendable {
             context.identity = identity
             context.logger[metadataKey: "participant.bin"] = "\(identity.participant)"
             context.logger[metadataKey: "token.id"] = "\(identity.tokenID)"
+            try await refuseIfBlocked(request, identity, context.logger)
             return try await handler(request, context)
         }
     }
@@ -285,7 +292,8 @@ public struct RegistrarServer: Sendable {
     func submitWaybill(_ request: Request, _ context: RegistrarContext) async throws -> Response {
         let identity = try require(context, [.banknoteFactory, .registrar], "submit waybills")
         let waybill = try await BodyReader.decode(WaybillRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
-        let command = try validator.waybill(waybill, now: .now)
+        var command = try validator.waybill(waybill, now: .now)
+        command.requireApplication = trade.requireApplications
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.recordWaybill(command) }
         context.logger.info("waybill recorded", metadata: [
             "waybill.number": "\(waybill.number)", "waybill.recipient": "\(waybill.recipient.bin)",

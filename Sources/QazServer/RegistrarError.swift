@@ -96,6 +96,8 @@ public struct RegistrarError: HTTPResponseError, Equatable, Sendable, CustomStri
         case .notOwner(let codes): .notOwner(codes)
         case .unavailable: .unavailable
         case .failure: .internalError
+        case .refused(let refusal):
+            .init(HTTPResponse.Status(code: refusal.status), refusal.code, refusal.message, details: refusal.details.isEmpty ? nil : refusal.details)
         }
     }
 }

@@ -78,6 +78,13 @@ enum BodyReader {
     static let enumValues: [String: [String]] = [
         "AggregationKind": AggregationKind.allCases.map(\.rawValue),
         "CodeStatus": CodeStatus.allCases.map(\.rawValue),
+        "ParticipantKind": ParticipantKind.allCases.map(\.rawValue),
+        "ApplicationKind": ApplicationKind.allCases.map(\.rawValue),
+        "RefusalGround": RefusalGround.allCases.map(\.rawValue),
+        "Verdict": ["approve", "refuse"],
+        "SecurityMethod": SecurityMethod.allCases.map(\.rawValue),
+        "ReceiptMethod": ReceiptMethod.allCases.map(\.rawValue),
+        "ReportForm": ReportForm.allCases.map(\.rawValue),
     ]
 
     /// "Cannot initialize AggregationKind from invalid String value x" (Foundation's words, naming a Swift type) as

@@ -15,6 +15,8 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
     public var stream: StreamConfiguration
     /// The registrar console on `/` (the `RegistrarConsole` target serves it; `qazserver serve` wires it in).
     public var console: RegistrarConsoleConfiguration
+    /// The trade half: who is trusted to sign, the working-day calendar, whether waybills need applications.
+    public var trade: TradeConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -24,6 +26,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         limits = try c.decodeIfPresent(LimitsConfiguration.self, forKey: .limits) ?? LimitsConfiguration()
         stream = try c.decodeIfPresent(StreamConfiguration.self, forKey: .stream) ?? StreamConfiguration()
         console = try c.decodeIfPresent(RegistrarConsoleConfiguration.self, forKey: .console) ?? RegistrarConsoleConfiguration()
+        trade = try c.decodeIfPresent(TradeConfiguration.self, forKey: .trade) ?? TradeConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -33,6 +36,71 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("limits", limits)
         v.validate("stream", stream)
         v.validate("console", console)
+        v.validate("trade", trade)
+    }
+}
+
+/// `trade:` in the server configuration (docs/registrar-trade.md).
+public struct TradeConfiguration: Codable, Sendable, ValidatableConfig {
+    /// Trust anchors (the national certifying centre's roots), intermediates and CRL files (PEM or DER). Without it,
+    /// signed operations (applications, orders, counter-orders, report submissions) answer `503 signatures_not_configured`.
+    public var signatures: SignatureFiles?
+    /// A working-day calendar file replacing the embedded one (docs/working-calendar.md).
+    public var calendar: String?
+    /// A waybill must cite an approved application of its recipient with stamps left (cl. 16–17). Default true.
+    public var requireApplications: Bool
+    /// How often the order expiry job looks at least (it also wakes at each expiry). Default 30s.
+    public var expirySweep: ConfigDuration
+
+    public init() {
+        signatures = nil
+        calendar = nil
+        requireApplications = true
+        expirySweep = ConfigDuration(.seconds(30))
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = TradeConfiguration()
+        signatures = try c.decodeIfPresent(SignatureFiles.self, forKey: .signatures)
+        calendar = try c.decodeIfPresent(String.self, forKey: .calendar)
+        requireApplications = try c.decodeIfPresent(Bool.self, forKey: .requireApplications) ?? d.requireApplications
+        expirySweep = try c.decodeIfPresent(ConfigDuration.self, forKey: .expirySweep) ?? d.expirySweep
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        if let signatures { v.validate("signatures", signatures) }
+        if let calendar { _ = v.checkFileExists(calendar, at: "calendar", what: "the working-day calendar file") }
+        v.check(expirySweep.duration >= .seconds(1) && expirySweep.duration <= .seconds(3600), at: "expirySweep",
+                "expected 1s to 1h, got \(expirySweep)")
+    }
+}
+
+/// `trade.signatures`: the files a `SignatureVerifier` loads (paths relative to the configuration file).
+public struct SignatureFiles: Codable, Sendable, ValidatableConfig {
+    public var trustAnchors: [String]
+    public var intermediates: [String]
+    public var crls: [String]
+    /// Refuse a chain whose issuer has no CRL loaded. Default false.
+    public var requireCRL: Bool
+    /// How far in the future a signature's signing time may be. Default 300 s.
+    public var clockSkewSeconds: Int
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        trustAnchors = try c.decode([String].self, forKey: .trustAnchors)
+        intermediates = try c.decodeIfPresent([String].self, forKey: .intermediates) ?? []
+        crls = try c.decodeIfPresent([String].self, forKey: .crls) ?? []
+        requireCRL = try c.decodeIfPresent(Bool.self, forKey: .requireCRL) ?? false
+        clockSkewSeconds = try c.decodeIfPresent(Int.self, forKey: .clockSkewSeconds) ?? 300
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(!trustAnchors.isEmpty, at: "trustAnchors", "expected at least one PEM file of trusted root certificates")
+        for (key, files) in [("trustAnchors", trustAnchors), ("intermediates", intermediates), ("crls", crls)] {
+            for (index, file) in files.enumerated() { _ = v.checkFileExists(file, at: "\(key)[\(index)]", what: "the file") }
+        }
+        v.checkRange(clockSkewSeconds, 0...3600, at: "clockSkewSeconds")
     }
 }
 

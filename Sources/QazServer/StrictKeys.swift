@@ -100,3 +100,59 @@ extension AggregationBatch: StrictRequestBody {
         "events": .array(.object(["eventId": .value, "kind": .value, "unit": .value, "contents": .value, "at": .value])),
     ])
 }
+
+// The trade half: a signed envelope's document is checked against its shape after the signature verified.
+
+extension AccountRequest: StrictRequestBody {
+    static let keyShape = KeyShape.object(["name": .value, "kind": .value])
+}
+
+extension BlockRequest: StrictRequestBody {
+    static let keyShape = KeyShape.object(["reason": .value])
+}
+
+extension OrderCancellation: StrictRequestBody {
+    static let keyShape = KeyShape.object(["reason": .value])
+}
+
+extension ApplicationDecision: StrictRequestBody {
+    static let keyShape = KeyShape.object(["decision": .value, "grounds": .value, "comment": .value])
+}
+
+extension SaleOrder: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "number": .value, "seller": .value, "buyer": .value, "codes": .value, "units": .value, "volumeLitres": .value, "price": .value,
+        "note": .value,
+    ])
+}
+
+extension CounterOrder: StrictRequestBody {
+    static let keyShape = KeyShape.object(["order": .value, "seller": .value, "buyer": .value, "orderDigest": .value, "accept": .value])
+}
+
+extension ReportSubmission: StrictRequestBody {
+    static let keyShape = KeyShape.object([
+        "participant": .value, "form": .value, "month": .value, "received": .value, "activated": .value, "openingBalance": .value,
+        "used": .value, "closingBalance": .value, "note": .value,
+    ])
+}
+
+extension StampApplication: StrictRequestBody {
+    static let keyShape: KeyShape = {
+        let payment = KeyShape.object(["amount": .value, "bankAccount": .value, "document": .value, "date": .value])
+        return .object([
+            "number": .value, "date": .value, "kind": .value, "applicant": .value, "name": .value, "address": .value,
+            "licence": .object(["authority": .value, "number": .value, "date": .value]), "quantity": .value,
+            "product": .object(["catalogueCode": .value, "name": .value, "type": .value, "capacityMl": .value, "strength": .value]),
+            "periodFrom": .value, "periodTo": .value,
+            "certificate": .object(["number": .value, "body": .value, "validUntil": .value]), "hsCode": .value,
+            "stampPayment": payment, "excisePayment": payment, "receiptMethod": .value,
+            "contract": .object(["number": .value, "date": .value]),
+            "obligation": .object([
+                "securityAmount": .value, "method": .value, "instrumentNumber": .value, "instrumentDate": .value, "legalAddress": .value,
+                "bankDetails": .value,
+            ]),
+            "undertakings": .object(["apiReports": .value, "dataAccurate": .value, "rulesRead": .value, "noArrears": .value]),
+        ])
+    }()
+}

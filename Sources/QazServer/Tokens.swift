@@ -23,9 +23,18 @@ public struct TokenService: Sendable {
     public init(store: any RegistrarStore) { self.store = store }
 
     /// A new token: the text to hand over once, and the record that was saved.
-    public func issue(participant: TaxpayerID, role: Role, expiresAt: Timestamp? = nil, now: Timestamp = .now)
+    /// A participant who trades (producer, importer, wholesaler, retailer) also gets an account record when it has none,
+    /// named `accountName` (or its BIN until the registrar renames it): orders need both parties' accounts.
+    public func issue(participant: TaxpayerID, role: Role, expiresAt: Timestamp? = nil, now: Timestamp = .now, accountName: String? = nil)
         async throws(StoreError) -> (token: String, record: TokenRecord)
     {
+        if role.trades, let trade = store as? any TradeStore, let kind = ParticipantKind(rawValue: role.rawValue) {
+            let existing = try await trade.account(participant)
+            if existing == nil || accountName != nil {
+                _ = try await trade.putAccount(participant, request: AccountRequest(name: accountName ?? existing?.name ?? participant.rawValue, kind: kind),
+                                               actor: participant, at: now)
+            }
+        }
         var generator = SystemRandomNumberGenerator()
         let idBytes = (0..<4).map { _ in UInt8.random(in: .min ... .max, using: &generator) }
         let secretBytes = (0..<32).map { _ in UInt8.random(in: .min ... .max, using: &generator) }

@@ -16,7 +16,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self])
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self])
 }
 
 /// `qazserver check-config FILE`.
@@ -42,6 +42,8 @@ struct CheckConfig: ParsableCommand {
                 limits     body \(c.limits.maxBodySize.bytes >> 20) MiB, \(c.limits.maxBatchItems) items/batch, \
                 \(c.limits.requestsPerSecond) req/s (burst \(c.limits.burst)) per participant
                 console    \(c.console.enabled ? "on / (\(c.console.users.count) user(s), session timeout \(c.console.sessionTimeout))" : "off")
+                trade      signatures \(c.trade.signatures.map { "\($0.trustAnchors.count) anchor file(s), \($0.crls.count) CRL file(s)" } ?? "off (signed operations refused)"), \
+                calendar \(c.trade.calendar ?? "embedded"), waybills \(c.trade.requireApplications ? "need an approved application" : "need no application")
                 """)
         } catch {
             for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }

@@ -82,8 +82,10 @@ struct Serve: AsyncParsableCommand {
         // The registrar console on `/` (a separate target: the API server knows only its extension protocol).
         let console = configuration.console.enabled
             ? [try RegistrarConsole(configuration: configuration.console, logger: logger) as any RegistrarHTTPExtension] : []
+        let trade = try options.tradeSettings(configuration, file: file)
         let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream,
-                                     extensions: console)
+                                     extensions: console, trade: trade)
+        let reload: [any Service] = trade.verifier.map { [TrustReloadService(verifier: $0, logger: logger)] } ?? []
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()
             return ServerTLSFiles(certificate: ConfigLoader.resolve(tls.certificate, relativeTo: base).path,
@@ -99,7 +101,7 @@ struct Serve: AsyncParsableCommand {
         // service, then the store (PostgreSQL's pool).
         let services: [any Service] = (store as? any Service).map { [$0] } ?? []
         var groupConfiguration = ServiceGroupConfiguration(
-            services: (services + [RegistrarService(store: store, app: app)] + server.extensionServices).map { .init(service: $0) },
+            services: (services + [RegistrarService(store: store, app: app)] + server.extensionServices + reload).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         // In-flight batches get the grace period to finish (their transactions commit or roll back whole); after it
         // the group escalates to cancellation and unfinished requests are not acknowledged.
@@ -139,7 +141,9 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once and cannot be shown again.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "The participant's IIN/BIN (12 digits with the check digit).") var bin: String
-        @Option(help: "producer, importer, banknote-factory, revenue-body or registrar.") var role: String
+        @Option(help: "producer, importer, wholesaler, retailer, banknote-factory, revenue-body or registrar.") var role: String
+        @Option(help: "The participant's name for its account record (producers, importers, wholesalers, retailers; default: the BIN).")
+        var name: String?
         @Option(help: "Expiry: a date-time with offset (2027-01-01T00:00:00+05:00) or a lifetime such as 90d or 12h.")
         var expires: String?
 
@@ -163,7 +167,7 @@ struct TokenCommand: AsyncParsableCommand {
         func run() async throws {
             let participant = TaxpayerID(bin)!, role = Role(rawValue: role)!, expiresAt = expires.flatMap { Self.expiry($0) }
             let (token, record) = try await options.withStore { store in
-                try await TokenService(store: store).issue(participant: participant, role: role, expiresAt: expiresAt)
+                try await TokenService(store: store).issue(participant: participant, role: role, expiresAt: expiresAt, accountName: name)
             }
             print(token)
             FileHandle.standardError.write(Data("""

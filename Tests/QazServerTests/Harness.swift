@@ -148,7 +148,8 @@ enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 
 func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfiguration = LimitsConfiguration(),
                                 backend: TestBackend = .sqliteMemory, tls: ServerTLSFiles? = nil,
-                                stream: StreamConfiguration = StreamConfiguration(),
+                                stream: StreamConfiguration = StreamConfiguration(), store given: (any RegistrarStore)? = nil,
+                                trade: TradeSettings = TradeSettings(),
                                 _ body: (Registrar) async throws -> T) async throws -> T {
     var limits = limits
     if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
@@ -156,19 +157,21 @@ func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfigu
         limits.burst = 100_000
     }
     let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-\(UUID().uuidString)")
-    let store = try await backend.makeStore(in: directory)
+    let store: any RegistrarStore
+    if let given { store = given } else { store = try await backend.makeStore(in: directory) }
     defer { try? FileManager.default.removeItem(at: directory) }
     // Starts a registrar (in process or on a socket), runs `body`, stops it gracefully.
     // The store runs (PostgreSQL's pool) for the whole test, around the server's group.
     return try await withRunningStore(store) {
         try await store.migrate()
-        let server = RegistrarServer(store: store, limits: limits, stream: stream)
+        let server = RegistrarServer(store: store, limits: limits, stream: stream, trade: trade)
         let service = TokenService(store: store)
         var tokens = [String: String]()
         for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
                                   ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
                                   ("revenue", registrarBIN, .revenueBody),
-                                  ("importerC", importerC, .importer)] {
+                                  ("importerC", importerC, .importer), ("wholesaler", wholesalerW, .wholesaler),
+                                  ("retailer", retailerR, .retailer)] {
             tokens[name] = try await service.issue(participant: who, role: role).token
         }
         tokens["expired"] = try await service.issue(participant: producerA, role: .producer,

@@ -1,5 +1,6 @@
 import Foundation
 import Signatures
+import SignaturesTesting
 import Testing
 
 /// The SignatureError a throwing call ended with, or nil when it returned (any other error is recorded as an issue).

@@ -1,5 +1,6 @@
 import Foundation
 import Signatures
+import SignaturesTesting
 import Testing
 
 /// The envelope `{"document": {...}, "signature": "<base64 DER CMS>"}`: making, parsing, verifying, refusing.

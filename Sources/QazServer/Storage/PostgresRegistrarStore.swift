@@ -180,6 +180,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             ALTER TABLE aggregation_event ADD COLUMN actor_bin TEXT;
             UPDATE aggregation_event SET actor_bin = participant_bin
             """),
+        // The trade half (order No 288 chapters 3–4): the tables of SQLite's v7-trade (PostgresRegistrarStore+Trade.swift).
+        ("v7-trade", tradeMigration),
     ]
 
     public func migrate() async throws(StoreError) {
@@ -231,6 +233,27 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                                                     month: ReportingMonth(row.3)!, recordedAt: Timestamp(milliseconds: row.4)),
                               replayed: true)
             }
+            // cl. 16–17: the cited application, locked so that two waybills citing it cannot both take its last stamps.
+            let application = try await (try await c.query("""
+                SELECT status, date, quantity, issued, kind FROM application
+                WHERE applicant = \(w.recipient.bin.rawValue) AND number = \(w.application.number) FOR UPDATE
+                """, logger: self.logger)).collect().map { try $0.decode((String, String, Int, Int, String).self) }.first
+            if command.requireApplication {
+                let fact = application.map { TradeRules.ApplicationFact(status: $0.0, date: $0.1, quantity: $0.2, issued: $0.3) }
+                if let refusal = TradeRules.waybillApplication(w, fact: fact) { throw StoreError.refused(refusal) }
+            }
+            if application != nil {
+                try await c.query("""
+                    UPDATE application SET issued = issued + \(w.quantity)
+                    WHERE applicant = \(w.recipient.bin.rawValue) AND number = \(w.application.number)
+                    """, logger: self.logger)
+            }
+            let kind = application?.4 == "import" ? "importer" : "producer"
+            try await c.query("""
+                INSERT INTO account (participant, name, kind, created_at)
+                VALUES (\(w.recipient.bin.rawValue), \(w.recipient.name), \(kind), \(command.recordedAt.milliseconds))
+                ON CONFLICT (participant) DO NOTHING
+                """, logger: self.logger)
             try await c.query("""
                 INSERT INTO waybill_range (waybill_id, series, first, last)
                 SELECT \(waybillID), * FROM unnest(\(w.ranges.map(\.series.rawValue))::text[], \(w.ranges.map { Int64($0.first.value) })::int8[],
@@ -819,7 +842,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
 
     // MARK: Plumbing
 
-    private func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func transaction<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do {
             return try await client.withConnection { connection in
                 try await connection.query("BEGIN", logger: self.logger)
@@ -837,7 +860,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         }
     }
 
-    private func connection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
+    func connection<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
         do { return try await client.withConnection { try await body($0) } } catch { throw Self.map(error) }
     }
 

@@ -137,6 +137,8 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case unavailable(String)
     /// Any other storage failure (the database's code and message).
     case failure(String)
+    /// A trade operation refused on what storage knows (who holds a code, an order's state, a blocked account).
+    case refused(TradeRefusal)
 
     public var description: String {
         switch self {
@@ -145,6 +147,7 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notOwner(let codes): "codes of another participant: \(codes.prefix(5).joined(separator: ", "))"
         case .unavailable(let why): "storage unavailable: \(why)"
         case .failure(let why): "storage failure: \(why)"
+        case .refused(let refusal): "refused: \(refusal)"
         }
     }
 }
@@ -157,11 +160,15 @@ public struct WaybillCommand: Sendable {
     /// SHA-256 of the canonical request, to tell a re-send from a conflicting reuse of the number.
     public var bodyHash: [UInt8]
     public var recordedAt: Timestamp
-    public init(waybill: WaybillRequest, codes: [StampCode], bodyHash: [UInt8], recordedAt: Timestamp) {
+    /// The waybill must cite an approved application of its recipient, dated as cited, with at least its quantity of
+    /// stamps not yet issued (cl. 16–17); the quantity is then counted as issued against the application.
+    public var requireApplication: Bool
+    public init(waybill: WaybillRequest, codes: [StampCode], bodyHash: [UInt8], recordedAt: Timestamp, requireApplication: Bool = false) {
         self.waybill = waybill
         self.codes = codes
         self.bodyHash = bodyHash
         self.recordedAt = recordedAt
+        self.requireApplication = requireApplication
     }
 }
 

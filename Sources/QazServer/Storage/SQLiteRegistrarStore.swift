@@ -10,7 +10,7 @@ import QazAPI
 /// idempotency hold under concurrent re-sends (the second one waits, then finds the batch id). Reads (look-ups,
 /// pools, stored answers, tokens) run concurrently on the WAL readers.
 public final class SQLiteRegistrarStore: RegistrarStore {
-    private let writer: any DatabaseWriter
+    let writer: any DatabaseWriter
 
     /// Opens (and creates) a database file in WAL mode. Call ``migrate()`` before use.
     public init(path: String) throws(StoreError) {
@@ -196,6 +196,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 UPDATE aggregation_event SET actor_bin = participant_bin;
                 """)
         }
+        registerTradeMigration(&migrator)
         return migrator
     }
 
@@ -221,6 +222,19 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 return Stored(value: receipt, replayed: true)
             }
             let month = w.issuedOn.reportingMonth
+            let application = try Row.fetchOne(db, sql: "SELECT status, date, quantity, issued, kind FROM application WHERE applicant = ? AND number = ?",
+                                               arguments: [w.recipient.bin.rawValue, w.application.number])
+            if command.requireApplication {
+                let fact = application.map { TradeRules.ApplicationFact(status: $0[0], date: $0[1], quantity: $0[2], issued: $0[3]) }
+                if let refusal = TradeRules.waybillApplication(w, fact: fact) { throw StoreError.refused(refusal) }
+            }
+            if application != nil {
+                try db.execute(sql: "UPDATE application SET issued = issued + ? WHERE applicant = ? AND number = ?",
+                               arguments: [w.quantity, w.recipient.bin.rawValue, w.application.number])
+            }
+            try db.execute(sql: "INSERT OR IGNORE INTO account (participant, name, kind, created_at) VALUES (?, ?, ?, ?)",
+                           arguments: [w.recipient.bin.rawValue, w.recipient.name,
+                                       (application?[4] as String?) == "import" ? "importer" : "producer", command.recordedAt.milliseconds])
             try db.execute(sql: """
                 INSERT INTO waybill (number, body_hash, date, issued_on, month, application_number, application_date,
                     recipient_bin, recipient_name, product_name, product_type, capacity_ml, quantity, recorded_at)
@@ -699,11 +713,11 @@ public final class SQLiteRegistrarStore: RegistrarStore {
 
     // MARK: Plumbing
 
-    private func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func write<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await writer.write(body) } catch { throw Self.map(error) }
     }
 
-    private func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
+    func read<T: Sendable>(_ body: @escaping @Sendable (Database) throws -> T) async throws(StoreError) -> T {
         do { return try await writer.read(body) } catch { throw Self.map(error) }
     }
 

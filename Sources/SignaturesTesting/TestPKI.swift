@@ -10,81 +10,81 @@ import Foundation
 ///
 /// Validity: the CAs and the ordinary leaves are valid from 2020-01-01 to 2049/2050 (made with `openssl ca -startdate
 /// -enddate`, since `openssl x509 -req` of OpenSSL 3.0 has no `-not_before`), so tests may verify at any time in between.
-final class TestPKI: @unchecked Sendable {
+public final class TestPKI: @unchecked Sendable {
     /// A key and its certificate, as PEM text and as files.
-    struct Identity: Sendable {
-        var name: String
-        var keyPEM: String
-        var certificatePEM: String
+    public struct Identity: Sendable {
+        public var name: String
+        public var keyPEM: String
+        public var certificatePEM: String
         /// The issuing intermediates to include when signing (empty for certificates issued by a root).
-        var chainPEM: [String]
-        var keyFile: URL
-        var certificateFile: URL
+        public var chainPEM: [String]
+        public var keyFile: URL
+        public var certificateFile: URL
         /// The certificate's serial, hex upper-case (as `openssl x509 -serial` prints it).
-        var serial: String
+        public var serial: String
     }
 
     /// Thrown when an `openssl` command fails.
-    struct CommandFailed: Error, CustomStringConvertible {
+    public struct CommandFailed: Error, CustomStringConvertible {
         var command: [String]
         var status: Int32
         var standardError: String
-        var description: String { "openssl \(command.joined(separator: " ")) exited \(status): \(standardError)" }
+        public var description: String { "openssl \(command.joined(separator: " ")) exited \(status): \(standardError)" }
     }
 
     /// The NCA-style subject of the ordinary leaves (IIN 880101300123, BIN 123456789012).
-    static let ncaSubject = "/CN=ИВАНОВ ИВАН/SN=ИВАНОВ/serialNumber=IIN880101300123/C=KZ/O=ТОО Qazaq Spirits/OU=BIN123456789012"
-    static let iin = "880101300123"
-    static let bin = "123456789012"
+    public static let ncaSubject = "/CN=ИВАНОВ ИВАН/SN=ИВАНОВ/serialNumber=IIN880101300123/C=KZ/O=ТОО Qazaq Spirits/OU=BIN123456789012"
+    public static let iin = "880101300123"
+    public static let bin = "123456789012"
     /// Dates the ordinary certificates are valid between.
-    static let validFrom = "20200101000000Z"
-    static let caValidUntil = "20500101000000Z"
-    static let leafValidUntil = "20490101000000Z"
+    public static let validFrom = "20200101000000Z"
+    public static let caValidUntil = "20500101000000Z"
+    public static let leafValidUntil = "20490101000000Z"
     /// The password of ``encryptedRSAKeyPEM``.
-    static let keyPassword = "secret-пароль"
+    public static let keyPassword = "secret-пароль"
 
-    let directory: URL
-    let root: Identity
-    let intermediate: Identity
-    let foreignRoot: Identity
+    public let directory: URL
+    public let root: Identity
+    public let intermediate: Identity
+    public let foreignRoot: Identity
     /// RSA-2048 and EC P-256 leaves issued by the intermediate (chainPEM = [intermediate]).
-    let rsaLeaf: Identity
-    let ecLeaf: Identity
+    public let rsaLeaf: Identity
+    public let ecLeaf: Identity
     /// RSA-2048 and EC P-256 leaves issued by the root directly.
-    let rsaDirectLeaf: Identity
-    let ecDirectLeaf: Identity
+    public let rsaDirectLeaf: Identity
+    public let ecDirectLeaf: Identity
     /// Valid 2020-01-01 … 2021-01-01.
-    let expiredLeaf: Identity
+    public let expiredLeaf: Identity
     /// Valid 2098-01-01 … 2099-01-01.
-    let notYetValidLeaf: Identity
+    public let notYetValidLeaf: Identity
     /// Revoked in ``intermediateCRL`` and ``intermediateCRLLater``.
-    let revokedLeaf: Identity
+    public let revokedLeaf: Identity
     /// Revoked only in ``intermediateCRLLater``.
-    let laterRevokedLeaf: Identity
+    public let laterRevokedLeaf: Identity
     /// `/CN=Test Signer Without IDs/O=Qazaq Test/C=KZ`: no IIN, no BIN.
-    let noIDLeaf: Identity
+    public let noIDLeaf: Identity
     /// keyUsage keyEncipherment only: may not sign.
-    let encipherOnlyLeaf: Identity
+    public let encipherOnlyLeaf: Identity
     /// Issued by ``foreignRoot``, which no verifier trusts.
-    let foreignLeaf: Identity
+    public let foreignLeaf: Identity
     /// Self-signed, NCA-style subject, not a CA of anyone's store.
-    let selfSignedLeaf: Identity
+    public let selfSignedLeaf: Identity
     /// ``rsaLeaf``'s key, encrypted with ``keyPassword`` (PKCS#8, AES-256).
-    let encryptedRSAKeyPEM: String
+    public let encryptedRSAKeyPEM: String
     /// CRLs (PEM): the root's (revokes nothing), the intermediate's before any revocation, with ``revokedLeaf``, and
     /// with ``revokedLeaf`` and ``laterRevokedLeaf``.
-    let rootCRL: URL
-    let intermediateCRLEmpty: URL
-    let intermediateCRL: URL
-    let intermediateCRLLater: URL
+    public let rootCRL: URL
+    public let intermediateCRLEmpty: URL
+    public let intermediateCRL: URL
+    public let intermediateCRLLater: URL
     /// ``intermediateCRL`` in DER.
-    let intermediateCRLDER: URL
+    public let intermediateCRLDER: URL
 
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cached: Result<TestPKI, any Error>?
 
     /// One PKI per test process (made on first use).
-    static func shared() throws -> TestPKI {
+    public static func shared() throws -> TestPKI {
         lock.lock()
         defer { lock.unlock() }
         if let cached { return try cached.get() }
@@ -93,7 +93,7 @@ final class TestPKI: @unchecked Sendable {
         return try result.get()
     }
 
-    init() throws {
+    public init() throws {
         directory = FileManager.default.temporaryDirectory.appendingPathComponent("qazline-testpki-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let maker = Maker(directory: directory)
@@ -141,18 +141,34 @@ final class TestPKI: @unchecked Sendable {
         try maker.openssl(["crl", "-in", intermediateCRL.path, "-outform", "DER", "-out", intermediateCRLDER.path])
     }
 
+    private let signersLock = NSLock()
+    private var signers = [String: Identity]()
+
+    /// An EC P-256 signing certificate of the intermediate for an organisation's BIN (`OU=BIN…`), made on first use and
+    /// kept: what a participant of the registrar signs with. The same BIN always gets the same certificate.
+    public func signer(bin: String, name: String = "ТОО Test") throws -> Identity {
+        signersLock.lock()
+        defer { signersLock.unlock() }
+        if let known = signers[bin] { return known }
+        let identity = try Maker(directory: directory).makeLeaf(
+            "signer-\(bin)", key: .ec, subject: "/CN=Test Signer \(bin)/serialNumber=IIN880101300123/C=KZ/O=\(name)/OU=BIN\(bin)",
+            issuer: intermediate, chain: [intermediate])
+        signers[bin] = identity
+        return identity
+    }
+
     deinit {
         try? FileManager.default.removeItem(at: directory)
     }
 
     /// Runs `openssl` with the arguments; returns its standard output.
     @discardableResult
-    func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
+    public func openssl(_ arguments: [String], input: Data? = nil) throws -> Data {
         try Maker(directory: directory).openssl(arguments, input: input)
     }
 
     /// Writes bytes to a file of the PKI's directory and returns its URL.
-    func write(_ data: Data, to name: String) throws -> URL {
+    public func write(_ data: Data, to name: String) throws -> URL {
         let url = directory.appendingPathComponent(name)
         try data.write(to: url)
         return url
@@ -160,7 +176,7 @@ final class TestPKI: @unchecked Sendable {
 
     /// Signs like a producer on the command line: `openssl cms -sign -binary -md sha256 -outform DER` (detached, the
     /// signer's certificate and `chain` included). Returns the DER.
-    func opensslSign(_ content: [UInt8], as signer: Identity, extraSigners: [Identity] = []) throws -> [UInt8] {
+    public func opensslSign(_ content: [UInt8], as signer: Identity, extraSigners: [Identity] = []) throws -> [UInt8] {
         let name = UUID().uuidString
         let input = try write(Data(content), to: "\(name).in")
         let output = directory.appendingPathComponent("\(name).p7s")
