@@ -28,9 +28,26 @@ public final class DemoRegistrar: Sendable {
     private let group: ServiceGroup
     private let task: Task<Void, any Error>
     private let issued = IssuedCounter()
+    /// The trade half's parties (its PKI), when the demo runs it.
+    let trade: DemoTradeParties?
+    /// Clients of the producer, the wholesaler and the registrar (the trade step).
+    let producerClient: QazAPIClient
+    let wholesalerClient: QazAPIClient
+    let registrarClient: QazAPIClient
+    private let approvals = IssuedCounter()
+
+    /// The revenue body's client.
+    var revenueClient: QazAPIClient { revenue }
+    /// Stamp applications approved before their waybills.
+    var applicationsApproved: Int { approvals.counts.values.reduce(0, +) }
 
     private init(port: Int, producerToken: String, consoleToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
-                 task: Task<Void, any Error>) {
+                 task: Task<Void, any Error>, trade: DemoTradeParties?, producerClient: QazAPIClient, wholesalerClient: QazAPIClient,
+                 registrarClient: QazAPIClient) {
+        self.trade = trade
+        self.producerClient = producerClient
+        self.wholesalerClient = wholesalerClient
+        self.registrarClient = registrarClient
         self.port = port
         self.producerToken = producerToken
         self.consoleToken = consoleToken
@@ -40,7 +57,9 @@ public final class DemoRegistrar: Sendable {
         self.task = task
     }
 
-    public static func start(path: String, logger: Logger) async throws -> DemoRegistrar {
+    /// - Parameter trade: run the trade half: a throwaway PKI, waybills that need approved applications, and the
+    ///   wholesaler the trade step sells to (``tradeScenario(_:usage:)``).
+    public static func start(path: String, logger: Logger, trade withTrade: Bool = false) async throws -> DemoRegistrar {
         let store = try SQLiteRegistrarStore(path: path)
         try await store.migrate()
         var limits = LimitsConfiguration()
@@ -49,12 +68,19 @@ public final class DemoRegistrar: Sendable {
         var serverLogger = logger
         serverLogger.logLevel = max(logger.logLevel, .warning)
         let console = try RegistrarConsole(logger: serverLogger)
-        let server = RegistrarServer(store: store, limits: limits, extensions: [console])
-        let tokens = TokenService(store: store)
         let authority = TaxpayerID("990340000012") ?? TaxpayerID(LineDemo.otherBIN)!
+        let trade = withTrade ? try DemoTradeParties(authority: authority) : nil
+        let server = RegistrarServer(store: store, limits: limits, extensions: [console], trade: trade?.settings ?? TradeSettings())
+        let tokens = TokenService(store: store)
         let factoryToken = try await tokens.issue(participant: authority, role: .banknoteFactory).token
         let revenueToken = try await tokens.issue(participant: authority, role: .revenueBody).token
-        let producerToken = try await tokens.issue(participant: TaxpayerID(LineDemo.producerBIN)!, role: .producer).token
+        let producerToken = try await tokens.issue(participant: TaxpayerID(LineDemo.producerBIN)!, role: .producer,
+                                                   accountName: LineDemo.producerName).token
+        // The other producer whose codes appear as foreign caps: an account record (the registrar files its applications).
+        _ = try await store.putAccount(TaxpayerID(LineDemo.otherBIN)!, request: AccountRequest(name: "Other Producer LLP", kind: .producer),
+                                       actor: authority, at: .now)
+        let wholesalerToken = try await tokens.issue(participant: TaxpayerID(DemoTradeParties.wholesalerBIN)!, role: .wholesaler,
+                                                     accountName: DemoTradeParties.wholesalerName).token
         let consoleToken = try await tokens.issue(participant: authority, role: .registrar).token
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.application(host: "127.0.0.1", port: 0, logger: serverLogger,
@@ -69,12 +95,33 @@ public final class DemoRegistrar: Sendable {
                 baseURL: "http://127.0.0.1:\(port)", token: token, requestsPerSecond: 1_000, burst: 1_000), logger: serverLogger)
         }
         return DemoRegistrar(port: port, producerToken: producerToken, consoleToken: consoleToken, factory: try client(factoryToken),
-                             revenue: try client(revenueToken), group: group, task: task)
+                             revenue: try client(revenueToken), group: group, task: task, trade: trade, producerClient: try client(producerToken),
+                             wholesalerClient: try client(wholesalerToken), registrarClient: try client(consoleToken))
     }
 
-    /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`.
+    /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`. With the
+    /// trade half, the participant first files a signed App. 3 for them (the demo producer itself; another participant
+    /// through the registrar, cl. 24(2)) and the revenue body approves it; the waybill cites it (cl. 16–17).
     public func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String) async throws -> [String] {
-        let codes = try await Self.issue(count: count, to: bin, name: name, waybill: number, using: factory)
+        var application: ApplicationReference?
+        if let trade {
+            let today = AstanaTime.components(of: Date())
+            let date = CalendarDate(String(format: "%04d-%02d-%02d", today.year, today.month, today.day))!
+            let reference = ApplicationReference(number: "APP-\(number)", date: date)
+            let own = bin.rawValue == LineDemo.producerBIN
+            let document = DemoTradeParties.application(number: reference.number, date: date, applicant: bin, name: name, quantity: count)
+            let envelope = try trade.envelope(document, by: own ? bin : trade.authority)
+            for (client, path, body) in [(own ? producerClient : registrarClient, "/v1/applications", envelope),
+                                         (revenue, "/v1/applications/\(bin)/\(reference.number)/decision", Array(#"{"decision":"approve"}"#.utf8))] {
+                let response = try await client.raw(method: "POST", path: path, body: body)
+                guard (200..<300).contains(response.status) else {
+                    throw AgentSetupError("POST \(path) answered \(response.status): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
+                }
+            }
+            approvals.add(1, to: bin.rawValue)
+            application = reference
+        }
+        let codes = try await Self.issue(count: count, to: bin, name: name, waybill: number, application: application, using: factory)
         issued.add(count, to: bin.rawValue)
         return codes
     }
@@ -82,7 +129,7 @@ public final class DemoRegistrar: Sendable {
     /// Issues `count` new random codes to a participant by a waybill dated today (Astana) through `factory` (a Banknote
     /// Factory client of any registrar).
     public static func issue(count: Int, to bin: TaxpayerID, name: String, waybill number: String,
-                             using factory: QazAPIClient) async throws -> [String] {
+                             application: ApplicationReference? = nil, using factory: QazAPIClient) async throws -> [String] {
         let today = AstanaTime.components(of: Date())
         let date = CalendarDate(String(format: "%04d-%02d-%02d", today.year, today.month, today.day))!
         let series = StampSeries(number.hasSuffix("1") ? "QA" : "QB")!
@@ -90,7 +137,7 @@ public final class DemoRegistrar: Sendable {
         let alphabet = Array("0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ")
         let codes = (0..<count).map { _ in String((0..<24).map { _ in alphabet[Int.random(in: 0..<alphabet.count, using: &random)] }) }
         guard let request = WaybillRequest.consecutive(
-            number: number, date: date, recipient: Recipient(bin: bin, name: name),
+            number: number, date: date, application: application, recipient: Recipient(bin: bin, name: name),
             product: WaybillProduct(name: "Demo Vodka", type: "vodka", capacityMl: 500), series: series, codes: codes)
         else { throw AgentSetupError("cannot issue \(count) codes on one waybill (stamp numbers 1-\(count))") }
         _ = try await factory.submitWaybill(request)
@@ -151,8 +198,7 @@ public final class DemoRegistrar: Sendable {
     }
 
     public func stop() async {
-        try? await factory.shutdown()
-        try? await revenue.shutdown()
+        for client in [factory, revenue, producerClient, wholesalerClient, registrarClient] { try? await client.shutdown() }
         await group.triggerGracefulShutdown()
         _ = await task.result
     }

@@ -61,6 +61,9 @@ public struct DemoOptions: Sendable {
     public var caseDefects = CasePacker.Shares.demo
     /// Cases on a pallet (pallets are built automatically from the station's good cases).
     public var casesPerPallet = 10
+    /// Run the registrar's trade half: signed stamp applications before the waybills, and after the line a signed order
+    /// of activated bottles to a wholesaler, its counter-order, the extracts and a signed App. 10 (needs `openssl`).
+    public var trade = false
     public init() {}
 }
 
@@ -118,6 +121,8 @@ public struct DemoSummary: Codable, Sendable {
     public var registrar: Registrar
     /// The case station's reconciliation (nil without a case station).
     public var cases: CaseSummary?
+    /// The trade step (nil without it).
+    public var trade: DemoTradeSummary?
     /// Bottles that went wrong: every bad cap passed, up to 10 good caps rejected, up to 10 late and 10 missed rejects
     /// at the station; each with its cap, decision, latency and frames.
     public var problemBottles: [String]
@@ -190,13 +195,28 @@ public enum LineDemo {
                 }
                 status("line finished; waiting for the outbox to drain")
                 _ = try await plant.waitForDelivery(agent, timeout: options.deliveryTimeout)
+                var trade: DemoTradeSummary?
+                if let parties = plant.registrar.trade {
+                    status("trade: the producer sells activated bottles to \(DemoTradeParties.wholesalerBIN) under a signed order")
+                    trade = try await plant.registrar.tradeScenario(parties) { month in
+                        try await plant.registrar.usageReport(bin: producerBIN, month: month)
+                    }
+                }
+                func summary() async throws -> DemoSummary {
+                    var summary = try await plant.summarize(agent)
+                    if let trade {
+                        summary.trade = trade
+                        summary.checks.merge(trade.checks) { a, _ in a }
+                    }
+                    return summary
+                }
                 if let hold = options.hold {
                     // The line has stopped and everything is delivered: the summary now equals the one after shutdown.
-                    await hold(try await plant.summarize(agent))
+                    await hold(try await summary())
                 }
                 await group.triggerGracefulShutdown()
                 try await tasks.next()
-                return try await plant.summarize(agent)
+                return try await summary()
             }
             await agent.close()
             return summary
@@ -341,6 +361,15 @@ public enum LineDemo {
             lines.append(String(format: "    case decision:        trigger→decision p99 %.1f ms (with the simulated frame's rendering); agent per case p99 %.1f ms; case frame decode p99 %.1f ms; rejects late/missed %d/%d",
                                 c.decisionLatencyP99Ms, c.processingP99Ms, c.decodeP99Ms, c.rejectsLate, c.rejectsMissed))
             if !c.problemCases.isEmpty { lines += c.problemCases.prefix(10).map { "    look at: \($0)" } }
+        }
+        if let t = s.trade {
+            lines.append("  trade (signed with the demo PKI):")
+            lines.append("    applications:         \(t.applicationsApproved) App. 3 approved by the revenue body before their waybills")
+            lines.append("    order \(t.orderId): \(t.codes) bottles \(producerBIN) → \(t.buyer), \(t.orderStatus)")
+            lines.append("    code \(t.sampleCode):")
+            lines += t.history.map { "      \($0)" }
+            lines.append("      now: " + t.holdings.joined(separator: "; "))
+            lines.append("    App. 10 submitted signed: \(t.app10Verdict)")
         }
         if !s.problemBottles.isEmpty {
             lines.append("  bottles to look at:")

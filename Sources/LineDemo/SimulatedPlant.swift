@@ -76,7 +76,7 @@ public final class SimulatedPlant: Sendable {
         let directory = options.workDirectory ?? NSTemporaryDirectory() + "qazline-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
-        let registrar = try await DemoRegistrar.start(path: directory + "/registrar.sqlite", logger: logger)
+        let registrar = try await DemoRegistrar.start(path: directory + "/registrar.sqlite", logger: logger, trade: options.trade)
         do {
             let foreignCount = max(10, Int(Double(options.bottles) * (options.shares[.foreign] ?? 0) * 2) + 10)
             let producerCodes = try await registrar.issue(count: options.bottles + 50, to: TaxpayerID(LineDemo.producerBIN)!,

@@ -59,6 +59,11 @@ struct DemoCommand: AsyncParsableCommand {
     @Flag(name: .long, help: "Run without the case station (no aggregation into cases and pallets).")
     var noCaseStation = false
 
+    @Flag(name: .long, help: """
+        Run without the registrar's trade half (no signed stamp applications before the waybills, no signed order of         bottles to a wholesaler after the line).
+        """)
+    var noTrade = false
+
     @Option(name: .long, help: "Bottles per case: 12, 20 or 24.")
     var bottlesPerCase = 12
 
@@ -97,6 +102,7 @@ struct DemoCommand: AsyncParsableCommand {
         options.consolePort = consolePort
         options.consolePassword = consolePassword
         options.caseStation = !noCaseStation
+        options.trade = !noTrade
         options.bottlesPerCase = bottlesPerCase
         options.printedCaseCodes = printCaseCodes
         let kinds: [CaseDefect] = printCaseCodes ? [.missingBottle, .rejectedCap, .unreadableCap]

@@ -69,10 +69,17 @@ func withAgent<T: Sendable>(_ plant: SimulatedPlant, deliveringFirstTo first: an
         // Given a line of 150 bottles at 36,000 bottles/h with bad caps mixed in
         var demo = options(bottles: 150)
         demo.shares = [.unreadable: 0.05, .damaged: 0.05, .duplicate: 0.05, .foreign: 0.05]
+        // and the registrar's trade half on: waybills that cite signed, approved applications, and after the line a
+        // signed order of bottles to a wholesaler, its counter-order, the extracts and a signed App. 10
+        demo.trade = true
         // When the demo runs
         let summary = try await LineDemo.run(demo, logger: quiet)
         // Then every check holds: no bad cap passed, no reject late or missed, every good bottle activated once
         #expect(summary.reconciled, "\(LineDemo.render(summary))")
+        let trade = try #require(summary.trade)
+        #expect(trade.applicationsApproved == 2 && trade.codes == min(24, summary.good) && trade.app10Verdict == "accepted")
+        #expect(trade.holdings == ["\(LineDemo.producerBIN) transferred «Берілген»", "\(trade.buyer) active «Белсенді»"])
+        #expect(trade.checks.count == 6 && trade.checks.values.allSatisfy { $0 })
         #expect(summary.bottles == 150)
         #expect(summary.badCapsPassed == 0)
         #expect(summary.rejectsLate == 0 && summary.rejectsMissed == 0)
