@@ -100,6 +100,11 @@ public enum AggregationRefusal: String, Codable, Sendable, CaseIterable {
     case onPallet
     /// A packing event with no contents, or a dissolving event with contents.
     case badContents
+    /// A contained stamp code's product was handed to a buyer under a signed counter-order (cl. 21, 23(1)): no longer the
+    /// participant's to pack, nor its case to dissolve.
+    case notHeld
+    /// A contained stamp code is in a sale order pending signature (cl. 23(3)).
+    case inPendingOrder
 }
 
 /// The answer for one event, in the order of the request.

@@ -310,6 +310,11 @@ public struct RegistrarServer: Sendable {
         let start = ContinuousClock.now
         let batch = try await BodyReader.decode(ActivationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
         let participant = try onBehalf(identity, batch.participant)
+        if identity.role == .registrar, let trade = store as? any TradeStore,
+           try await call(context.logger, { () async throws(StoreError) in try await trade.account(participant) })?.kind == .importer {
+            // The registrar acting for an importer files its App. 8 too (its account record says it imports).
+            throw RegistrarError.useImportReport
+        }
         let command = try validator.activation(batch, participant: participant, actor: identity.participant, now: .now)
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.activate(command) }
         metrics.batches.increment()

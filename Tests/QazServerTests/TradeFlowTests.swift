@@ -344,7 +344,7 @@ extension TradeFlowTests {
         }
     }
 
-    @Test("an order of a packed case transfers every bottle in it", arguments: [TestBackend.sqliteMemory, .postgres])
+    @Test("an order of a packed case transfers every bottle in it; no packing or unpacking while pending or after the sale", arguments: [TestBackend.sqliteMemory, .postgres])
     func orderOfACase(backend: TestBackend) async throws {
         let pki = try SigningPKI.shared()
         let clock = TestClock(Timestamp(text: "2026-11-23T10:00:00+05:00")!)
@@ -365,7 +365,35 @@ extension TradeFlowTests {
             let notPacked = try await post(producer, "/v1/orders", try Self.envelope(
                 Self.order("CASE-2", from: producerA, to: wholesalerW, codes: [], units: ["(00)148700000000000026"]), by: pki.signer(producerA)))
             _ = Self.refusal(notPacked, 422, .invalidField)
+            // cl. 23(3): while the order waits for the buyer, the case is not dissolved nor its bottles packed again.
+            let at = Timestamp(text: "2026-11-23T11:00:00+05:00")!
+            let whilePending = try await producer.aggregate(AggregationBatch(lineId: "L1", equipmentId: "CASE-1", events: [
+                AggregationEvent(eventId: UUID(), kind: .caseDissolved, unit: sscc, contents: [], at: at),
+                AggregationEvent(eventId: UUID(), kind: .casePacked, unit: try UnitCode(parsing: "(00)148700000000000026"), contents: [codes[5]], at: at),
+            ]))
+            #expect(whilePending.results.map(\.reason) == [.inPendingOrder, .inPendingOrder])
+            // cl. 23(1): once the buyer signed, the bottles are no longer the producer's to unpack or pack.
+            _ = try Self.decode(OrderInfo.self, try await post(try r.client("wholesaler"), "/v1/orders/\(saved.id)/counter-order",
+                                                               try Self.envelope(Self.counter(saved), by: pki.signer(wholesalerW))))
+            let afterSale = try await producer.aggregate(AggregationBatch(lineId: "L1", equipmentId: "CASE-1", events: [
+                AggregationEvent(eventId: UUID(), kind: .caseDissolved, unit: sscc, contents: [], at: at),
+                AggregationEvent(eventId: UUID(), kind: .casePacked, unit: try UnitCode(parsing: "(00)148700000000000026"), contents: [codes[5]], at: at),
+            ]))
+            #expect(afterSale.results.map(\.reason) == [.notHeld, .notHeld])
+            let stillPacked = try Self.decode(CodeExtract.self, try await producer.raw(method: "GET", path: "/v1/codes/\(codes[0])/extract", body: nil))
+            #expect(stillPacked.code.case == sscc && stillPacked.holder == wholesalerW)
             try await producer.shutdown()
+        }
+    }
+}
+
+extension TradeFlowTests {
+    @Test("the registrar acting for an importer (its account says so) is sent to App. 8 as the importer is (cl. 20)")
+    func registrarForImporter() async throws {
+        try await withRegistrar { r in
+            let codes = try await r.issue(1, to: importerC, prefix: "QZI", series: "CI")
+            let body = #"{"batchId":"\#(UUID())","lineId":"L1","equipmentId":"CAM-1","participant":"\#(importerC)","items":[{"code":"\#(codes[0])","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-1"}]}"#
+            _ = Self.refusal(try await post(try r.client("registrar"), "/v1/activations", body), 403, ErrorCode(rawValue: "use_import_report"))
         }
     }
 }

@@ -127,11 +127,18 @@ public struct StampFact: Sendable, Equatable {
     /// The packed case it is in now.
     public var inCase: String?
 
-    public init(id: Int64, owner: String, status: String, inCase: String?) {
+    /// Who holds the product when not the owner (a buyer under a signed counter-order), else nil.
+    public var holder: String?
+    /// The sale order pending signature it is in, if any.
+    public var pendingOrder: String?
+
+    public init(id: Int64, owner: String, status: String, inCase: String?, holder: String? = nil, pendingOrder: String? = nil) {
         self.id = id
         self.owner = owner
         self.status = status
         self.inCase = inCase
+        self.holder = holder
+        self.pendingOrder = pendingOrder
     }
 }
 
@@ -171,10 +178,27 @@ public enum AggregationRules {
             return AggregationRefusalDecision(.notActivated, codes: inactive.map(\.text),
                                               detail: "\(count(inactive.count, "code")) not Activated (\(inactive[0].text) is \(first)); only activated bottles are packed")
         }
+        if let refusal = trade(codes.map { ($0.text, facts[$0.code.rawValue]) }, participant: participant) { return refusal }
         let packed = codes.filter { facts[$0.code.rawValue]?.inCase != nil }
         if let first = packed.first, let other = facts[first.code.rawValue]?.inCase {
             return AggregationRefusalDecision(.alreadyInCase, codes: packed.map(\.text),
                                               detail: "\(count(packed.count, "code")) in another packed case (\(first.text) is in case \(other)); dissolve that case first")
+        }
+        return nil
+    }
+
+    /// The trade rules on packing (cl. 23): a product handed to a buyer, or in an order pending signature, is not the
+    /// participant's to pack or unpack.
+    public static func trade(_ codes: [(text: String, fact: StampFact?)], participant: String) -> AggregationRefusalDecision? {
+        let sold = codes.filter { $0.fact?.holder.map { $0 != participant } ?? false }.map(\.text)
+        if !sold.isEmpty {
+            return AggregationRefusalDecision(.notHeld, codes: sold,
+                                              detail: "\(count(sold.count, "code")) handed to a buyer under a signed counter-order (\(sold[0])); no longer this participant's to pack (cl. 23)")
+        }
+        let pending = codes.filter { $0.fact?.pendingOrder != nil }
+        if let first = pending.first {
+            return AggregationRefusalDecision(.inPendingOrder, codes: pending.map(\.text),
+                                              detail: "\(count(pending.count, "code")) in sale order \(first.fact?.pendingOrder ?? "") pending signature (\(first.text)); no operation until it is signed, cancelled or expired (cl. 23(3))")
         }
         return nil
     }

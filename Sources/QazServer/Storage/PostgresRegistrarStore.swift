@@ -543,12 +543,13 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             _ = try await (try await c.query("SELECT id FROM code WHERE code = ANY(\(texts)::text[]) ORDER BY id FOR UPDATE", logger: logger)).collect()
             var facts = [String: StampFact](minimumCapacity: codes.count)
             let rows = try await c.query("""
-                SELECT c.code, c.id, c.owner_bin, c.status, u.code FROM code c
+                SELECT c.code, c.id, c.owner_bin, c.status, u.code, c.holder_bin, o.id FROM code c
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id
+                LEFT JOIN trade_order o ON o.seq = c.pending_order
                 WHERE c.code = ANY(\(texts)::text[])
                 """, logger: logger)
-            for try await (code, id, owner, status, inCase) in rows.decode((String, Int64, String, String, String?).self) {
-                facts[code] = StampFact(id: id, owner: owner, status: status, inCase: inCase)
+            for try await (code, id, owner, status, inCase, holder, pending) in rows.decode((String, Int64, String, String, String?, String?, String?).self) {
+                facts[code] = StampFact(id: id, owner: owner, status: status, inCase: inCase, holder: holder, pendingOrder: pending)
             }
             if let refusal = AggregationRules.casePacked(codes, facts: facts, participant: participant) { return refusal.result(for: event) }
             let unitID = try await insertUnit(event, kind: .case, count: codes.count, command: command, c)
@@ -591,6 +592,27 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 return refusal.result(for: event)
             }
             let unitID = current!.id
+            if kind == .case {
+                // The bottles' rows locked: an order saved meanwhile cannot take them (cl. 23).
+                var members = [(text: String, fact: StampFact?)]()
+                let rows = try await c.query("""
+                    SELECT c.code, c.holder_bin, c.pending_order FROM code c JOIN code_case cc ON cc.code_id = c.id
+                    WHERE cc.unit_id = \(unitID) ORDER BY c.id FOR UPDATE OF c
+                    """, logger: logger)
+                var pendingSeqs = [(String, String?, Int64)]()
+                for try await (code, holder, pending) in rows.decode((String, String?, Int64?).self) where holder != nil || pending != nil {
+                    pendingSeqs.append((code, holder, pending ?? 0))
+                }
+                for (code, holder, seq) in pendingSeqs {
+                    var order: String?
+                    if seq != 0 {
+                        order = try await (try await c.query("SELECT id FROM trade_order WHERE seq = \(seq)", logger: logger)).collect()
+                            .first.map { try $0.decode(String.self) }
+                    }
+                    members.append((code, StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: holder, pendingOrder: order)))
+                }
+                if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
+            }
             try await c.query("""
                 UPDATE unit SET dissolved_at = \(event.at.milliseconds), dissolved_event = \(eventText) WHERE id = \(unitID)
                 """, logger: logger)

@@ -475,13 +475,14 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 return refusal.result(for: event)
             }
             let lookup = try db.cachedStatement(sql: """
-                SELECT c.id, c.owner_bin, c.status, u.code FROM code c
-                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id WHERE c.code = ?
+                SELECT c.id, c.owner_bin, c.status, u.code, c.holder_bin, o.id FROM code c
+                LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id
+                LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ?
                 """)
             var facts = [String: StampFact](minimumCapacity: codes.count)
             for entry in codes {
                 if let row = try Row.fetchOne(lookup, arguments: [entry.code.rawValue]) {
-                    facts[entry.code.rawValue] = StampFact(id: row[0], owner: row[1], status: row[2], inCase: row[3])
+                    facts[entry.code.rawValue] = StampFact(id: row[0], owner: row[1], status: row[2], inCase: row[3], holder: row[4], pendingOrder: row[5])
                 }
             }
             if let refusal = AggregationRules.casePacked(codes, facts: facts, participant: participant) { return refusal.result(for: event) }
@@ -517,6 +518,16 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 return refusal.result(for: event)
             }
             let unitID = current!.id
+            if kind == .case {
+                let members = try Row.fetchAll(db, sql: """
+                    SELECT c.code, c.holder_bin, o.id FROM code_case cc JOIN code c ON c.id = cc.code_id
+                    LEFT JOIN trade_order o ON o.seq = c.pending_order
+                    WHERE cc.unit_id = ? AND (c.holder_bin IS NOT NULL OR c.pending_order IS NOT NULL) ORDER BY c.code
+                    """, arguments: [unitID]).map { row -> (text: String, fact: StampFact?) in
+                    (row[0], StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: row[1], pendingOrder: row[2]))
+                }
+                if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
+            }
             try db.execute(sql: "UPDATE unit SET dissolved_at = ?, dissolved_event = ? WHERE id = ?",
                            arguments: [event.at.milliseconds, eventText, unitID])
             if kind == .case {
