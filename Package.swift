@@ -171,7 +171,7 @@ let package = Package(
             name: "LineAgent",
             dependencies: [
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
-                "AgentConsole", "ConsoleKit", "CommandSupport", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
+                "AgentConsole", "ConsoleKit", "CommandSupport", "Signatures", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
             ],
             swiftSettings: swiftSettings),
 
@@ -323,7 +323,8 @@ let package = Package(
             name: "LineAgentTests",
             dependencies: [
                 "LineAgent", "LineAgentTesting", "LineSimulator", "AgentRuntime", "Outbox", "Delivery", "QazClient", "QazAPI",
-                "LineCore", "LineConfig", "LineDemo", "Vision", hummingbird, logging, serviceLifecycle,
+                "LineCore", "LineConfig", "LineDemo", "Vision", "QazServer", "Signatures", "SignaturesTesting", hummingbird, logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
     ]

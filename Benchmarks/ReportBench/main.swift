@@ -10,6 +10,7 @@ import GRDB
 import LineCore
 import Logging
 import PostgresNIO
+import QazAPI
 import QazServer
 
 func argument(_ name: String) -> String? {

@@ -12,7 +12,7 @@ import Outbox
 import QazClient
 
 let operatorCommands: [any ParsableCommand.Type] = [
-    StatusCommand.self, OutboxCommand.self, PoolCommand.self, WriteOffCommand.self,
+    StatusCommand.self, OutboxCommand.self, PoolCommand.self, WriteOffCommand.self, ReportCommand.self,
 ]
 
 /// `--config FILE`: the agent configuration the operator's commands act on.

@@ -170,6 +170,27 @@ public final class QazAPIClient: ActivationSink, AggregationSink {
         return try decode(UnitInfo.self, try await send("GET", path))
     }
 
+    // MARK: Monthly reports (cl. 28)
+
+    /// `GET /v1/reports/qr-usage?bin=&month=` as JSON: the registrar's App. 10 for a participant and month.
+    public func usageReport(bin: TaxpayerID, month: ReportingMonth) async throws(QazClientError) -> QRUsageReport {
+        try decode(QRUsageReport.self, try await send("GET", "/v1/reports/qr-usage?bin=\(bin.rawValue)&month=\(month)"))
+    }
+
+    /// `GET /v1/reports/qr-activation?bin=&month=` as JSON: the registrar's App. 9 for a participant and month.
+    public func activationReport(bin: TaxpayerID, month: ReportingMonth) async throws(QazClientError) -> QRActivationReport {
+        try decode(QRActivationReport.self, try await send("GET", "/v1/reports/qr-activation?bin=\(bin.rawValue)&month=\(month)"))
+    }
+
+    /// `POST /v1/reports/submissions` with a signed envelope `{"document": ReportSubmission, "signature": …}`, sent as
+    /// the given bytes (the signature is over the document's canonical form, so the client never re-encodes it).
+    /// Not retried inside the call: each submission is recorded by the registrar under a new id.
+    public func submitReport(envelope: Data) async throws(QazClientError) -> ReportSubmissionResult {
+        let response = try await raw(method: "POST", path: "/v1/reports/submissions", body: Array(envelope))
+        guard (200..<300).contains(response.status) else { throw Self.failure(response) }
+        return try decode(ReportSubmissionResult.self, response)
+    }
+
     // MARK: ActivationSink
 
     /// Delivers records, splitting batches over `maxBatchItems` into parts with ids derived from the batch id

@@ -17,50 +17,8 @@ import QazAPI
 //
 // So the closing balance of a month always equals the opening balance of the next one.
 
-/// App. 10, «Алкоголь өніміне (құйылған шарапты (шарап материалы) және сыра қайнату өнімдерін қоспағанда) алынған QR-кодын
-/// пайдалану туралы есеп» (``FormText/app10Title``): one participant, one reporting month.
-public struct QRUsageReport: Codable, Sendable, Equatable {
-    /// The report form: always `app10-qr-usage`.
-    public var form: String
-    /// The producer or importer (IIN/BIN).
-    public var participant: TaxpayerID
-    /// The name on the participant's latest waybill, when there is one.
-    public var participantName: String?
-    /// The reporting month (Astana calendar), `YYYY-MM`.
-    public var month: ReportingMonth
-    /// Column 2: balance at the start of the month.
-    public var openingBalance: Int
-    /// Column 3: codes received in the month.
-    public var received: Int
-    /// Column 4: codes used in the month (activated + writtenOff).
-    public var used: Int
-    /// Of `used`: activated in the month.
-    public var activated: Int
-    /// Of `used`: written off in the month.
-    public var writtenOff: Int
-    /// Column 5: balance at the end of the month.
-    public var closingBalance: Int
-    /// When the report was produced.
-    public var generatedAt: Timestamp
-}
-
-/// App. 9, «…QR-кодты белсендіру туралы мәліметтер» (``FormText/app9Title``): received and activated codes of one
-/// participant in one month.
-public struct QRActivationReport: Codable, Sendable, Equatable {
-    /// The report form: always `app9-qr-activation`.
-    public var form: String
-    public var participant: TaxpayerID
-    public var participantName: String?
-    /// The month the figures cover (the form prints no period; the API always reports one month).
-    public var month: ReportingMonth
-    /// Column 2: codes received in the month.
-    public var received: Int
-    /// Column 3: codes activated ("put into operation") in the month.
-    public var activated: Int
-    /// Column 4: the note (written-off codes of the month, if any).
-    public var note: String
-    public var generatedAt: Timestamp
-}
+// The reports themselves (`QRUsageReport`, App. 10, and `QRActivationReport`, App. 9) are wire types: they live in
+// QazAPI (MonthlyReports.swift), so the agent can read them without linking the registrar.
 
 /// Builds the reports from a participant's monthly counters (pure: no storage, no clock).
 public enum ReportCalculator {
