@@ -181,8 +181,8 @@ let package = Package(
         // Electronic digital signatures: RFC 8785 canonical JSON, detached CMS verify against trust anchors and CRLs,
         // the signer's IIN/BIN from an NCA-style certificate, and signing for tests and small producers.
         .target(name: "Signatures", dependencies: ["CCMSShim", "LineCore"], swiftSettings: swiftSettings),
-        // Tests only: a throwaway PKI made with the openssl command line (root, intermediate, NCA-style signing certificates,
-        // expired, revoked and foreign ones, CRLs), for the signature and registrar tests.
+        // A throwaway PKI made with the openssl command line (root, intermediate, NCA-style signing certificates, expired,
+        // revoked and foreign ones, CRLs): for the signature and registrar tests, and the simulated plant's trade step.
         .target(name: "SignaturesTesting", swiftSettings: swiftSettings),
         // Kazakhstan's working-day calendar (weekends, public holidays, moved days off) and deadlines in Astana time.
         .target(name: "WorkingCalendar", dependencies: ["LineCore", "ConfigKit"], resources: [.copy("kz-calendar.yaml")],
@@ -215,7 +215,8 @@ let package = Package(
             name: "LineDemo",
             dependencies: [
                 "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "RegistrarConsole", "QazClient",
-                "QazAPI", "LineCore", "LineConfig", "ConfigKit", "Aggregation", "LabelPrinting", logging, serviceLifecycle,
+                "QazAPI", "LineCore", "LineConfig", "ConfigKit", "Aggregation", "LabelPrinting", "Signatures", "SignaturesTesting", logging,
+                serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
         .executableTarget(

@@ -12,20 +12,25 @@ import ServiceLifecycle
 /// cancelling an order past its expiry is refused by the store itself, so a late job never lets one through.
 public struct OrderExpiryService: Service {
     let store: any TradeStore
-    let sweep: Duration
+    let interval: Duration
     let wake: WakeSignal
     let logger: Logger
     let clock: @Sendable () -> Timestamp
+    let expired: @Sendable (Int) -> Void
 
     /// Expires what is due now; the ids expired (also what one pass of ``run()`` does first).
-    public func sweep() async throws(StoreError) -> [String] { try await store.expireOrders(now: clock()) }
+    public func sweep() async throws(StoreError) -> [String] {
+        let ids = try await store.expireOrders(now: clock())
+        if !ids.isEmpty { expired(ids.count) }
+        return ids
+    }
 
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var pause = sweep
+                var pause = interval
                 do {
-                    let expired = try await store.expireOrders(now: clock())
+                    let expired = try await sweep()
                     if !expired.isEmpty {
                         logger.info("orders expired", metadata: ["orders.expired": "\(expired.count)", "orders.ids": "\(expired.prefix(10).joined(separator: ","))"])
                     }
@@ -48,7 +53,7 @@ extension RegistrarServer {
     /// The order expiry job of this server (nil when the store keeps no trade half).
     public var orderExpiryService: OrderExpiryService? {
         guard let store = store as? any TradeStore else { return nil }
-        return OrderExpiryService(store: store, sweep: trade.expirySweep, wake: orderExpiryWake, logger: Logger(label: "qazserver.order-expiry"),
-                                  clock: trade.clock)
+        return OrderExpiryService(store: store, interval: trade.expirySweep, wake: orderExpiryWake, logger: Logger(label: "qazserver.order-expiry"),
+                                  clock: trade.clock, expired: { [metrics] in metrics.trade(.orderExpired, by: $0) })
     }
 }

@@ -67,11 +67,42 @@ struct RegistrarMetrics: Sendable {
 
     /// The request counter and timer of each (route, method, status) seen, created on first use and kept.
     private let requestHandles = RequestHandles()
+    /// Trade operations by kind (`qaz_trade_operations_total{operation}`) and refused signatures by reason
+    /// (`qaz_signature_refusals_total{reason}`); both label sets are bounded (operation kinds, signature error codes).
+    private let tradeCounters = LabeledCounters(label: "qaz_trade_operations_total", dimension: "operation")
+    private let signatureCounters = LabeledCounters(label: "qaz_signature_refusals_total", dimension: "reason")
+
+    func trade(_ operation: OperationKind, by count: Int = 1) {
+        tradeCounters.counter(operation.rawValue, factory: factory).increment(by: count)
+    }
+
+    func signatureRefused(_ reason: String) {
+        signatureCounters.counter(reason, factory: factory).increment()
+    }
 
     func request(route: String, method: String, status: Int, nanoseconds: Int64) {
         let handles = requestHandles.handles(route: route, method: method, status: status, factory: factory)
         handles.count.increment()
         handles.duration.recordNanoseconds(nanoseconds)
+    }
+}
+
+/// Counters of one label and one dimension, created on first use of a value and kept (the values must be bounded).
+final class LabeledCounters: Sendable {
+    let label: String
+    let dimension: String
+    private let table = Mutex<[String: Metrics.Counter]>([:])
+    init(label: String, dimension: String) {
+        self.label = label
+        self.dimension = dimension
+    }
+    func counter(_ value: String, factory: any MetricsFactory) -> Metrics.Counter {
+        table.withLock { table in
+            if let counter = table[value] { return counter }
+            let counter = Metrics.Counter(label: label, dimensions: [(dimension, value)], factory: factory)
+            table[value] = counter
+            return counter
+        }
     }
 }
 

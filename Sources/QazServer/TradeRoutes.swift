@@ -114,6 +114,7 @@ extension RegistrarServer {
             try await store.setBlock(participant, block: blocking ? AccountBlock(reason: body.reason, by: identity.participant, at: now) : nil,
                                      actor: identity.participant, reason: body.reason, at: now)
         }
+        metrics.trade(blocking ? .accountBlocked : .accountUnblocked)
         context.logger.notice(blocking ? "account blocked" : "account unblocked",
                               metadata: ["account": "\(participant)", "by": "\(identity.participant)", "reason": "\(body.reason)"])
         return try Self.json(info)
@@ -157,6 +158,7 @@ extension RegistrarServer {
             try await store.submitApplication(ApplicationCommand(application: application, document: record, actor: identity.participant,
                                                                  submittedAt: now, decisionDue: due))
         }
+        if !stored.replayed { metrics.trade(.applicationSubmitted) }
         context.logger.info("application submitted", metadata: [
             "application.number": "\(application.number)", "application.kind": "\(application.kind.rawValue)",
             "application.quantity": "\(application.quantity)", "application.replayed": "\(stored.replayed)",
@@ -216,6 +218,7 @@ extension RegistrarServer {
             try await store.decideApplication(ApplicationDecisionCommand(applicant: applicant, number: number, decision: decision,
                                                                          actor: identity.participant, at: trade.clock()))
         }
+        metrics.trade(decision.decision == .approve ? .applicationApproved : .applicationRefused)
         context.logger.info("application decided", metadata: [
             "application.number": "\(number)", "application.applicant": "\(applicant)", "application.decision": "\(decision.decision.rawValue)",
         ])
@@ -235,7 +238,10 @@ extension RegistrarServer {
             try await store.saveOrder(OrderCommand(id: UUID().uuidString.lowercased(), order: order, codes: codes, units: units, document: record,
                                                    actor: identity.participant, savedAt: now, expiresAt: expires))
         }
-        if !stored.replayed { orderExpiryWake.signal() }
+        if !stored.replayed {
+            orderExpiryWake.signal()
+            metrics.trade(.orderSaved)
+        }
         context.logger.info("order saved", metadata: [
             "order.id": "\(stored.value.id)", "order.number": "\(order.number)", "order.buyer": "\(order.buyer)",
             "order.codes": "\(stored.value.codeCount)", "order.replayed": "\(stored.replayed)",
@@ -323,6 +329,7 @@ extension RegistrarServer {
             try await store.signOrder(CounterOrderCommand(orderId: id, counterOrder: counter, document: record, actor: identity.participant, at: now))
         }
         orderExpiryWake.signal()
+        metrics.trade(.orderSigned)
         context.logger.info("order signed", metadata: ["order.id": "\(id)", "order.codes": "\(info.codeCount)"])
         return try Self.json(info)
     }
@@ -342,6 +349,8 @@ extension RegistrarServer {
         let info = try await call(context.logger) { () async throws(StoreError) in
             try await store.cancelOrder(id: id, actor: identity.participant, reason: body.reason, at: trade.clock())
         }
+        metrics.trade(.orderCancelled)
+        context.logger.info("order cancelled", metadata: ["order.id": "\(id)", "order.reason": "\(body.reason)"])
         return try Self.json(info)
     }
 
@@ -404,6 +413,10 @@ extension RegistrarServer {
                 id: UUID().uuidString.lowercased(), submission: submission, document: record, actor: identity.participant,
                 result: differences.isEmpty ? .accepted : .differs, differences: differences, at: now))
         }
+        metrics.trade(.reportSubmitted)
+        context.logger.info("report submitted", metadata: [
+            "report.form": "\(submission.form.rawValue)", "report.month": "\(submission.month)", "report.result": "\(result.result.rawValue)",
+        ])
         return try Self.json(result, status: .created)
     }
 
@@ -427,6 +440,7 @@ extension RegistrarServer {
         let verified: VerifiedSignature
         do { verified = try verifier.verify(content: envelope.canonical, signature: envelope.signature, at: Date()) } catch {
             context.logger.notice("signature refused", metadata: ["signature.error": "\(error.code)", "document.kind": "\(kind)"])
+            metrics.signatureRefused(error.code)
             throw Self.signatureError(error)
         }
         let document = try BodyReader.decode(Document.self, from: envelope.documentJSON, prefix: "document")

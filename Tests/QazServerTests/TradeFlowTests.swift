@@ -1,5 +1,6 @@
 import Foundation
 import LineCore
+import Prometheus
 import QazAPI
 import QazClient
 @testable import QazServer
@@ -167,6 +168,14 @@ struct TradeFlowTests {
             // Another participant's extract or order is not visible.
             let foreign = try await r.client("producerB").raw(method: "GET", path: "/v1/orders/\(saved.id)", body: nil)
             _ = Self.refusal(foreign, 404, .notFound)
+            // Metrics: what the registrar did, by operation.
+            var buffer = [UInt8]()
+            r.server.registry.emit(into: &buffer)
+            let metrics = String(decoding: buffer, as: UTF8.self)
+            for line in [#"qaz_trade_operations_total{operation="orderSaved"} 2"#, #"qaz_trade_operations_total{operation="orderSigned"} 1"#,
+                         #"qaz_trade_operations_total{operation="applicationApproved"} 1"#] {
+                #expect(metrics.contains(line), "\(line) not in /metrics")
+            }
             for client in [producer, factory, wholesaler, revenue] { try await client.shutdown() }
         }
     }
@@ -191,6 +200,9 @@ struct TradeFlowTests {
                 let answer = try await post(producer, "/v1/applications", try Self.envelope(document, by: identity))
                 #expect(Self.refusal(answer, 422, .signatureInvalid)?.details?["reason"] == reason, "\(identity.name)")
             }
+            var buffer = [UInt8]()
+            r.server.registry.emit(into: &buffer)
+            #expect(String(decoding: buffer, as: UTF8.self).contains(#"qaz_signature_refusals_total{reason="certificate_revoked"} 1"#))
             let otherBIN = try await post(producer, "/v1/applications", try Self.envelope(document, by: pki.signer(producerB)))
             #expect(Self.refusal(otherBIN, 403, .signerMismatch)?.details?["expected"] == producerA.rawValue)
             let garbled = try await post(producer, "/v1/applications", #"{"document":{"number":"X"},"signature":"bm90IGEgQ01TIGJsb2I="}"#)
