@@ -325,6 +325,7 @@ public struct RegistrarServer: Sendable {
         let waybill = try await BodyReader.decode(WaybillRequest.self, from: request, limit: Int(limits.maxBodySize.bytes))
         var command = try validator.waybill(waybill, now: .now)
         command.requireApplication = trade.requireApplications
+        command.actor = identity.participant
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.recordWaybill(command) }
         context.logger.info("waybill recorded", metadata: [
             "waybill.number": "\(waybill.number)", "waybill.recipient": "\(waybill.recipient.bin)",

@@ -165,6 +165,18 @@ struct TradeFlowTests {
             #expect(html.status == 200 && String(decoding: html.body, as: UTF8.self).contains("Есептік жазба бойынша жалпы үзінді-көшірме"))
             let operations = try Self.decode(OperationPage.self, try await wholesaler.raw(method: "GET", path: "/v1/accounts/\(wholesalerW)/operations", body: nil))
             #expect(operations.items.map(\.kind).contains(.received))
+            // The producer's list of registered operations (cl. 25(4)), line-side ones included, oldest first.
+            let log = try Self.decode(OperationPage.self, try await producer.raw(method: "GET", path: "/v1/accounts/\(producerA)/operations", body: nil))
+            // (the refused orders ORD-2 and ORD-3 left nothing)
+            #expect(log.items.map(\.kind) == [.accountCreated, .applicationSubmitted, .applicationApproved, .codesIssued, .activated, .orderSaved,
+                                               .transferred])
+            #expect(log.items.first { $0.kind == .codesIssued }?.actor == factoryBIN)
+            #expect(log.items.first { $0.kind == .activated }?.count == 10)
+            let paged = try Self.decode(OperationPage.self, try await producer.raw(
+                method: "GET", path: "/v1/accounts/\(producerA)/operations?limit=3", body: nil))
+            let rest = try Self.decode(OperationPage.self, try await producer.raw(
+                method: "GET", path: "/v1/accounts/\(producerA)/operations?limit=100&after=\(try #require(paged.next))", body: nil))
+            #expect(paged.items + rest.items == log.items)
             // Another participant's extract or order is not visible.
             let foreign = try await r.client("producerB").raw(method: "GET", path: "/v1/orders/\(saved.id)", body: nil)
             _ = Self.refusal(foreign, 404, .notFound)

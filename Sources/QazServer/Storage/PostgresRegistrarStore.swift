@@ -273,6 +273,9 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             }
             try await Self.bump(c, participant: w.recipient.bin.rawValue, months: [month.description], column: .received,
                                 counts: [Int64(codes.count)], logger: self.logger)
+            try await self.log(c, participant: w.recipient.bin.rawValue, actor: (command.actor ?? w.recipient.bin).rawValue, kind: .codesIssued,
+                               at: command.recordedAt, reference: w.number, count: codes.count,
+                               detail: "application \(w.application.number) of \(w.application.date)")
             return Stored(value: WaybillReceipt(number: w.number, recipient: w.recipient.bin, issued: codes.count, month: month,
                                                 recordedAt: command.recordedAt), replayed: false)
         }
@@ -351,6 +354,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             if !ids.isEmpty {
                 try await Self.bump(c, participant: participant, months: Array(perMonth.keys), column: .activated,
                                     counts: Array(perMonth.values), logger: self.logger)
+                try await self.log(c, participant: participant, actor: command.actor.rawValue, kind: .activated, at: command.receivedAt,
+                                   reference: batchText, count: ids.count, detail: Self.activationDetail(command))
             }
             var encoded = ByteBuffer()
             encoded.writeBytes(ReceiptCodec.encode(results))
@@ -731,6 +736,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 let month = command.writtenOffAt.reportingMonth.description
                 for (owner, count) in perOwner {
                     try await Self.bump(c, participant: owner, months: [month], column: .writtenOff, counts: [count], logger: self.logger)
+                    try await self.log(c, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: command.writtenOffAt,
+                                       count: Int(count), detail: command.reason)
                 }
             }
             return WriteOffReceipt(participant: command.requester, results: results)

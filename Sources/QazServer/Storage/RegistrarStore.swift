@@ -163,6 +163,8 @@ public struct WaybillCommand: Sendable {
     /// The waybill must cite an approved application of its recipient, dated as cited, with at least its quantity of
     /// stamps not yet issued (cl. 16–17); the quantity is then counted as issued against the application.
     public var requireApplication: Bool
+    /// Who recorded it (the Banknote Factory's or the registrar's token), for the operations log.
+    public var actor: TaxpayerID?
     public init(waybill: WaybillRequest, codes: [StampCode], bodyHash: [UInt8], recordedAt: Timestamp, requireApplication: Bool = false) {
         self.waybill = waybill
         self.codes = codes

@@ -256,6 +256,9 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 if db.changesCount == 0 { clashes.append(code.rawValue) }
             }
             if !clashes.isEmpty { throw StoreError.alreadyIssued(clashes) }
+            try Self.log(db, participant: w.recipient.bin.rawValue, actor: (command.actor ?? w.recipient.bin).rawValue, kind: .codesIssued,
+                         at: command.recordedAt, reference: w.number, count: w.codes.count,
+                         detail: "application \(w.application.number) of \(w.application.date)")
             try Self.bump(db, participant: w.recipient.bin.rawValue, month: month.description, column: "received", by: w.codes.count)
             return Stored(value: WaybillReceipt(number: w.number, recipient: w.recipient.bin, issued: w.codes.count, month: month,
                                                 recordedAt: command.recordedAt), replayed: false)
@@ -333,6 +336,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             }
             for (month, count) in perMonth {
                 try Self.bump(db, participant: participant, month: month, column: "activated", by: count)
+            }
+            if seq != firstSeq {
+                try Self.log(db, participant: participant, actor: command.actor.rawValue, kind: .activated, at: command.receivedAt,
+                             reference: batchText, count: Int(seq - firstSeq), detail: Self.activationDetail(command))
             }
             if seq != firstSeq { try db.execute(sql: "UPDATE activation_sequence SET last = ? WHERE id = 1", arguments: [seq]) }
             try db.execute(sql: "UPDATE activation_batch SET results = ? WHERE id = ?",
@@ -625,6 +632,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             let month = command.writtenOffAt.reportingMonth.description
             for (owner, count) in perOwner {
                 try Self.bump(db, participant: owner, month: month, column: "written_off", by: count)
+            }
+            for (owner, count) in perOwner {
+                try Self.log(db, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: command.writtenOffAt,
+                             count: count, detail: command.reason)
             }
             return WriteOffReceipt(participant: command.requester, results: results)
         }

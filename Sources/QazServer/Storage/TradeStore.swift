@@ -555,3 +555,10 @@ extension TradeRules {
         return nil
     }
 }
+
+extension RegistrarStore {
+    /// How the operations log describes an activation batch: a filling line's, or an importer's App. 8 report.
+    static func activationDetail(_ command: ActivationCommand) -> String {
+        command.affixedStamps == nil ? "line \(command.lineId), \(command.equipmentId)" : "App. 8 report (cl. 20)"
+    }
+}
