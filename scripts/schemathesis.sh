@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs schemathesis (an independent, property-based HTTP client) against the registrar's own OpenAPI document:
 # `qazserver serve` on a temporary SQLite file and a free loopback port, seeded waybills, activations, a write-off and
-# a packed case on a pallet, then one schemathesis pass per role (each with its own bearer token). Every check is on: no 5xx, status codes,
+# a packed case on a pallet, a signed stamp application and two signed sale orders (one counter-signed) made with a
+# throwaway test CA (openssl), then one schemathesis pass per role (each with its own bearer token). Every check is on: no 5xx, status codes,
 # content types, headers and bodies conform to the document, invalid input is refused, valid input is not.
 # Exits non-zero on any failure.
 #
@@ -68,6 +69,24 @@ batch=0d6c5e1a-7f2b-4c3d-9e8f-a1b2c3d4e5f6
 case_unit=048700010000000011      # SSCCs (GS1 check digit) of the seeded case, pallet and importer's case
 pallet_unit=048700010000001001
 importer_unit=048700020000000010
+blockable=960540001113            # a retailer's account: the only one the passes may block (hook below)
+
+# A throwaway CA for the trade half's signed documents (applications, orders, counter-orders, report submissions):
+# with trust anchors configured, a request with a garbage signature is 422 signature_invalid (without them every
+# signed operation is 503 signatures_not_configured). Certificates carry the participant's BIN in the subject's OU,
+# as the national certifying centre's do (docs/registrar-trade.md).
+mkdir -p "$work/pki"
+openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 30 -keyout "$work/pki/ca.key" \
+  -out "$work/pki/ca.pem" -subj "/CN=QazLine schemathesis CA/C=KZ" \
+  -addext "basicConstraints=critical,CA:TRUE" -addext "keyUsage=critical,keyCertSign,cRLSign" 2>/dev/null
+printf 'basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature,nonRepudiation\n' >"$work/pki/leaf.ext"
+for signer in "producer:$producer" "producer_b:$producer_b"; do
+  name="${signer%%:*}" bin="${signer#*:}"
+  openssl req -new -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -keyout "$work/pki/$name.key" -out "$work/pki/$name.csr" \
+    -subj "/CN=TEST SIGNER/serialNumber=IIN880101300123/O=Test Distillery LLP/OU=BIN$bin/C=KZ" 2>/dev/null
+  openssl x509 -req -in "$work/pki/$name.csr" -CA "$work/pki/ca.pem" -CAkey "$work/pki/ca.key" -CAcreateserial -days 30 \
+    -extfile "$work/pki/leaf.ext" -out "$work/pki/$name.pem" 2>/dev/null
+done
 
 write_config() {
   cat >"$work/server.yaml" <<EOF
@@ -82,6 +101,10 @@ limits:
   burst: 100000
   requestTimeout: 30s
   shutdownGracePeriod: 5s
+trade:
+  requireApplications: false  # the seeded waybills cite applications the registrar never saw
+  signatures:
+    trustAnchors: [pki/ca.pem]
 EOF
 }
 
@@ -94,6 +117,7 @@ tokens[producer_b]="$(token $producer_b producer)"
 tokens[importer]="$(token $importer importer)"
 tokens[factory]="$(token $factory banknote-factory)"
 tokens[revenue]="$(token $registrar revenue-body)"
+tokens[retailer]="$(token $blockable retailer --name 'Blockable Shop LLP')"
 
 # A free loopback port (asked of the kernel; retried if another process takes it before the server binds).
 started=0
@@ -165,6 +189,41 @@ post importer /v1/import-reports '{"reportId":"1e2d3c4b-5a69-4788-9aab-bccddeeff
 post importer /v1/aggregations '{"lineId":"line-9","equipmentId":"case-packer-9","events":[
   {"eventId":"6f1c2d3e-4b5a-4c6d-8e7f-0a1b2c3d4e61","kind":"casePacked","unit":"'$importer_unit'",
    "contents":["QZC000000000000000001"],"at":"2026-11-21T22:30:00+05:00"}]}'
+# The trade half, signed with the test CA: the document's example application (submitted, undecided), an order of
+# code 2 to the other producer that it counter-signed (code 2 is now its product), and a pending order of code 3.
+sign() { "$binary" sign --key "$work/pki/$1.key" --cert "$work/pki/$1.pem" -; }  # sign SIGNER < document
+seeded() { "$python" -c 'import json, sys; print(eval("json.load(open(sys.argv[1]))" + sys.argv[2]))' "$work/seed.out" "$1"; }
+post producer /v1/applications "$(sign producer <<EOF
+{"number": "APP-2026-0001", "date": "2026-11-20", "kind": "domestic", "applicant": "$producer", "name": "Test Distillery LLP",
+ "address": "Almaty, Raiymbek ave. 1", "licence": {"authority": "State Revenue Committee", "number": "LIC-0001234", "date": "2020-03-15"},
+ "quantity": 40, "product": {"name": "Vodka Test", "type": "vodka", "capacityMl": 500, "strength": "40.0"},
+ "periodFrom": "2026-11", "periodTo": "2027-01",
+ "certificate": {"number": "KZ.1234567.01.01.00042", "body": "NCE Atameken", "validUntil": "2027-12-31"}, "hsCode": "2208601100",
+ "stampPayment": {"amount": "1800.00", "bankAccount": "KZ86125KZT5004100100", "document": "PP-881", "date": "2026-11-19"},
+ "excisePayment": {"amount": "50000.00", "bankAccount": "KZ86125KZT5004100100", "document": "PP-882", "date": "2026-11-19"},
+ "receiptMethod": "pickup",
+ "obligation": {"securityAmount": "50000.00", "method": "payment", "instrumentNumber": "PP-882", "instrumentDate": "2026-11-19",
+                "legalAddress": "Almaty, Raiymbek ave. 1", "bankDetails": "Halyk Bank, BIC HSBKKZKX"},
+ "undertakings": {"apiReports": true, "dataAccurate": true, "rulesRead": true}}
+EOF
+)"
+post producer /v1/orders "$(sign producer <<EOF
+{"number": "SO-SEED-1", "seller": "$producer", "buyer": "$producer_b", "codes": ["QZA000000000000000002"], "units": [],
+ "volumeLitres": "0.500", "price": "4500.00", "note": "seeded, counter-signed"}
+EOF
+)"
+order="$(seeded "['id']")"
+digest="$(seeded "['sellerSignature']['documentDigest']")"
+post producer_b "/v1/orders/$order/counter-order" "$(sign producer_b <<EOF
+{"order": "$order", "seller": "$producer", "buyer": "$producer_b", "orderDigest": "$digest", "accept": true}
+EOF
+)"
+[ "$(seeded "['status']")" = signed ] || { echo "schemathesis.sh: seeding the counter-order: $(cat "$work/seed.out")" >&2; exit 1; }
+post producer /v1/orders "$(sign producer <<EOF
+{"number": "SO-SEED-2", "seller": "$producer", "buyer": "$producer_b", "codes": ["QZA000000000000000003"], "units": [],
+ "volumeLitres": "0.500", "price": "4500.00"}
+EOF
+)"
 
 # What schemathesis is told beyond the document:
 # - format `iin-bin` (the document's TaxpayerID): valid IIN/BINs (the check digit is beyond JSON Schema), mostly the
@@ -222,6 +281,16 @@ def valid_time(text):
     except ValueError:
         return False
 
+# Block and unblock only the retailer's account kept for it: a seeded producer or importer blocked by the registrar's
+# pass would answer every later pass's changes with 403 account_blocked.
+BLOCKABLE = "$blockable"
+
+@schemathesis.hook
+def before_call(ctx, case, kwargs):
+    if case.operation.label in ("POST /v1/accounts/{participant}/block", "POST /v1/accounts/{participant}/unblock"):
+        if isinstance(case.path_parameters, dict) and case.path_parameters.get("participant") in SEEDED:
+            case.path_parameters["participant"] = BLOCKABLE
+
 @schemathesis.hook
 def map_body(ctx, body):
     operation = getattr(ctx, "operation", None)
@@ -234,6 +303,7 @@ def map_body(ctx, body):
 
 # Operations whose document names a 422 for a schema-valid body: (error code, field pattern or None). The registrar's
 # token must name the participant it acts for (cl. 24(2)) on activations, import reports and aggregations.
+SIGNED = [("signature_invalid", None), ("invalid_field", r"signature")]
 BUSINESS_RULES = {
     "POST /v1/waybills": [("waybill_mismatch", None), ("duplicate_code", None), ("invalid_field", r"ranges\[\d+\]")],
     "POST /v1/activations": [("duplicate_code", None), ("invalid_field", r"items\[\d+\]\.activatedAt"),
@@ -245,6 +315,14 @@ BUSINESS_RULES = {
     "POST /v1/aggregations": [("invalid_field", r"events\[\d+\]\.at"), ("invalid_field", r"events\[\d+\]\.unit"),
                               ("missing_field", r"participant")],
     "GET /v1/units/{unit}": [("invalid_field", r"unit")],
+    # The trade half: an account without a record; a signature that is not base64, or base64 that is not a valid
+    # signature of the document by a certificate of the test CA (checked before the document's own rules).
+    "POST /v1/accounts/{participant}/block": [("account_unknown", None)],
+    "POST /v1/accounts/{participant}/unblock": [("account_unknown", None)],
+    "POST /v1/applications": SIGNED,
+    "POST /v1/orders": SIGNED,
+    "POST /v1/orders/{id}/counter-order": SIGNED,
+    "POST /v1/reports/submissions": SIGNED,
 }
 
 @schemathesis.check
@@ -276,6 +354,11 @@ EOF
   # 422s a schema-valid request may get are the documented rules above (check documented_business_rule).
   printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "413", "422", "429"]\nchecks.negative_data_rejection.expected-statuses = ["400", "401", "403", "404", "413", "415", "422", "429"]\n' "POST /v1/aggregations"
   printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "422", "429"]\n' "GET /v1/units/{unit}"
+  # The trade half: the 422s a schema-valid request may get are the documented rules above (signatures, unknown accounts).
+  for operation in "POST /v1/accounts/{participant}/block" "POST /v1/accounts/{participant}/unblock" "POST /v1/applications" \
+      "POST /v1/orders" "POST /v1/orders/{id}/counter-order" "POST /v1/reports/submissions"; do
+    printf '[[operations]]\ninclude-name = "%s"\nchecks.positive_data_acceptance.expected-statuses = ["2xx", "401", "403", "404", "409", "422", "429"]\n' "$operation"
+  done
 } >"$work/schemathesis.toml"
 
 # One pass per role, the budget split between them. The live stream never ends by itself; its own tests cover it.
