@@ -383,15 +383,27 @@ public struct SaleOrder: Codable, Sendable, Equatable {
     public var number: String
     public var seller: TaxpayerID
     public var buyer: TaxpayerID
-    /// Stamp codes (bare or as the QR's link).
+    /// Stamp codes (bare or as the QR's link); may be left out when `units` names some.
     public var codes: [String]
-    /// Case and pallet codes: every code packed in them now (aggregation).
+    /// Case and pallet codes: every code packed in them now (aggregation); may be left out.
     public var units: [String]
     /// Litres, a decimal text with at most three fractional digits: `"600.000"`.
     public var volumeLitres: String
     /// Tenge, a decimal text with at most two fractional digits: `"1250000.00"`.
     public var price: String
     public var note: String?
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        number = try c.decode(String.self, forKey: .number)
+        seller = try c.decode(TaxpayerID.self, forKey: .seller)
+        buyer = try c.decode(TaxpayerID.self, forKey: .buyer)
+        codes = try c.decodeIfPresent([String].self, forKey: .codes) ?? []
+        units = try c.decodeIfPresent([String].self, forKey: .units) ?? []
+        volumeLitres = try c.decode(String.self, forKey: .volumeLitres)
+        price = try c.decode(String.self, forKey: .price)
+        note = try c.decodeIfPresent(String.self, forKey: .note)
+    }
+
     public init(number: String, seller: TaxpayerID, buyer: TaxpayerID, codes: [String], units: [String] = [], volumeLitres: String,
                 price: String, note: String? = nil) {
         self.number = number

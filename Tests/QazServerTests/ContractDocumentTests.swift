@@ -3,6 +3,7 @@ import LineCore
 import QazAPI
 import QazClient
 @testable import QazServer
+import SignaturesTesting
 import Testing
 
 /// Keeps `Sources/QazAPI/openapi.yaml` and the hand-written Codable types true to each other: the document must be
@@ -151,6 +152,41 @@ struct ContractDocumentTests {
             }
             stream.close()
         }
+        // Real answers of the trade half (real signatures from the openssl PKI), and its refusals.
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T15:42:00+05:00")!)
+        try await withRegistrar(trade: try TradeFlowTests.settings(pki: pki, clock: clock)) { r in
+            let codes = try await TradeFlowTests.producedCodes(r, pki: pki, count: 3, prefix: "QZT")
+            let producer = try r.client("producerA"), wholesaler = try r.client("wholesaler")
+            func sample(_ schema: String, _ response: RawResponse) throws {
+                valid[schema, default: []].append(try JSONSerialization.jsonObject(with: Data(response.body)))
+            }
+            let saved = try await post(producer, "/v1/orders", try TradeFlowTests.envelope(
+                TradeFlowTests.order("O-1", from: producerA, to: wholesalerW, codes: [codes[0], codes[1]]), by: pki.signer(producerA)))
+            try sample("OrderInfo", saved)
+            let order = try WireCoding.decoder().decode(OrderInfo.self, from: Data(saved.body))
+            try sample("OrderInfo", try await post(wholesaler, "/v1/orders/\(order.id)/counter-order",
+                                                   try TradeFlowTests.envelope(TradeFlowTests.counter(order), by: pki.signer(wholesalerW))))
+            for (schema, client, path) in [
+                ("AccountInfo", producer, "/v1/accounts/\(producerA)"), ("AccountExtract", producer, "/v1/accounts/\(producerA)/extract"),
+                ("OperationPage", producer, "/v1/accounts/\(producerA)/operations?limit=2"), ("OperationPage", producer, "/v1/codes/\(codes[0])/operations"),
+                ("CodeExtract", wholesaler, "/v1/codes/\(codes[0])/extract"), ("CodeExtract", producer, "/v1/codes/\(codes[2])/extract"),
+                ("OrderPage", producer, "/v1/orders?side=seller"), ("OrderCodePage", producer, "/v1/orders/\(order.id)/codes?limit=1"),
+                ("ApplicationPage", producer, "/v1/applications"), ("ApplicationInfo", producer, "/v1/applications/\(producerA)/APP-QZT"),
+                ("ErrorResponse", wholesaler, "/v1/accounts/\(producerA)"), ("ErrorResponse", producer, "/v1/orders/\(UUID())"),
+            ] as [(String, QazAPIClient, String)] {
+                try sample(schema, try await client.raw(method: "GET", path: path, body: nil))
+            }
+            let documents = try await producer.raw(method: "GET", path: "/v1/orders/\(order.id)/documents", body: nil)
+            for document in try JSONSerialization.jsonObject(with: Data(documents.body)) as! [Any] { valid["StoredDocument", default: []].append(document) }
+            let submission = ReportSubmission(participant: producerA, form: .app9, month: ReportingMonth("2026-11")!, received: 3, activated: 2)
+            try sample("ReportSubmissionResult", try await post(producer, "/v1/reports/submissions",
+                                                                try TradeFlowTests.envelope(submission, by: pki.signer(producerA))))
+            try sample("ErrorResponse", try await post(producer, "/v1/orders", try TradeFlowTests.envelope(
+                TradeFlowTests.order("O-2", from: producerA, to: wholesalerW, codes: [codes[0]]), by: pki.signer(producerA))))
+            try sample("ErrorResponse", try await post(producer, "/v1/applications", #"{"document":{},"signature":"AAAA"}"#))
+            for client in [producer, wholesaler] { try await client.shutdown() }
+        }
         var extra = try json(receipt) as! [String: Any]
         extra["surprise"] = 1
         var badTime = try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["C"]))) as! [String: Any]
@@ -177,7 +213,9 @@ struct ContractDocumentTests {
                                         "ImportReportRequest": [zeroStamp], "WaybillRequest": [zeroRange]]
         let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
                      .unauthenticated, .tokenExpired, .forbidden, .notOwner, .useImportReport, .notFound, .methodNotAllowed, .idempotencyConflict,
-                     .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal].map(\.rawValue)
+                     .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal,
+                     .accountBlocked, .accountUnknown, .signatureInvalid, .signerMismatch, .signaturesNotConfigured, .invalidState, .orderExpired,
+                     .codesNotHeld, .codesPending, .codesNotActive, .applicationMismatch, .calendarNotCovered].map(\.rawValue)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }

@@ -129,6 +129,7 @@ extension SQLiteRegistrarStore {
                     document_id INTEGER REFERENCES signed_document(id)
                 );
                 CREATE INDEX operation_participant ON operation(participant, id);
+                CREATE INDEX operation_reference ON operation(participant, kind, reference);
                 CREATE TABLE report_submission (
                     id TEXT PRIMARY KEY,
                     participant TEXT NOT NULL,
@@ -586,22 +587,27 @@ extension SQLiteRegistrarStore: TradeStore {
         try await read { db in
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT c.id, c.owner_bin, c.status, c.activated_at, c.written_off_at, c.write_off_reason, w.number, w.recorded_at, b.batch_id,
-                       b.participant_bin
+                       COALESCE(b.actor_bin, b.participant_bin), c.written_off_by,
+                       (SELECT o.actor FROM operation o WHERE o.participant = c.owner_bin AND o.kind = 'codesIssued' AND o.reference = w.number
+                        ORDER BY o.id LIMIT 1)
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch WHERE c.code = ?
                 """, arguments: [code.rawValue]) else { return [] }
             let owner: String = row[1]
             var events = [OperationRecord]()
             let ownerID = TaxpayerID(trustedRow: owner)
-            events.append(OperationRecord(at: Timestamp(milliseconds: row[7]), kind: .codesIssued, participant: ownerID, actor: ownerID,
-                                          reference: row[6], detail: "waybill"))
+            // Who recorded the waybill (the factory) is in the operations log from v7 on; older waybills name the owner.
+            let issuer: String? = row[11]
+            events.append(OperationRecord(at: Timestamp(milliseconds: row[7]), kind: .codesIssued, participant: ownerID,
+                                          actor: issuer.map(TaxpayerID.init(trustedRow:)) ?? ownerID, reference: row[6], detail: "waybill"))
             if let at: Int64 = row[3] {
                 let batch: String? = row[8], by: String? = row[9]
                 events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .activated, participant: ownerID,
                                               actor: TaxpayerID(trustedRow: by ?? owner), reference: batch))
             }
             if let at: Int64 = row[4] {
-                events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .writtenOff, participant: ownerID, actor: ownerID,
-                                              detail: row[5]))
+                let by: String? = row[10]
+                events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .writtenOff, participant: ownerID,
+                                              actor: by.map(TaxpayerID.init(trustedRow:)) ?? ownerID, detail: row[5]))
             }
             for unit in try Row.fetchAll(db, sql: """
                 SELECT u.code, u.owner_bin, u.packed_at, u.dissolved_at FROM unit_content uc JOIN unit u ON u.id = uc.unit_id
