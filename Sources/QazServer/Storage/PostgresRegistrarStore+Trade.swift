@@ -16,7 +16,8 @@ import QazAPI
 //      for the first one to commit, then finds it and is answered as a replay (never `codes_pending` for its own codes);
 //   2. an order's row `FOR UPDATE` (several: in expiry order), or an application's row `FOR UPDATE`;
 //   3. account rows in participant order: `FOR SHARE` to check them, `FOR UPDATE` to block or unblock;
-//   4. stamp codes' rows `FOR UPDATE` in id order, as activations, write-offs and aggregation lock them.
+//   4. stamp codes' rows `FOR UPDATE` in id order, as activations, write-offs and aggregation lock them (an order's
+//      codes are locked and counted in one statement; only those that break a rule are read back).
 // The write closures return `Result<…, TradeRefusal>` and the caller throws the refusal after the commit, so an order
 // expired while refusing a late counter-order or cancellation stays expired (as on SQLite).
 
@@ -197,6 +198,7 @@ extension PostgresRegistrarStore: TradeStore {
         }
     }
 
+    /// How ``accounts(_:_:lock:)`` locks the rows it reads.
     enum RowLock: String {
         case none = "", share = "FOR SHARE", update = "FOR UPDATE"
     }
@@ -379,17 +381,34 @@ extension PostgresRegistrarStore: TradeStore {
                 return .failure(TradeRefusal(status: 413, code: .batchTooLarge, message: "\(codes.count) codes, at most \(TradeLimits.maxOrderCodes) per order",
                                              details: ["limit": String(TradeLimits.maxOrderCodes), "count": String(codes.count)]))
             }
-            // Lock the codes in id order, then read them: a code that a concurrent order took is seen as pending in it.
-            _ = try await self.rows(c, "SELECT id FROM code WHERE code = ANY(\(codes)::text[]) ORDER BY id FOR UPDATE")
-            var facts = [String: TradeCodeFact](minimumCapacity: codes.count)
-            let rows = try await c.query("""
+            // Lock the codes in id order. Then read, with statements that see every commit the locks waited for, only
+            // the codes that break a rule (an order may carry 100,000 codes; normally none is sent back).
+            let found = try await self.rows(c, """
+                WITH locked AS MATERIALIZED (SELECT id FROM code WHERE code = ANY(\(codes)::text[]) ORDER BY id FOR UPDATE)
+                SELECT count(*) FROM locked
+                """).first.orMissing("the count of locked codes").decode(Int64.self)
+            var facts = [String: TradeCodeFact]()
+            let broken = try await self.rows(c, """
                 SELECT c.code, c.id, c.owner_bin, COALESCE(c.holder_bin, c.owner_bin), c.status, o.id FROM code c
-                LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ANY(\(codes)::text[])
-                """, logger: self.logger)
-            for try await (code, id, owner, holder, status, pending) in rows.decode((String, Int64, String, String, String, String?).self) {
+                LEFT JOIN trade_order o ON o.seq = c.pending_order
+                WHERE c.code = ANY(\(codes)::text[])
+                    AND (COALESCE(c.holder_bin, c.owner_bin) <> \(seller) OR c.status <> 'activated' OR c.pending_order IS NOT NULL)
+                """)
+            for row in broken {
+                let (code, id, owner, holder, status, pending) = try row.decode((String, Int64, String, String, String, String?).self)
                 facts[code] = TradeCodeFact(id: id, owner: owner, holder: holder, status: status, pendingOrder: pending)
             }
-            if let refusal = TradeRules.orderCodes(codes, facts: facts, seller: seller) { return .failure(refusal) }
+            var unknown = Set<String>()
+            if found < codes.count {
+                for row in try await self.rows(c, """
+                    SELECT u.code FROM unnest(\(codes)::text[]) AS u(code) WHERE NOT EXISTS (SELECT 1 FROM code c WHERE c.code = u.code)
+                    """) {
+                    unknown.insert(try row.decode(String.self))
+                }
+            }
+            // Every rule names only the codes that fail it, so the codes that pass them all can be left out.
+            let failing = codes.filter { facts[$0] != nil || unknown.contains($0) }
+            if let refusal = TradeRules.orderCodes(failing, facts: facts, seller: seller) { return .failure(refusal) }
             let documentID = try await self.insert(c, command.document)
             let units = String(decoding: try JSONEncoder().encode(command.units.map(\.rawValue)), as: UTF8.self)
             let seq = try await self.rows(c, """
@@ -400,11 +419,10 @@ extension PostgresRegistrarStore: TradeStore {
                         \(documentID), \(command.actor.rawValue))
                 RETURNING seq
                 """).first.orMissing("order \(command.id)").decode(Int64.self)
-            let ids = codes.map { facts[$0]!.id }
             try await c.query("""
-                INSERT INTO order_code (order_seq, code, code_id) SELECT \(seq), u.code, u.id FROM unnest(\(codes)::text[], \(ids)::int8[]) AS u(code, id)
+                WITH held AS (UPDATE code SET pending_order = \(seq) WHERE code = ANY(\(codes)::text[]) RETURNING code, id)
+                INSERT INTO order_code (order_seq, code, code_id) SELECT \(seq), code, id FROM held
                 """, logger: self.logger)
-            try await c.query("UPDATE code SET pending_order = \(seq) WHERE id = ANY(\(ids)::int8[])", logger: self.logger)
             for party in [order.seller, order.buyer] {
                 try await self.log(c, participant: party.rawValue, actor: command.actor.rawValue, kind: .orderSaved, at: command.savedAt,
                                    reference: command.id, count: codes.count,
@@ -524,7 +542,10 @@ extension PostgresRegistrarStore: TradeStore {
 
     /// Locks the codes pending in these orders, in id order (as ``saveOrder(_:)`` locks codes: no deadlock between them).
     func lockCodes(_ c: PostgresConnection, pendingIn orders: [Int64]) async throws {
-        _ = try await rows(c, "SELECT id FROM code WHERE pending_order = ANY(\(orders)::int8[]) ORDER BY id FOR UPDATE")
+        _ = try await rows(c, """
+            WITH locked AS MATERIALIZED (SELECT id FROM code WHERE pending_order = ANY(\(orders)::int8[]) ORDER BY id FOR UPDATE)
+            SELECT count(*) FROM locked
+            """)
     }
 
     /// Expires pending orders, already locked, at their expiry instants: «Жойылды», codes free, logged on both accounts.
@@ -804,7 +825,7 @@ extension PostgresRegistrarStore: TradeStore {
     // MARK: Plumbing
 
     /// Runs `body` in a transaction that claims an idempotency key (an application's or order's number). The key is
-    /// locked first (``lockKey(_:_:_:_:)``), so a concurrent re-send waits and finds the stored one; should a writer
+    /// locked first (``lockKey(_:_:)``), so a concurrent re-send waits and finds the stored one; should a writer
     /// that does not take the lock win the key anyway, the insert fails with a unique violation (23505) on the key, and
     /// the whole operation runs once more: it then finds the winner's row and answers a replay or a conflict.
     func claiming<T: Sendable>(_ body: (PostgresConnection) async throws -> T) async throws(StoreError) -> T {
