@@ -47,19 +47,21 @@ private func fakeDigest(_ label: String) -> String {
     Array(label.utf8).map { String(format: "%02x", $0) }.joined().padding(toLength: 64, withPad: "0", startingAt: 0)
 }
 
-/// Issues `count` codes `prefix…` (on stamps of the series of its last two letters) to `owner` (recorded at `at`) and activates all but the last `inactive` (at `at` + 1 min).
+/// Issues `count` codes `prefix…` (on stamps of the series of its last two letters) to `owner`, recorded by the factory, (recorded at `at`) and activates all but the last `inactive` (at `at` + 1 min).
 @discardableResult
 private func seedCodes(_ store: TradeTestStore, _ count: Int, to owner: TaxpayerID, prefix: String, inactive: Int = 0,
-               at: Timestamp = tradeTime(-24 * 60)) async throws -> [String] {
+                       at: Timestamp = tradeTime(-24 * 60), activatedBy: TaxpayerID? = nil) async throws -> [String] {
     let waybill = makeWaybill(number: "WB-\(prefix)", to: owner, prefix: prefix, series: String(prefix.suffix(2)), count: count)
-    _ = try await store.recordWaybill(WaybillCommand(waybill: waybill, codes: waybill.codes.map { StampCode(trusted: $0.code) },
-                                                     bodyHash: Array(fakeDigest("WB-\(prefix)").utf8.prefix(32)), recordedAt: at))
+    var command = WaybillCommand(waybill: waybill, codes: waybill.codes.map { StampCode(trusted: $0.code) },
+                                 bodyHash: Array(fakeDigest("WB-\(prefix)").utf8.prefix(32)), recordedAt: at)
+    command.actor = factoryBIN
+    _ = try await store.recordWaybill(command)
     let codes = waybill.codes.map(\.code)
     let active = Array(codes.dropLast(inactive))
     let activatedAt = Timestamp(milliseconds: at.milliseconds + 60_000)
     let receipt = try await store.activate(ActivationCommand(
         batchId: UUID(), participant: owner, lineId: "line-1", equipmentId: "eq-1", bodyHash: Array(UUID().uuidString.utf8), receivedAt: activatedAt,
-        items: active.map { .code(text: $0, code: StampCode(trusted: $0), activatedAt: activatedAt, productCode: "DSN-0001") }))
+        items: active.map { .code(text: $0, code: StampCode(trusted: $0), activatedAt: activatedAt, productCode: "DSN-0001") }, actor: activatedBy))
     try #require(receipt.value.results.allSatisfy { $0.result == .activated })
     return codes
 }
@@ -566,12 +568,16 @@ struct TradeStoreTests {
         }
     }
 
-    @Test("codeOperations: issued, activated, packed, orders saved, cancelled, signed; oldest first", arguments: tradeBackends)
+    @Test("codeOperations: issued, activated, packed, orders saved, cancelled, signed, written off; oldest first, each with who did it", arguments: tradeBackends)
     func codeOperations(_ backend: TestBackend) async throws {
         try await withTradeStore(backend) { store in
             try await seedAccounts(store)
-            let codes = try await seedCodes(store, 3, to: producerA, prefix: "QZA", at: tradeTime(-1000))
-            try await pack(store, [(.casePacked, tradeUnit(1), stampCodes(codes))], at: tradeTime(-500))
+            // Given codes recorded by the factory and activated by the registrar acting for A (cl. 24(2)), one left issued
+            let codes = try await seedCodes(store, 3, to: producerA, prefix: "QZA", inactive: 1, at: tradeTime(-1000), activatedBy: registrarBIN)
+            _ = try await store.writeOff(WriteOffCommand(participant: nil, requester: registrarBIN, writtenOffAt: tradeTime(-800), reason: "damaged",
+                                                         items: [.code(text: codes[2], code: StampCode(trusted: codes[2]), activatedAt: tradeTime(),
+                                                                       productCode: "")]))
+            try await pack(store, [(.casePacked, tradeUnit(1), stampCodes(Array(codes[0..<2])))], at: tradeTime(-500))
             let cancelled = try await store.saveOrder(orderCommand("C-1", codes: [codes[0]], at: tradeTime(-100))).value
             _ = try await store.cancelOrder(id: cancelled.id, actor: producerA, reason: "typo", at: tradeTime(-90))
             let order = try await store.saveOrder(orderCommand("C-2", codes: [codes[0]], at: tradeTime(0))).value
@@ -581,6 +587,9 @@ struct TradeStoreTests {
             #expect(operations.map(\.at) == [tradeTime(-1000), tradeTime(-999), tradeTime(-500), tradeTime(-100), tradeTime(-90), tradeTime(0),
                                              tradeTime(10), tradeTime(10)])
             #expect(operations[0].reference == "WB-QZA" && operations[2].reference == tradeUnit(1).rawValue)
+            #expect(operations[0].actor == factoryBIN && operations[1].actor == registrarBIN && operations[2].actor == producerA)
+            #expect(try await store.codeOperations(StampCode(trusted: codes[2])).map { "\($0.kind.rawValue) by \($0.actor)" }
+                == ["codesIssued by \(factoryBIN)", "writtenOff by \(registrarBIN)"])
             #expect(operations[6].participant == producerA && operations[7].participant == tradeW && operations[7].actor == tradeW)
             #expect(operations[7].document?.kind == "counterOrder" && operations[5].document?.kind == "order")
             #expect(try await store.codeOperations(StampCode(trusted: makeCode("QZN", 1))).isEmpty)

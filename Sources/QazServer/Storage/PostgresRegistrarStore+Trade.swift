@@ -135,6 +135,7 @@ extension PostgresRegistrarStore {
             document_id BIGINT REFERENCES signed_document(id)
         );
         CREATE INDEX operation_participant ON operation(participant, id);
+        CREATE INDEX operation_reference ON operation(participant, kind, reference);
         CREATE TABLE report_submission (
             id TEXT PRIMARY KEY,
             participant TEXT NOT NULL,
@@ -689,22 +690,25 @@ extension PostgresRegistrarStore: TradeStore {
         try await connection { c in
             guard let row = try await self.rows(c, """
                 SELECT c.id, c.owner_bin, c.status, c.activated_at, c.written_off_at, c.write_off_reason, w.number, w.recorded_at, b.batch_id,
-                       b.participant_bin
+                       COALESCE(b.actor_bin, b.participant_bin), c.written_off_by,
+                       (SELECT o.actor FROM operation o WHERE o.participant = c.owner_bin AND o.kind = 'codesIssued' AND o.reference = w.number
+                        ORDER BY o.id LIMIT 1)
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
                 WHERE c.code = \(code.rawValue)
                 """).first else { return [] }
-            let (id, owner, _, activatedAt, writtenOffAt, writeOffReason, waybill, recordedAt, batch, by) =
-                try row.decode((Int64, String, String, Int64?, Int64?, String?, String, Int64, String?, String?).self)
+            let (id, owner, _, activatedAt, writtenOffAt, writeOffReason, waybill, recordedAt, batch, activatedBy, writtenOffBy, issuer) =
+                try row.decode((Int64, String, String, Int64?, Int64?, String?, String, Int64, String?, String?, String?, String?).self)
             let ownerID = TaxpayerID(trustedRow: owner)
-            var events = [OperationRecord(at: Timestamp(milliseconds: recordedAt), kind: .codesIssued, participant: ownerID, actor: ownerID,
-                                          reference: waybill, detail: "waybill")]
+            // Who recorded the waybill (the factory) is in the operations log from v7 on; older waybills name the owner.
+            var events = [OperationRecord(at: Timestamp(milliseconds: recordedAt), kind: .codesIssued, participant: ownerID,
+                                          actor: issuer.map(TaxpayerID.init(trustedRow:)) ?? ownerID, reference: waybill, detail: "waybill")]
             if let at = activatedAt {
                 events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .activated, participant: ownerID,
-                                              actor: TaxpayerID(trustedRow: by ?? owner), reference: batch))
+                                              actor: TaxpayerID(trustedRow: activatedBy ?? owner), reference: batch))
             }
             if let at = writtenOffAt {
-                events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .writtenOff, participant: ownerID, actor: ownerID,
-                                              detail: writeOffReason))
+                events.append(OperationRecord(at: Timestamp(milliseconds: at), kind: .writtenOff, participant: ownerID,
+                                              actor: writtenOffBy.map(TaxpayerID.init(trustedRow:)) ?? ownerID, detail: writeOffReason))
             }
             for unit in try await self.rows(c, """
                 SELECT u.code, u.owner_bin, u.packed_at, u.dissolved_at FROM unit_content uc JOIN unit u ON u.id = uc.unit_id
