@@ -16,7 +16,7 @@ APT_PACKAGES=(
   libmodbus-dev         # Modbus TCP/RTU to the line PLC
   libsqlite3-dev        # SQLite (GRDB) for the outbox and the registrar
   libssl-dev            # OpenSSL 3 libcrypto: CMS signatures and X.509 verification (Sources/CCMSShim)
-  openssl               # the openssl command line: test CAs and signatures (Tests/SignaturesTests/TestPKI.swift)
+  openssl               # the openssl command line: test CAs and signatures, the demo's PKI (Sources/SignaturesTesting)
   postgresql            # PostgreSQL server for the registrar's second backend (tests start their own)
   socat                 # serial pseudo-terminal pairs for Modbus RTU tests
   python3-venv          # a private virtualenv for the Python test peers
