@@ -169,22 +169,8 @@ extension RegistrarServer {
     func listApplications(_ request: Request, _ context: RegistrarContext) async throws -> Response {
         let identity = try require(context, [.producer, .importer, .revenueBody, .registrar, .banknoteFactory], "list applications")
         let query = request.uri.queryParameters
-        var applicant: TaxpayerID?
-        if let text = query["applicant"] {
-            guard let value = TaxpayerID(String(text)) else { throw RegistrarError.invalidField("applicant", "expected an IIN/BIN of 12 digits") }
-            applicant = value
-        }
-        if identity.role.ownsCodes {
-            if let applicant, applicant != identity.participant { throw RegistrarError.forbidden("list another participant's applications") }
-            applicant = identity.participant
-        }
-        var status: ApplicationStatus?
-        if let text = query["status"] {
-            guard let value = ApplicationStatus(rawValue: String(text)) else {
-                throw RegistrarError.invalidField("status", "expected one of \(ApplicationStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = value
-        }
+        let applicant = try listedParticipant(query["applicant"], "applicant", identity, own: identity.role.ownsCodes, what: "applications")
+        let status: ApplicationStatus? = try enumParameter(query["status"], "status")
         let overdue = try flag(query["overdue"], "overdue")
         let limit = try pageLimit(query["limit"], default: TradeLimits.defaultPage, max: TradeLimits.maxPage)
         let before = try cursor(query["before"], "before")
@@ -252,27 +238,9 @@ extension RegistrarServer {
     func listOrders(_ request: Request, _ context: RegistrarContext) async throws -> Response {
         let identity = try require(context, [.producer, .importer, .wholesaler, .retailer, .revenueBody, .registrar], "list orders")
         let query = request.uri.queryParameters
-        var participant: TaxpayerID?
-        if let text = query["participant"] {
-            guard let value = TaxpayerID(String(text)) else { throw RegistrarError.invalidField("participant", "expected an IIN/BIN of 12 digits") }
-            participant = value
-        }
-        if identity.role.trades {
-            if let participant, participant != identity.participant { throw RegistrarError.forbidden("list another participant's orders") }
-            participant = identity.participant
-        }
-        var side = OrderQuery.Side.any
-        if let text = query["side"] {
-            guard let value = OrderQuery.Side(rawValue: String(text)) else { throw RegistrarError.invalidField("side", "expected seller, buyer or any") }
-            side = value
-        }
-        var status: OrderStatus?
-        if let text = query["status"] {
-            guard let value = OrderStatus(rawValue: String(text)) else {
-                throw RegistrarError.invalidField("status", "expected one of \(OrderStatus.allCases.map(\.rawValue).joined(separator: ", "))")
-            }
-            status = value
-        }
+        let participant = try listedParticipant(query["participant"], "participant", identity, own: identity.role.trades, what: "orders")
+        let side: OrderQuery.Side = try enumParameter(query["side"], "side") ?? .any
+        let status: OrderStatus? = try enumParameter(query["status"], "status")
         let limit = try pageLimit(query["limit"], default: TradeLimits.defaultPage, max: TradeLimits.maxPage)
         let before = try cursor(query["before"], "before")
         let store = try tradeStore
@@ -507,6 +475,31 @@ extension RegistrarServer {
         let text = raw.removingPercentEncoding ?? raw
         guard TradeValidation.isDocumentNumber(text) else { throw .invalidField(field, "expected 1-40 of A-Z a-z 0-9 - _ . /") }
         return text
+    }
+
+    /// A list's participant filter: any for the registrar and the revenue body (or everyone when absent); a participant
+    /// (`own`) sees only its own, and naming another is `403`.
+    func listedParticipant(_ text: Substring?, _ field: String, _ identity: Identity, own: Bool, what: String) throws(RegistrarError) -> TaxpayerID? {
+        var participant: TaxpayerID?
+        if let text {
+            guard let value = TaxpayerID(String(text)) else { throw .invalidField(field, "expected an IIN/BIN of 12 digits") }
+            participant = value
+        }
+        if own {
+            if let participant, participant != identity.participant { throw .forbidden("list another participant's \(what)") }
+            participant = identity.participant
+        }
+        return participant
+    }
+
+    /// A query parameter naming one of an enumeration's values, or nil when absent.
+    func enumParameter<T: RawRepresentable & CaseIterable>(_ text: Substring?, _ field: String) throws(RegistrarError) -> T?
+    where T.RawValue == String {
+        guard let text else { return nil }
+        guard let value = T(rawValue: String(text)) else {
+            throw .invalidField(field, "expected one of \(T.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return value
     }
 
     func pageLimit(_ text: Substring?, default value: Int, max: Int) throws(RegistrarError) -> Int {

@@ -178,6 +178,16 @@ struct TradeFlowTests {
                 method: "GET", path: "/v1/accounts/\(producerA)/operations?limit=100&after=\(try #require(paged.next))", body: nil))
             #expect(paged.items + rest.items == log.items)
             // Another participant's extract or order is not visible.
+            for (path, field) in [("/v1/orders?status=done", "status"), ("/v1/orders?side=both", "side"),
+                                  ("/v1/orders?participant=\(producerB)", ""), ("/v1/applications?status=maybe", "status"),
+                                  ("/v1/orders?limit=0", "limit"), ("/v1/applications?overdue=yes", "overdue")] {
+                let answer = try await producer.raw(method: "GET", path: path, body: nil)
+                if field.isEmpty {
+                    _ = Self.refusal(answer, 403, .forbidden)
+                } else {
+                    #expect(Self.refusal(answer, 422, .invalidField)?.details?["field"] == field, "\(path)")
+                }
+            }
             let foreign = try await r.client("producerB").raw(method: "GET", path: "/v1/orders/\(saved.id)", body: nil)
             _ = Self.refusal(foreign, 404, .notFound)
             // Metrics: what the registrar did, by operation.

@@ -237,7 +237,7 @@ public struct CounterOrderCommand: Sendable {
 }
 
 public struct OrderQuery: Sendable {
-    public enum Side: String, Sendable { case seller, buyer, any }
+    public enum Side: String, Sendable, CaseIterable { case seller, buyer, any }
     public var participant: TaxpayerID?
     public var side: Side
     public var status: OrderStatus?
