@@ -8,6 +8,8 @@ import Prometheus
 import QazAPI
 import QazServer
 import ServiceLifecycle
+import Signatures
+import WorkingCalendar
 
 /// `qazserver`: the QazLine registrar server.
 @main
@@ -16,7 +18,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self])
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self, CalendarCommand.self])
 }
 
 /// `qazserver check-config FILE`.
@@ -29,27 +31,33 @@ struct CheckConfig: ParsableCommand {
 
     func run() throws {
         let url = URL(fileURLWithPath: file)
+        let c: ServerConfiguration
         do {
-            let c = try ConfigLoader.load(ServerConfiguration.self, contentsOf: url)
-            let storage = switch c.storage.backend {
-            case .sqlite: "sqlite \(ConfigLoader.resolve(c.storage.path ?? "", relativeTo: url.deletingLastPathComponent()).path)"
-            case .postgres: "postgres \(redacted(c.storage.url ?? ""))"
-            }
-            print("""
-                OK  \(file)
-                listen     \(c.tls == nil ? "http" : "https")://\(c.listen.host):\(c.listen.port.value)
-                storage    \(storage)
-                limits     body \(c.limits.maxBodySize.bytes >> 20) MiB, \(c.limits.maxBatchItems) items/batch, \
-                \(c.limits.requestsPerSecond) req/s (burst \(c.limits.burst)) per participant
-                console    \(c.console.enabled ? "on / (\(c.console.users.count) user(s), session timeout \(c.console.sessionTimeout))" : "off")
-                trade      signatures \(c.trade.signatures.map { "\($0.trustAnchors.count) anchor file(s), \($0.crls.count) CRL file(s)" } ?? "off (signed operations refused)"), \
-                calendar \(c.trade.calendar ?? "embedded"), waybills \(c.trade.requireApplications ? "need an approved application" : "need no application")
-                """)
+            c = try ConfigLoader.load(ServerConfiguration.self, contentsOf: url)
         } catch {
             for issue in error.issues { FileHandle.standardError.write(Data("\(issue)\n".utf8)) }
             FileHandle.standardError.write(Data("\(error.issues.count) problem(s) found; the server would not start.\n".utf8))
             throw ExitCode.failure
         }
+        // The trust store and the calendar are loaded as `serve` loads them, so their problems show here too.
+        guard let trade = try? ConfigOptions.tradeSettings(c, file: url) else {
+            FileHandle.standardError.write(Data("the server would not start.\n".utf8))
+            throw ExitCode.failure
+        }
+        let storage = switch c.storage.backend {
+        case .sqlite: "sqlite \(ConfigLoader.resolve(c.storage.path ?? "", relativeTo: url.deletingLastPathComponent()).path)"
+        case .postgres: "postgres \(redacted(c.storage.url ?? ""))"
+        }
+        print("""
+            OK  \(file)
+            listen     \(c.tls == nil ? "http" : "https")://\(c.listen.host):\(c.listen.port.value)
+            storage    \(storage)
+            limits     body \(c.limits.maxBodySize.bytes >> 20) MiB, \(c.limits.maxBatchItems) items/batch, \
+            \(c.limits.requestsPerSecond) req/s (burst \(c.limits.burst)) per participant
+            console    \(c.console.enabled ? "on / (\(c.console.users.count) user(s), session timeout \(c.console.sessionTimeout))" : "off")
+            trade      signatures \(trade.verifier.map { "\($0.summary.anchors) trust anchor(s), \($0.summary.crls) CRL(s)" } ?? "off (signed operations refused)"), \
+            calendar \(c.trade.calendar ?? "embedded") \(trade.calendar.coveredYears.lowerBound)-\(trade.calendar.coveredYears.upperBound), waybills \(c.trade.requireApplications ? "need an approved application" : "need no application")
+            """)
     }
 
     /// The URL without its password.

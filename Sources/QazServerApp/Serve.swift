@@ -82,7 +82,7 @@ struct Serve: AsyncParsableCommand {
         // The registrar console on `/` (a separate target: the API server knows only its extension protocol).
         let console = configuration.console.enabled
             ? [try RegistrarConsole(configuration: configuration.console, logger: logger) as any RegistrarHTTPExtension] : []
-        let trade = try options.tradeSettings(configuration, file: file)
+        let trade = try ConfigOptions.tradeSettings(configuration, file: file)
         let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream,
                                      extensions: console, trade: trade)
         let reload: [any Service] = trade.verifier.map { [TrustReloadService(verifier: $0, logger: logger)] } ?? []

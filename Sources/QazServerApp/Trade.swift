@@ -1,6 +1,7 @@
 import ArgumentParser
 import ConfigKit
 import Foundation
+import LineCore
 import Logging
 import QazServer
 import ServiceLifecycle
@@ -11,7 +12,7 @@ import WorkingCalendar
 extension ConfigOptions {
     /// The trade half's settings from `trade:`: the signature verifier (files relative to the configuration file) and
     /// the calendar. A bad anchor, CRL or calendar file stops start-up with the file and the problem named.
-    func tradeSettings(_ configuration: ServerConfiguration, file: URL) throws -> TradeSettings {
+    static func tradeSettings(_ configuration: ServerConfiguration, file: URL) throws -> TradeSettings {
         let base = file.deletingLastPathComponent()
         let trade = configuration.trade
         var verifier: SignatureVerifier?
@@ -108,6 +109,77 @@ struct Sign: ParsableCommand {
             }
         } catch let error as SignatureError {
             FileHandle.standardError.write(Data("cannot sign \(file): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+    }
+}
+
+/// `qazserver calendar [FILE] [--year Y] [--deadline T --days N]`: checks a working-day calendar file and shows what it
+/// makes of a year, so the registrar can review next year's file before configuring it.
+struct CalendarCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "calendar",
+        abstract: "Check a working-day calendar file (or the embedded one) and list a year's days off and working-day count.",
+        discussion: """
+            Every problem in the file is printed with its line and key, and the exit status is 1. Without --year, a line per \
+            covered year with its working-day count. --days N --from T prints the deadline N working days after T (Astana \
+            time), as the registrar computes decision deadlines and order expiry. docs/working-calendar.md.
+            """)
+
+    @Argument(help: "The calendar file (YAML); omitted: the embedded Kazakhstan calendar.", completion: .file(extensions: ["yaml", "yml"]))
+    var file: String?
+
+    @Option(help: "List this year's days off (weekends, holidays, moved days) and its working-day count.")
+    var year: Int?
+
+    @Option(help: "Working days to add to --from.")
+    var days: Int?
+
+    @Option(help: "The start of a deadline: a date-time with offset, e.g. 2026-03-20T15:42:00+05:00.")
+    var from: String?
+
+    func validate() throws {
+        if (days == nil) != (from == nil) { throw ValidationError("--days and --from go together") }
+        if let days, !(0...400).contains(days) { throw ValidationError("--days must be 0-400, got \(days)") }
+    }
+
+    func run() throws {
+        let calendar: WorkingCalendar
+        do {
+            calendar = try file.map { try WorkingCalendar(contentsOf: URL(fileURLWithPath: $0)) } ?? .kazakhstan
+        } catch {
+            FileHandle.standardError.write(Data("\(file ?? "the embedded calendar"): \(error)\n".utf8))
+            throw ExitCode.failure
+        }
+        do {
+            if let year {
+                print("\(year): \(try calendar.workingDayCount(year: year)) working days\(calendar.provisionalYears.contains(year) ? " (provisional)" : "")")
+                var date = DateComponents(year: year, month: 1, day: 1)
+                var gregorian = Calendar(identifier: .gregorian)
+                gregorian.timeZone = TimeZone(secondsFromGMT: 0)!
+                while date.year == year, let day = gregorian.date(from: date) {
+                    let parts = gregorian.dateComponents([.year, .month, .day], from: day)
+                    // Every day off but the plain weekends.
+                    if let reason = try calendar.dayOffReason(year: parts.year!, month: parts.month!, day: parts.day!),
+                       reason != "Saturday", reason != "Sunday" {
+                        print(String(format: "  %04d-%02d-%02d  %@", parts.year!, parts.month!, parts.day!, reason))
+                    }
+                    let next = gregorian.date(byAdding: .day, value: 1, to: day)!
+                    date = gregorian.dateComponents([.year, .month, .day], from: next)
+                }
+            } else if days == nil {
+                print("OK  \(file ?? "embedded calendar"): \(calendar.coveredYears.lowerBound)-\(calendar.coveredYears.upperBound)")
+                for year in calendar.coveredYears {
+                    print("  \(year): \(try calendar.workingDayCount(year: year)) working days\(calendar.provisionalYears.contains(year) ? " (provisional: no decree yet)" : "")")
+                }
+            }
+            if let days, let from {
+                guard let start = UTCTime.parse(from) else { throw ValidationError("--from \(from): expected a date-time with offset") }
+                let deadline = try calendar.adding(workingDays: days, to: start)
+                print("\(days) working day(s) after \(AstanaTime.display(start)): \(AstanaTime.display(deadline)) (Astana)")
+            }
+        } catch let error as CalendarError {
+            FileHandle.standardError.write(Data("\(error)\n".utf8))
             throw ExitCode.failure
         }
     }
