@@ -30,7 +30,7 @@ extension RegistrarServer {
         let identity = try require(context, [.producer, .importer, .registrar], "record aggregations (producers and importers pack their own codes)")
         let batch = try await BodyReader.decode(AggregationBatch.self, from: request, limit: Int(limits.maxBodySize.bytes))
         let participant = try onBehalf(identity, batch.participant)
-        let command = try validator.aggregation(batch, participant: participant, actor: identity.participant, now: .now)
+        let command = try validator.aggregation(batch, participant: participant, actor: identity.participant, now: trade.clock())
         let receipt = try await call(context.logger) { () async throws(StoreError) in try await store.aggregate(command) }
         var outcomes = [AggregationOutcome: Int]()
         for result in receipt.results { outcomes[result.result, default: 0] += 1 }

@@ -390,7 +390,13 @@ public struct RegistrarServer: Sendable {
         let code = try parse(code: text, field: "code")
         let info = try await call(context.logger) { () async throws(StoreError) in try await store.code(code) }
         guard let info else { throw RegistrarError.notFound("code \(code)") }
-        if identity.role.ownsCodes, info.owner != identity.participant { throw RegistrarError.notOwner([code.rawValue]) }
+        // A participant sees the codes it owns, holds or held (a buyer under a counter-order); nobody else's.
+        if identity.role.trades, info.owner != identity.participant {
+            guard let trade = store as? any TradeStore,
+                  let holdings = try await call(context.logger, { () async throws(StoreError) in try await trade.holdings(code) }),
+                  holdings.holder == identity.participant || holdings.holdings.contains(where: { $0.participant == identity.participant })
+            else { throw RegistrarError.notOwner([code.rawValue]) }
+        }
         return try Self.json(info)
     }
 

@@ -155,8 +155,10 @@ extension RegistrarServer {
         let due = try deadline(workingDays: application.kind.decisionWorkingDays, after: now)
         let store = try tradeStore
         let stored = try await call(context.logger) { () async throws(StoreError) in
-            try await store.submitApplication(ApplicationCommand(application: application, document: record, actor: identity.participant,
-                                                                 submittedAt: now, decisionDue: due))
+            var command = ApplicationCommand(application: application, document: record, actor: identity.participant, submittedAt: now,
+                                             decisionDue: due)
+            command.registrarActs = identity.role == .registrar
+            return try await store.submitApplication(command)
         }
         if !stored.replayed { metrics.trade(.applicationSubmitted) }
         context.logger.info("application submitted", metadata: [
@@ -221,8 +223,10 @@ extension RegistrarServer {
         let expires = try deadline(workingDays: 3, after: now)
         let store = try tradeStore
         let stored = try await call(context.logger) { () async throws(StoreError) in
-            try await store.saveOrder(OrderCommand(id: UUID().uuidString.lowercased(), order: order, codes: codes, units: units, document: record,
-                                                   actor: identity.participant, savedAt: now, expiresAt: expires))
+            var command = OrderCommand(id: UUID().uuidString.lowercased(), order: order, codes: codes, units: units, document: record,
+                                       actor: identity.participant, savedAt: now, expiresAt: expires)
+            command.registrarActs = identity.role == .registrar
+            return try await store.saveOrder(command)
         }
         if !stored.replayed {
             orderExpiryWake.signal()
@@ -294,10 +298,12 @@ extension RegistrarServer {
         }
         let store = try tradeStore
         let info = try await call(context.logger) { () async throws(StoreError) in
-            try await store.signOrder(CounterOrderCommand(orderId: id, counterOrder: counter, document: record, actor: identity.participant, at: now))
+            var command = CounterOrderCommand(orderId: id, counterOrder: counter, document: record, actor: identity.participant, at: now)
+            command.registrarActs = identity.role == .registrar
+            return try await store.signOrder(command)
         }
         orderExpiryWake.signal()
-        metrics.trade(.orderSigned)
+        if info.signedAt == now { metrics.trade(.orderSigned) }  // else the answer to a re-sent counter-order
         context.logger.info("order signed", metadata: ["order.id": "\(id)", "order.codes": "\(info.codeCount)"])
         return try Self.json(info)
     }
@@ -385,7 +391,8 @@ extension RegistrarServer {
         context.logger.info("report submitted", metadata: [
             "report.form": "\(submission.form.rawValue)", "report.month": "\(submission.month)", "report.result": "\(result.result.rawValue)",
         ])
-        return try Self.json(result, status: .created)
+        // A re-sent document is answered with the stored verdict (received earlier).
+        return try Self.json(result, status: result.receivedAt == now ? .created : .ok)
     }
 
     // MARK: Signed documents

@@ -142,8 +142,11 @@ struct TradeFlowTests {
             let signed = try Self.decode(OrderInfo.self, try await post(wholesaler, "/v1/orders/\(saved.id)/counter-order",
                                                                         try Self.envelope(Self.counter(saved), by: pki.signer(wholesalerW))))
             #expect(signed.status == .signed && signed.statusText == "Қол қойылған" && signed.buyerSignature?.bin == wholesalerW.rawValue)
-            let again = try await post(wholesaler, "/v1/orders/\(saved.id)/counter-order", try Self.envelope(Self.counter(saved), by: pki.signer(wholesalerW)))
-            _ = Self.refusal(again, 409, .invalidState)
+            // A counter-order of other content on a signed order is refused (the same one again is answered as stored: reviewFixes).
+            var other = Self.counter(saved)
+            other.orderDigest = String(repeating: "0", count: 64)
+            _ = Self.refusal(try await post(wholesaler, "/v1/orders/\(saved.id)/counter-order", try Self.envelope(other, by: pki.signer(wholesalerW))),
+                             422, .invalidField)
             // cl. 21(2): «Берілген» for the seller, «Белсенді» for the buyer; the seller can no longer sell them.
             let extract = try Self.decode(CodeExtract.self, try await wholesaler.raw(method: "GET", path: "/v1/codes/\(codes[0])/extract", body: nil))
             #expect(extract.holder == wholesalerW)
@@ -428,6 +431,70 @@ extension TradeFlowTests {
             let codes = try await r.issue(1, to: importerC, prefix: "QZI", series: "CI")
             let body = #"{"batchId":"\#(UUID())","lineId":"L1","equipmentId":"CAM-1","participant":"\#(importerC)","items":[{"code":"\#(codes[0])","activatedAt":"2026-11-21T22:10:05+05:00","productCode":"DSN-1"}]}"#
             _ = Self.refusal(try await post(try r.client("registrar"), "/v1/activations", body), 403, ErrorCode(rawValue: "use_import_report"))
+        }
+    }
+}
+
+extension TradeFlowTests {
+    @Test("no codes read out of another's case; look-ups limited to holders; the registrar acts for blocked accounts; re-sent counter-orders, cancels and reports answered as stored; sold cases kept off pallets",
+          arguments: [TestBackend.sqliteMemory, .postgres])
+    func reviewFixes(backend: TestBackend) async throws {
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-23T10:00:00+05:00")!)
+        try await withRegistrar(backend: backend, trade: try Self.settings(pki: pki, clock: clock)) { r in
+            let codes = try await Self.producedCodes(r, pki: pki, count: 8, prefix: "QZV")
+            let producer = try r.client("producerA"), wholesaler = try r.client("wholesaler"), retailer = try r.client("retailer")
+            let revenue = try r.client("revenue"), registrar = try r.client("registrar")
+            let at = Timestamp(text: "2026-11-21T22:11:00+05:00")!
+            let caseA = try UnitCode(parsing: "(00)148700000000000019"), caseB = try UnitCode(parsing: "(00)148700000000000026")
+            let packed = try await producer.aggregate(AggregationBatch(lineId: "L1", equipmentId: "CASE-1", events: [
+                AggregationEvent(eventId: UUID(), kind: .casePacked, unit: caseA, contents: Array(codes[0..<3]), at: at),
+                AggregationEvent(eventId: UUID(), kind: .casePacked, unit: caseB, contents: Array(codes[3..<6]), at: at),
+            ]))
+            #expect(packed.results.map(\.result) == [.applied, .applied])
+            // A retailer naming the producer's case in its own order learns nothing of its codes.
+            let probe = try await post(retailer, "/v1/orders", try Self.envelope(
+                Self.order("PROBE", from: retailerR, to: wholesalerW, codes: [], units: [caseA.rawValue]), by: pki.signer(retailerR)))
+            let refusal = Self.refusal(probe, 422, .invalidField)
+            #expect(refusal?.details?["codes"] == nil && !(refusal?.message.contains(codes[0]) ?? true))
+            // …nor may it look up a code it never held.
+            _ = Self.refusal(try await retailer.raw(method: "GET", path: "/v1/codes/\(codes[0])", body: nil), 403, .notOwner)
+            // The producer sells case A; the wholesaler may now look its bottles up.
+            let saved = try Self.decode(OrderInfo.self, try await post(producer, "/v1/orders", try Self.envelope(
+                Self.order("V-1", from: producerA, to: wholesalerW, codes: [], units: [caseA.rawValue]), by: pki.signer(producerA))), 201)
+            let counter = try Self.envelope(Self.counter(saved), by: pki.signer(wholesalerW))
+            let signed = try Self.decode(OrderInfo.self, try await post(wholesaler, "/v1/orders/\(saved.id)/counter-order", counter))
+            // The same counter-order again (its answer lost): the signed order, 200.
+            let again = try Self.decode(OrderInfo.self, try await post(wholesaler, "/v1/orders/\(saved.id)/counter-order", counter))
+            #expect(again == signed && again.status == .signed)
+            #expect(try await wholesaler.raw(method: "GET", path: "/v1/codes/\(codes[0])", body: nil).status == 200)
+            // A sold case goes on no pallet of the seller's.
+            let pallet = try await producer.aggregate(AggregationBatch(lineId: "L1", equipmentId: "PAL-1", events: [
+                AggregationEvent(eventId: UUID(), kind: .palletBuilt, unit: try UnitCode(parsing: "(00)148700000000000033"),
+                                 contents: [caseA.rawValue, caseB.rawValue], at: at),
+            ]))
+            #expect(pallet.results.map(\.reason) == [.notHeld])
+            // Cancelling twice answers the cancelled order both times.
+            let second = try Self.decode(OrderInfo.self, try await post(producer, "/v1/orders", try Self.envelope(
+                Self.order("V-2", from: producerA, to: wholesalerW, codes: [codes[6]]), by: pki.signer(producerA))), 201)
+            let cancelled = try Self.decode(OrderInfo.self, try await post(producer, "/v1/orders/\(second.id)/cancel", #"{"reason":"price"}"#))
+            #expect(try Self.decode(OrderInfo.self, try await post(producer, "/v1/orders/\(second.id)/cancel", #"{"reason":"price"}"#)) == cancelled)
+            // The registrar acts for a blocked participant (cl. 24(2)); the participant itself may not.
+            _ = try Self.decode(AccountInfo.self, try await post(revenue, "/v1/accounts/\(producerA)/block", #"{"reason":"audit"}"#))
+            let own = try await post(producer, "/v1/orders", try Self.envelope(
+                Self.order("V-3", from: producerA, to: wholesalerW, codes: [codes[7]]), by: pki.signer(producerA)))
+            _ = Self.refusal(own, 403, .accountBlocked)
+            let forIt = try await post(registrar, "/v1/orders", try Self.envelope(
+                Self.order("V-3", from: producerA, to: wholesalerW, codes: [codes[7]]), by: pki.signer(registrarBIN)))
+            #expect(try Self.decode(OrderInfo.self, forIt, 201).actor == registrarBIN)
+            // A report re-sent with the same document: the stored verdict, 200, one submission.
+            let report = try Self.envelope(ReportSubmission(participant: producerA, form: .app9, month: ReportingMonth("2026-11")!, received: 8,
+                                                            activated: 8), by: pki.signer(registrarBIN))
+            let first = try Self.decode(ReportSubmissionResult.self, try await post(registrar, "/v1/reports/submissions", report), 201)
+            clock.now = Timestamp(milliseconds: clock.now.milliseconds + 60_000)
+            let replay = try Self.decode(ReportSubmissionResult.self, try await post(registrar, "/v1/reports/submissions", report), 200)
+            #expect(replay.id == first.id && replay.result == first.result)
+            for client in [producer, wholesaler, retailer, revenue, registrar] { try await client.shutdown() }
         }
     }
 }

@@ -85,12 +85,13 @@ private func orderCommand(_ number: String, seller: TaxpayerID = producerA, buye
                         actor: actor ?? seller, savedAt: at, expiresAt: expiresAt ?? Timestamp(milliseconds: at.milliseconds + 3 * 24 * 3_600_000))
 }
 
+/// A counter-order; `document` tells documents of other content apart (the same document again is a re-send).
 private func counterCommand(_ order: OrderInfo, digest: String? = nil, seller: TaxpayerID? = nil, buyer: TaxpayerID? = nil, accept: Bool = true,
-                    at: Timestamp = tradeTime(60)) -> CounterOrderCommand {
+                    at: Timestamp = tradeTime(60), document: String = "") -> CounterOrderCommand {
     let counter = CounterOrder(order: order.id, seller: seller ?? order.seller, buyer: buyer ?? order.buyer,
                                orderDigest: digest ?? order.sellerSignature.documentDigest, accept: accept)
     return CounterOrderCommand(orderId: order.id, counterOrder: counter,
-                               document: signedRecord("counterOrder", order.buyer, digest: fakeDigest("counter \(order.id)"), at: at),
+                               document: signedRecord("counterOrder", order.buyer, digest: fakeDigest("\(document)counter \(order.id)"), at: at),
                                actor: order.buyer, at: at)
 }
 
@@ -369,8 +370,10 @@ struct TradeStoreTests {
             #expect(documents[0].document == String(decoding: command.document.canonical, as: UTF8.self))
             #expect(documents[0].signature == Data(command.document.signature).base64EncodedString())
             #expect(documents[1].summary == counter.document.summary && documents[1].receivedAt == tradeTime(60))
-            // And a signed order can be neither signed nor cancelled again
-            await expectRefusal(.invalidState) { try await store.signOrder(counterCommand(order, at: tradeTime(61))) }
+            // And a signed order can be neither signed (by another document) nor cancelled again; the same counter-order
+            // again (its answer lost) is answered with the signed order, unchanged
+            #expect(try await store.signOrder(counterCommand(order, at: tradeTime(61))) == (try await store.order(id: order.id)))
+            await expectRefusal(.invalidState) { try await store.signOrder(counterCommand(order, at: tradeTime(61), document: "again ")) }
             await expectRefusal(.invalidState) { try await store.cancelOrder(id: order.id, actor: producerA, reason: "late", at: tradeTime(62)) }
             // And A no longer holds them
             let gone = await expectRefusal(.codesNotHeld) { try await store.saveOrder(orderCommand("ORD-3", buyer: producerB, codes: [codes[0]])) }
@@ -442,7 +445,8 @@ struct TradeStoreTests {
             #expect(cancelled.statusText == "Күші жойылды")
             // Then its codes are free, and it can be neither cancelled nor signed again
             #expect(try await store.holdings(StampCode(trusted: codes[1]))?.pendingOrder == nil)
-            await expectRefusal(.invalidState) { try await store.cancelOrder(id: again.id, actor: producerA, reason: "again", at: tradeTime(81)) }
+            // (cancelling again answers the cancelled order, unchanged)
+            #expect(try await store.cancelOrder(id: again.id, actor: producerA, reason: "again", at: tradeTime(81)) == cancelled)
             await expectRefusal(.invalidState) { try await store.signOrder(counterCommand(again, at: tradeTime(82))) }
             await expectRefusal(.notFound) { try await store.cancelOrder(id: "no-such-order", actor: producerA, reason: "x", at: tradeTime(83)) }
             // When a third order is cancelled after its expiry instant
@@ -666,8 +670,8 @@ struct TradeStoreTests {
                 let mine = Array(codes[(round * 8)..<(round * 8 + 8)])
                 // Two counter-orders on one order
                 let order = try await store.saveOrder(orderCommand("S-\(round)", codes: Array(mine[0..<2]))).value
-                async let first = Self.outcome { try await store.signOrder(counterCommand(order, at: tradeTime(60))) }
-                async let second = Self.outcome { try await store.signOrder(counterCommand(order, at: tradeTime(61))) }
+                async let first = Self.outcome { try await store.signOrder(counterCommand(order, at: tradeTime(60), document: "1 ")) }
+                async let second = Self.outcome { try await store.signOrder(counterCommand(order, at: tradeTime(61), document: "2 ")) }
                 let signs = await [first, second]
                 #expect(signs.filter { $0 == "ok" }.count == 1 && signs.filter { $0 == ErrorCode.invalidState.rawValue }.count == 1, "\(signs)")
                 #expect(try await store.operations(OperationQuery(participant: tradeW)).items

@@ -241,7 +241,7 @@ extension PostgresRegistrarStore: TradeStore {
             guard let account = try await self.accounts(c, [applicant], lock: .share).first else {
                 throw StoreError.refused(TradeRules.unknownAccount(app.applicant, role: "applicant"))
             }
-            if let block = account.blocked { throw StoreError.refused(TradeRules.blocked(app.applicant, block)) }
+            if let block = account.blocked, !command.registrarActs { throw StoreError.refused(TradeRules.blocked(app.applicant, block)) }
             let documentID = try await self.insert(c, command.document)
             try await c.query("""
                 INSERT INTO application (applicant, number, date, kind, name, quantity, product_name, status, submitted_at, decision_due,
@@ -355,23 +355,29 @@ extension PostgresRegistrarStore: TradeStore {
                 guard digest == command.document.summary.documentDigest else { throw StoreError.idempotencyConflict("order \(order.number)") }
                 return .success(Stored(value: try await self.order(c, id: id).orMissing("order \(id)"), replayed: true))
             }
+            // Orders past their expiry hold no codes, even before the job's next sweep (order rows before accounts and
+            // codes: the lock order of every trade transaction).
+            try await self.expireDue(c, now: command.savedAt)
             let accounts = try await self.accounts(c, [seller, buyer], lock: .share)
             if let refusal = TradeRules.orderParties(seller: accounts.first { $0.participant == order.seller },
                                                      buyer: accounts.first { $0.participant == order.buyer },
-                                                     sellerID: order.seller, buyerID: order.buyer) {
+                                                     sellerID: order.seller, buyerID: order.buyer, registrarActs: command.registrarActs) {
                 return .failure(refusal)
             }
-            // The codes: those named, then every code packed in the named cases and pallets now.
+            // The codes: those named, then every code packed in the named cases and pallets now (never more than an
+            // order may carry: the expansion stops there).
             var codes = command.codes.map(\.rawValue)
+            var unitOf = [String: String]()
             if !command.units.isEmpty {
                 let packed = try await self.packedCodes(c, units: command.units.map(\.rawValue))
                 var seen = Set(codes)
                 for unit in command.units {
-                    guard let members = packed[unit.rawValue] else {
-                        return .failure(TradeRefusal(status: 422, code: .invalidField, message: "units: \(unit) is not a packed case or pallet",
-                                                     details: ["field": "document.units", "unit": unit.rawValue]))
+                    guard let members = packed[unit.rawValue] else { return .failure(TradeRules.unitRefused(unit.rawValue)) }
+                    for code in members where seen.insert(code).inserted {
+                        codes.append(code)
+                        unitOf[code] = unit.rawValue
                     }
-                    for code in members where seen.insert(code).inserted { codes.append(code) }
+                    if codes.count > TradeLimits.maxOrderCodes { break }
                 }
             }
             if codes.isEmpty {
@@ -409,7 +415,7 @@ extension PostgresRegistrarStore: TradeStore {
             }
             // Every rule names only the codes that fail it, so the codes that pass them all can be left out.
             let failing = codes.filter { facts[$0] != nil || unknown.contains($0) }
-            if let refusal = TradeRules.orderCodes(failing, facts: facts, seller: seller) { return .failure(refusal) }
+            if let refusal = TradeRules.orderCodes(failing, facts: facts, seller: seller, unitOf: unitOf) { return .failure(refusal) }
             let documentID = try await self.insert(c, command.document)
             let units = String(decoding: try JSONEncoder().encode(command.units.map(\.rawValue)), as: UTF8.self)
             let seq = try await self.rows(c, """
@@ -442,12 +448,18 @@ extension PostgresRegistrarStore: TradeStore {
             if let refusal = TradeRules.counterOrder(command.counterOrder, seller: order.seller, buyer: order.buyer, sellerDigest: order.digest) {
                 return .failure(refusal)
             }
+            // The same counter-order again (an answer lost on the way): the signed order, as stored.
+            if order.status == .signed, try await self.rows(c, """
+                SELECT b.digest FROM trade_order o JOIN signed_document b ON b.id = o.buyer_document WHERE o.seq = \(order.seq)
+                """).first?.decode(String.self) == command.document.summary.documentDigest {
+                return .success(try await self.order(c, id: order.id).orMissing("order \(order.id)"))
+            }
             if let refusal = TradeRules.transition("signed", status: order.status, expiresAt: order.expiresAt, at: command.at, id: order.id) {
                 if order.status == .pending { try await self.expire(c, [order]) }
                 return .failure(refusal)
             }
             let accounts = try await self.accounts(c, [order.buyer, order.seller], lock: .share)
-            for (party, side) in [(order.buyer, "buyer"), (order.seller, "seller")] {
+            for (party, side) in [(order.buyer, "buyer"), (order.seller, "seller")] where !command.registrarActs {
                 if let block = accounts.first(where: { $0.participant.rawValue == party })?.blocked {
                     var refusal = TradeRules.blocked(TaxpayerID(trustedRow: party), block)
                     refusal.details["side"] = side
@@ -477,6 +489,8 @@ extension PostgresRegistrarStore: TradeStore {
             guard let order = try await self.lockOrder(c, id: id) else {
                 return .failure(TradeRefusal(status: 404, code: .notFound, message: "order \(id) not found"))
             }
+            // Cancelling a cancelled order again (an answer lost on the way): the order, as stored.
+            if order.status == .cancelled { return .success(try await self.order(c, id: id).orMissing("order \(id)")) }
             if let refusal = TradeRules.transition("cancelled", status: order.status, expiresAt: order.expiresAt, at: at, id: id) {
                 if order.status == .pending { try await self.expire(c, [order]) }
                 return .failure(refusal)
@@ -505,6 +519,15 @@ extension PostgresRegistrarStore: TradeStore {
             try await self.expire(c, due)
             return due.map(\.id)
         }
+    }
+
+    /// Expires the pending orders due at `now` inside a transaction (locks their rows, then their codes).
+    func expireDue(_ c: PostgresConnection, now: Timestamp) async throws {
+        let due = try await self.rows(c, """
+            SELECT o.seq, o.id, o.seller, o.buyer, o.status, o.expires_at, o.code_count, '' AS digest FROM trade_order o
+            WHERE o.status = 'pending' AND o.expires_at <= \(now.milliseconds) ORDER BY o.expires_at, o.seq FOR UPDATE
+            """).map(LockedOrder.init(row:))
+        try await self.expire(c, due)
     }
 
     /// An order's row, read under its lock.
@@ -809,8 +832,23 @@ extension PostgresRegistrarStore: TradeStore {
 
     public func recordReportSubmission(_ command: ReportSubmissionCommand) async throws(StoreError) -> ReportSubmissionResult {
         try await transaction { c in
-            let documentID = try await self.insert(c, command.document)
             let submission = command.submission
+            // One submission per signed document: concurrent re-sends wait here, then find the stored verdict.
+            try await self.lockKey(c, "report", submission.participant.rawValue, command.document.summary.documentDigest)
+            if let row = try await self.rows(c, """
+                SELECT r.id, r.result, r.differences, r.received_at, d.subject, d.iin, d.bin, d.certificate_serial, d.signing_time, d.digest
+                FROM report_submission r JOIN signed_document d ON d.id = r.document_id
+                WHERE r.participant = \(submission.participant.rawValue) AND d.digest = \(command.document.summary.documentDigest)
+                ORDER BY r.received_at LIMIT 1
+                """).first {
+                let r = TradeRow(row)
+                let differences = try JSONDecoder().decode([ReportDifference].self, from: Data((try r("differences", as: String.self)).utf8))
+                return ReportSubmissionResult(id: try r("id"), participant: submission.participant, form: submission.form, month: submission.month,
+                                              result: ReportSubmissionResult.Verdict(rawValue: try r("result")) ?? .differs,
+                                              differences: differences, receivedAt: Timestamp(milliseconds: try r("received_at")),
+                                              signature: try Self.signature(r).orMissing("the submission's signature"))
+            }
+            let documentID = try await self.insert(c, command.document)
             let differences = String(decoding: try JSONEncoder().encode(command.differences), as: UTF8.self)
             try await c.query("""
                 INSERT INTO report_submission (id, participant, form, month, result, differences, received_at, document_id, actor)

@@ -550,7 +550,7 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             let rows = try await c.query("""
                 SELECT c.code, c.id, c.owner_bin, c.status, u.code, c.holder_bin, o.id FROM code c
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id
-                LEFT JOIN trade_order o ON o.seq = c.pending_order
+                LEFT JOIN trade_order o ON o.seq = c.pending_order AND o.expires_at > \(command.receivedAt.milliseconds)
                 WHERE c.code = ANY(\(texts)::text[])
                 """, logger: logger)
             for try await (code, id, owner, status, inCase, holder, pending) in rows.decode((String, Int64, String, String, String?, String?, String?).self) {
@@ -581,6 +581,9 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 facts[code] = UnitFact(id: id, code: code, kind: UnitKind(rawValue: kind) ?? .case, owner: owner, packed: true, pallet: pallet)
             }
             if let refusal = AggregationRules.palletBuilt(cases, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let members = try await tradedMembers(of: cases.compactMap { facts[$0.code.rawValue]?.id }, participant: participant,
+                                                  now: command.receivedAt, c)
+            if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
             let unitID = try await insertUnit(event, kind: .pallet, count: cases.count, command: command, c)
             try await c.query("""
                 INSERT INTO unit_content (unit_id, content, position)
@@ -597,27 +600,13 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 return refusal.result(for: event)
             }
             let unitID = current!.id
-            if kind == .case {
-                // The bottles' rows locked: an order saved meanwhile cannot take them (cl. 23).
-                var members = [(text: String, fact: StampFact?)]()
-                let rows = try await c.query("""
-                    SELECT c.code, c.holder_bin, c.pending_order FROM code c JOIN code_case cc ON cc.code_id = c.id
-                    WHERE cc.unit_id = \(unitID) ORDER BY c.id FOR UPDATE OF c
-                    """, logger: logger)
-                var pendingSeqs = [(String, String?, Int64)]()
-                for try await (code, holder, pending) in rows.decode((String, String?, Int64?).self) where holder != nil || pending != nil {
-                    pendingSeqs.append((code, holder, pending ?? 0))
-                }
-                for (code, holder, seq) in pendingSeqs {
-                    var order: String?
-                    if seq != 0 {
-                        order = try await (try await c.query("SELECT id FROM trade_order WHERE seq = \(seq)", logger: logger)).collect()
-                            .first.map { try $0.decode(String.self) }
-                    }
-                    members.append((code, StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: holder, pendingOrder: order)))
-                }
-                if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
+            var cases = [unitID]
+            if kind == .pallet {
+                cases = try await (try await c.query("SELECT id FROM unit WHERE pallet_id = \(unitID)", logger: logger)).collect()
+                    .map { try $0.decode(Int64.self) }
             }
+            let members = try await tradedMembers(of: cases, participant: participant, now: command.receivedAt, c)
+            if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
             try await c.query("""
                 UPDATE unit SET dissolved_at = \(event.at.milliseconds), dissolved_event = \(eventText) WHERE id = \(unitID)
                 """, logger: logger)
@@ -643,6 +632,28 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
     static func lockKey(_ code: String) -> Int64 {
         let digest = SHA256.hash(data: Array(("qazline-unit\u{0}" + code).utf8))
         return digest.prefix(8).reduce(Int64(0)) { ($0 << 8) | Int64($1) }
+    }
+
+    /// The bottles of these packed cases that are no longer the participant's to pack or unpack (cl. 23): handed to a buyer,
+    /// or in a sale order pending signature that has not expired by `now`. Their rows are locked, in id order, so that an
+    /// order saved meanwhile cannot take them.
+    private func tradedMembers(of cases: [Int64], participant: String, now: Timestamp, _ c: PostgresConnection) async throws
+        -> [(text: String, fact: StampFact?)]
+    {
+        guard !cases.isEmpty else { return [] }
+        _ = try await (try await c.query("""
+            SELECT c.id FROM code c JOIN code_case cc ON cc.code_id = c.id WHERE cc.unit_id = ANY(\(cases)::int8[]) ORDER BY c.id FOR UPDATE OF c
+            """, logger: logger)).collect()
+        let rows = try await c.query("""
+            SELECT c.code, c.holder_bin, o.id FROM code c JOIN code_case cc ON cc.code_id = c.id
+            LEFT JOIN trade_order o ON o.seq = c.pending_order AND o.expires_at > \(now.milliseconds)
+            WHERE cc.unit_id = ANY(\(cases)::int8[]) AND (c.holder_bin IS NOT NULL OR o.id IS NOT NULL) ORDER BY c.code
+            """, logger: logger)
+        var members = [(text: String, fact: StampFact?)]()
+        for try await (code, holder, order) in rows.decode((String, String?, String?).self) {
+            members.append((code, StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: holder, pendingOrder: order)))
+        }
+        return members
     }
 
     /// The latest packing of a unit code (the current one while packed), with the pallet a packed case is on.
@@ -736,8 +747,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
                 let month = command.writtenOffAt.reportingMonth.description
                 for (owner, count) in perOwner {
                     try await Self.bump(c, participant: owner, months: [month], column: .writtenOff, counts: [count], logger: self.logger)
-                    try await self.log(c, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: command.writtenOffAt,
-                                       count: Int(count), detail: command.reason)
+                    try await self.log(c, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: .now,
+                                       count: Int(count), detail: "\(command.reason) (dated \(command.writtenOffAt.astana))")
                 }
             }
             return WriteOffReceipt(participant: command.requester, results: results)

@@ -214,7 +214,7 @@ extension SQLiteRegistrarStore: TradeStore {
             guard let account = try Self.account(db, app.applicant.rawValue) else {
                 throw StoreError.refused(TradeRules.unknownAccount(app.applicant, role: "applicant"))
             }
-            if let block = account.blocked { throw StoreError.refused(TradeRules.blocked(app.applicant, block)) }
+            if let block = account.blocked, !command.registrarActs { throw StoreError.refused(TradeRules.blocked(app.applicant, block)) }
             let documentID = try Self.insert(db, command.document)
             try db.execute(sql: """
                 INSERT INTO application (applicant, number, date, kind, name, quantity, product_name, status, submitted_at, decision_due,
@@ -326,18 +326,28 @@ extension SQLiteRegistrarStore: TradeStore {
                 return .success(Stored(value: try Self.order(db, id: row[0])!, replayed: true))
             }
             if let refusal = TradeRules.orderParties(seller: try Self.account(db, order.seller.rawValue), buyer: try Self.account(db, order.buyer.rawValue),
-                                                     sellerID: order.seller, buyerID: order.buyer) {
+                                                     sellerID: order.seller, buyerID: order.buyer, registrarActs: command.registrarActs) {
                 return .failure(refusal)
             }
-            // The codes: those named, then every code packed in the named cases and pallets now.
+            // Orders past their expiry hold no codes, even before the job's next sweep.
+            for row in try Row.fetchAll(db, sql: "SELECT seq, id, expires_at FROM trade_order WHERE status = 'pending' AND expires_at <= ?",
+                                        arguments: [command.savedAt.milliseconds]) {
+                try Self.expire(db, seq: row[0], id: row[1], at: Timestamp(milliseconds: row[2]))
+            }
+            // The codes: those named, then every code packed in the named cases and pallets now (never more than an
+            // order may carry: the expansion stops there).
             var codes = command.codes.map(\.rawValue)
             var seen = Set(codes)
+            var unitOf = [String: String]()
             for unit in command.units {
                 guard let members = try Self.packedCodes(db, unit: unit.rawValue) else {
-                    return .failure(TradeRefusal(status: 422, code: .invalidField, message: "units: \(unit) is not a packed case or pallet",
-                                                 details: ["field": "document.units", "unit": unit.rawValue]))
+                    return .failure(TradeRules.unitRefused(unit.rawValue))
                 }
-                for code in members where seen.insert(code).inserted { codes.append(code) }
+                for code in members where seen.insert(code).inserted {
+                    codes.append(code)
+                    unitOf[code] = unit.rawValue
+                }
+                if codes.count > TradeLimits.maxOrderCodes { break }
             }
             if codes.isEmpty {
                 return .failure(TradeRefusal(status: 422, code: .invalidField, message: "the order transfers no codes (its cases and pallets are empty)",
@@ -357,7 +367,7 @@ extension SQLiteRegistrarStore: TradeStore {
                     facts[code] = TradeCodeFact(id: row[0], owner: row[1], holder: row[2], status: row[3], pendingOrder: row[4])
                 }
             }
-            if let refusal = TradeRules.orderCodes(codes, facts: facts, seller: order.seller.rawValue) { return .failure(refusal) }
+            if let refusal = TradeRules.orderCodes(codes, facts: facts, seller: order.seller.rawValue, unitOf: unitOf) { return .failure(refusal) }
             let documentID = try Self.insert(db, command.document)
             let units = String(decoding: try JSONEncoder().encode(command.units.map(\.rawValue)), as: UTF8.self)
             try db.execute(sql: """
@@ -398,11 +408,17 @@ extension SQLiteRegistrarStore: TradeStore {
             let expiresAt = Timestamp(milliseconds: row[4])
             let counter = command.counterOrder
             if let refusal = TradeRules.counterOrder(counter, seller: seller, buyer: buyer, sellerDigest: row[5]) { return .failure(refusal) }
+            // The same counter-order again (an answer lost on the way): the signed order, as stored.
+            if status == .signed, try String.fetchOne(db, sql: """
+                SELECT b.digest FROM trade_order o JOIN signed_document b ON b.id = o.buyer_document WHERE o.seq = ?
+                """, arguments: [seq]) == command.document.summary.documentDigest {
+                return .success(try Self.order(db, id: command.orderId)!)
+            }
             if let refusal = TradeRules.transition("signed", status: status, expiresAt: expiresAt, at: command.at, id: command.orderId) {
                 if status == .pending { try Self.expire(db, seq: seq, id: command.orderId, at: expiresAt) }
                 return .failure(refusal)
             }
-            for (party, side) in [(buyer, "buyer"), (seller, "seller")] {
+            for (party, side) in [(buyer, "buyer"), (seller, "seller")] where !command.registrarActs {
                 if let block = try Self.account(db, party)?.blocked {
                     var refusal = TradeRules.blocked(TaxpayerID(trustedRow: party), block)
                     refusal.details["side"] = side
@@ -432,6 +448,8 @@ extension SQLiteRegistrarStore: TradeStore {
             let seq: Int64 = row[0], seller: String = row[1], buyer: String = row[2]
             let status = OrderStatus(rawValue: row[3]) ?? .pending
             let expiresAt = Timestamp(milliseconds: row[4])
+            // Cancelling a cancelled order again (an answer lost on the way): the order, as stored.
+            if status == .cancelled { return .success(try Self.order(db, id: id)!) }
             if let refusal = TradeRules.transition("cancelled", status: status, expiresAt: expiresAt, at: at, id: id) {
                 if status == .pending { try Self.expire(db, seq: seq, id: id, at: expiresAt) }
                 return .failure(refusal)
@@ -693,8 +711,20 @@ extension SQLiteRegistrarStore: TradeStore {
 
     public func recordReportSubmission(_ command: ReportSubmissionCommand) async throws(StoreError) -> ReportSubmissionResult {
         try await write { db in
-            let documentID = try Self.insert(db, command.document)
             let submission = command.submission
+            // The same signed document again (an answer lost on the way): the stored verdict.
+            if let row = try Row.fetchOne(db, sql: """
+                SELECT r.id, r.result, r.differences, r.received_at, d.subject, d.iin, d.bin, d.certificate_serial, d.signing_time, d.digest
+                FROM report_submission r JOIN signed_document d ON d.id = r.document_id WHERE r.participant = ? AND d.digest = ?
+                ORDER BY r.received_at LIMIT 1
+                """, arguments: [submission.participant.rawValue, command.document.summary.documentDigest]) {
+                let differences = try JSONDecoder().decode([ReportDifference].self, from: Data((row["differences"] as String).utf8))
+                return ReportSubmissionResult(id: row["id"], participant: submission.participant, form: submission.form, month: submission.month,
+                                              result: ReportSubmissionResult.Verdict(rawValue: row["result"]) ?? .differs,
+                                              differences: differences, receivedAt: Timestamp(milliseconds: row["received_at"]),
+                                              signature: Self.signature(row: row))
+            }
+            let documentID = try Self.insert(db, command.document)
             let differences = String(decoding: try JSONEncoder().encode(command.differences), as: UTF8.self)
             try db.execute(sql: """
                 INSERT INTO report_submission (id, participant, form, month, result, differences, received_at, document_id, actor)

@@ -484,11 +484,11 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             let lookup = try db.cachedStatement(sql: """
                 SELECT c.id, c.owner_bin, c.status, u.code, c.holder_bin, o.id FROM code c
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id
-                LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ?
+                LEFT JOIN trade_order o ON o.seq = c.pending_order AND o.expires_at > ? WHERE c.code = ?
                 """)
             var facts = [String: StampFact](minimumCapacity: codes.count)
             for entry in codes {
-                if let row = try Row.fetchOne(lookup, arguments: [entry.code.rawValue]) {
+                if let row = try Row.fetchOne(lookup, arguments: [command.receivedAt.milliseconds, entry.code.rawValue]) {
                     facts[entry.code.rawValue] = StampFact(id: row[0], owner: row[1], status: row[2], inCase: row[3], holder: row[4], pendingOrder: row[5])
                 }
             }
@@ -510,6 +510,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 if let fact = try latestUnit(entry.code.rawValue, db) { facts[entry.code.rawValue] = fact }
             }
             if let refusal = AggregationRules.palletBuilt(cases, facts: facts, participant: participant) { return refusal.result(for: event) }
+            let members = try tradedMembers(of: cases.compactMap { facts[$0.code.rawValue]?.id }, participant: participant, now: command.receivedAt, db)
+            if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
             let unitID = try insertUnit(event, kind: .pallet, count: cases.count, command: command, db: db)
             let content = try db.cachedStatement(sql: "INSERT INTO unit_content (unit_id, content, position) VALUES (?, ?, ?)")
             let stack = try db.cachedStatement(sql: "UPDATE unit SET pallet_id = ? WHERE id = ?")
@@ -525,16 +527,9 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 return refusal.result(for: event)
             }
             let unitID = current!.id
-            if kind == .case {
-                let members = try Row.fetchAll(db, sql: """
-                    SELECT c.code, c.holder_bin, o.id FROM code_case cc JOIN code c ON c.id = cc.code_id
-                    LEFT JOIN trade_order o ON o.seq = c.pending_order
-                    WHERE cc.unit_id = ? AND (c.holder_bin IS NOT NULL OR c.pending_order IS NOT NULL) ORDER BY c.code
-                    """, arguments: [unitID]).map { row -> (text: String, fact: StampFact?) in
-                    (row[0], StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: row[1], pendingOrder: row[2]))
-                }
-                if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
-            }
+            let cases = kind == .case ? [unitID] : try Int64.fetchAll(db, sql: "SELECT id FROM unit WHERE pallet_id = ?", arguments: [unitID])
+            let members = try tradedMembers(of: cases, participant: participant, now: command.receivedAt, db)
+            if let refusal = AggregationRules.trade(members, participant: participant) { return refusal.result(for: event) }
             try db.execute(sql: "UPDATE unit SET dissolved_at = ?, dissolved_event = ? WHERE id = ?",
                            arguments: [event.at.milliseconds, eventText, unitID])
             if kind == .case {
@@ -545,6 +540,20 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             return applied
         default:
             throw StoreError.failure("aggregation event \(eventText): \(event.kind.rawValue) with contents of another kind")
+        }
+    }
+
+    /// The bottles of these packed cases that are no longer the participant's to pack or unpack (cl. 23): handed to a buyer,
+    /// or in a sale order pending signature that has not expired by `now`.
+    private static func tradedMembers(of cases: [Int64], participant: String, now: Timestamp, _ db: Database) throws -> [(text: String, fact: StampFact?)] {
+        guard !cases.isEmpty else { return [] }
+        return try Row.fetchAll(db, sql: """
+            SELECT c.code, c.holder_bin, o.id FROM code_case cc JOIN code c ON c.id = cc.code_id
+            LEFT JOIN trade_order o ON o.seq = c.pending_order AND o.expires_at > ?
+            WHERE cc.unit_id IN (\(cases.map { _ in "?" }.joined(separator: ","))) AND (c.holder_bin IS NOT NULL OR o.id IS NOT NULL)
+            ORDER BY c.code
+            """, arguments: StatementArguments([now.milliseconds] + cases)).map { row in
+            (row[0], StampFact(id: 0, owner: participant, status: "activated", inCase: nil, holder: row[1], pendingOrder: row[2]))
         }
     }
 
@@ -634,8 +643,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 try Self.bump(db, participant: owner, month: month, column: "written_off", by: count)
             }
             for (owner, count) in perOwner {
-                try Self.log(db, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: command.writtenOffAt,
-                             count: count, detail: command.reason)
+                try Self.log(db, participant: owner, actor: command.requester.rawValue, kind: .writtenOff, at: .now,
+                             count: count, detail: "\(command.reason) (dated \(command.writtenOffAt.astana))")
             }
             return WriteOffReceipt(participant: command.requester, results: results)
         }

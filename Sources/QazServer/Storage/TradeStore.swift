@@ -146,6 +146,8 @@ public struct StoredDocument: Sendable, Equatable, Codable {
 }
 
 public struct ApplicationCommand: Sendable {
+    /// The registrar performs it (cl. 24(2)): a blocked account does not stop it.
+    public var registrarActs = false
     public var application: StampApplication
     public var document: SignedRecord
     /// Who submitted it (the applicant, or the registrar acting for it).
@@ -197,6 +199,8 @@ public struct ApplicationQuery: Sendable {
 }
 
 public struct OrderCommand: Sendable {
+    /// The registrar performs it (cl. 24(2)): a blocked account does not stop it.
+    public var registrarActs = false
     /// The new order's id (used only when the order is new).
     public var id: String
     public var order: SaleOrder
@@ -222,6 +226,8 @@ public struct OrderCommand: Sendable {
 }
 
 public struct CounterOrderCommand: Sendable {
+    /// The registrar performs it (cl. 24(2)): a blocked account does not stop it.
+    public var registrarActs = false
     public var orderId: String
     public var counterOrder: CounterOrder
     public var document: SignedRecord
@@ -324,6 +330,29 @@ public struct TradeCodeFact: Sendable, Equatable {
 public enum TradeRules {
     /// Whether an order may carry these codes for this seller: each known, held by the seller, activated, in no
     /// pending order. The first failing rule names every code that fails it.
+    /// Codes that came from a named case or pallet (`unitOf`: code → unit) are never listed: a unit whose bottles are not
+    /// all the seller's to sell is refused naming the unit only, as if it were not packed, so that an order cannot be
+    /// used to read another participant's codes out of its cases.
+    public static func orderCodes(_ codes: [String], facts: [String: TradeCodeFact], seller: String, unitOf: [String: String]) -> TradeRefusal? {
+        if let unit = codes.first(where: { unitOf[$0] != nil && failsOrderRules(facts[$0], seller: seller) }).flatMap({ unitOf[$0] }) {
+            return unitRefused(unit)
+        }
+        return orderCodes(codes, facts: facts, seller: seller)
+    }
+
+    /// Whether a code's facts break a rule of an order (unknown, not held, not activated, pending).
+    static func failsOrderRules(_ fact: TradeCodeFact?, seller: String) -> Bool {
+        guard let fact else { return true }
+        return fact.holder != seller || fact.status != "activated" || fact.pendingOrder != nil
+    }
+
+    /// A case or pallet an order cannot carry: not packed, or not all its bottles the seller's to sell now.
+    public static func unitRefused(_ unit: String) -> TradeRefusal {
+        TradeRefusal(status: 422, code: .invalidField,
+                     message: "units: \(unit) is not a packed case or pallet whose bottles the seller holds, activated and in no pending order",
+                     details: ["field": "document.units", "unit": unit])
+    }
+
     public static func orderCodes(_ codes: [String], facts: [String: TradeCodeFact], seller: String) -> TradeRefusal? {
         let unknown = codes.filter { facts[$0] == nil }
         if !unknown.isEmpty {
@@ -354,17 +383,23 @@ public enum TradeRules {
     }
 
     /// Whether the seller and buyer accounts allow an order: both exist, neither is blocked, they differ.
-    public static func orderParties(seller: AccountInfo?, buyer: AccountInfo?, sellerID: TaxpayerID, buyerID: TaxpayerID) -> TradeRefusal? {
+    /// - Parameter registrarActs: the registrar performs it (cl. 24(2)): a blocked account does not stop it.
+    public static func orderParties(seller: AccountInfo?, buyer: AccountInfo?, sellerID: TaxpayerID, buyerID: TaxpayerID,
+                                    registrarActs: Bool = false) -> TradeRefusal? {
         if sellerID == buyerID {
             return TradeRefusal(status: 422, code: .invalidField, message: "buyer: the buyer is the seller", details: ["field": "document.buyer"])
         }
         guard let seller else { return unknownAccount(sellerID, role: "seller") }
-        if let block = seller.blocked { return blocked(seller.participant, block) }
+        if let block = seller.blocked, !registrarActs {
+            var refusal = blocked(seller.participant, block)
+            refusal.details["side"] = "seller"
+            return refusal
+        }
         guard let buyer else { return unknownAccount(buyerID, role: "buyer") }
-        if let block = buyer.blocked {
+        if let block = buyer.blocked, !registrarActs {
             return TradeRefusal(status: 409, code: .accountBlocked,
                                 message: "the buyer \(buyer.participant)'s account is blocked (\(block.reason)); nothing was saved",
-                                details: ["participant": buyer.participant.rawValue, "side": "buyer"])
+                                details: ["participant": buyer.participant.rawValue, "side": "buyer", "blockedAt": block.at.description])
         }
         return nil
     }
