@@ -68,7 +68,8 @@ public final class DemoRegistrar: Sendable {
         var serverLogger = logger
         serverLogger.logLevel = max(logger.logLevel, .warning)
         let console = try RegistrarConsole(logger: serverLogger)
-        let authority = TaxpayerID("990340000012") ?? TaxpayerID(LineDemo.otherBIN)!
+        // The state bodies' BIN (the Banknote Factory, the revenue body and the registrar share it in the demo).
+        let authority = TaxpayerID("990340000014")!
         let trade = withTrade ? try DemoTradeParties(authority: authority) : nil
         let server = RegistrarServer(store: store, limits: limits, extensions: [console], trade: trade?.settings ?? TradeSettings())
         let tokens = TokenService(store: store)

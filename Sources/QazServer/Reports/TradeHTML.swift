@@ -7,7 +7,8 @@ enum TradeHTML {
     private static let style = """
         body{font-family:sans-serif;font-size:11pt;margin:16mm;color:#111}h1{font-size:15pt;margin:0 0 4mm}
         h2{font-size:12pt;margin:6mm 0 2mm}table{border-collapse:collapse;width:100%}th,td{border:1px solid #555;padding:1.5mm 2mm;text-align:left;vertical-align:top}
-        th{background:#eee}.muted{color:#555;font-size:9pt}.status{font-weight:bold}@page{size:A4;margin:12mm}
+        th{background:#eee}td.t{white-space:nowrap}td.d{overflow-wrap:anywhere}td.r{font-size:9pt;overflow-wrap:anywhere;max-width:32mm}.muted{color:#555;font-size:9pt}
+        .status{font-weight:bold}@page{size:A4;margin:12mm}
         """
 
     private static func page(_ title: String, _ body: String) -> String {
@@ -23,17 +24,28 @@ enum TradeHTML {
 
     static func e(_ text: String) -> String { ReportHTML.escape(text) }
 
+    /// The signer as people name it: the certificate's CN (the whole subject when it has none).
+    static func signer(_ subject: String) -> String {
+        for part in subject.split(separator: ",") where part.hasPrefix("CN=") { return String(part.dropFirst(3)) }
+        return subject
+    }
+
     private static func operations(_ items: [OperationRecord]) -> String {
         guard !items.isEmpty else { return "<p class=\"muted\">Операциялар жоқ / No operations.</p>" }
         var rows = ""
         for op in items {
-            rows += "<tr><td>\(e(AstanaTime.display(op.at.date)))</td><td>\(e(op.kind.rawValue))</td><td>\(e(op.participant.rawValue))</td>"
-                + "<td>\(e(op.actor.rawValue))</td><td>\(e(op.reference ?? ""))</td><td>\(op.count.map(String.init) ?? "")</td>"
-                + "<td>\(e(op.detail ?? ""))\(op.document.map { "<br><span class=\"muted\">\(e($0.kind)) SHA-256 \(e(String($0.digest.prefix(16))))… \(e($0.signer))</span>" } ?? "")</td></tr>\n"
+            // The account, and who performed it when that is someone else (the factory, a buyer, the registrar).
+            let by = op.actor == op.participant ? "" : "<br><span class=\"muted\">by \(e(op.actor.rawValue))</span>"
+            let document = op.document.map {
+                "<br><span class=\"muted\">\(e($0.kind)) SHA-256 \(e(String($0.digest.prefix(12))))…, \(e(signer($0.signer)))</span>"
+            } ?? ""
+            rows += "<tr><td class=\"t\">\(e(AstanaTime.display(op.at.date)))</td><td>\(e(op.kind.rawValue))\(op.count.map { " × \($0)" } ?? "")</td>"
+                + "<td class=\"t\">\(e(op.participant.rawValue))\(by)</td><td class=\"r\">\(e(op.reference ?? ""))</td>"
+                + "<td class=\"d\">\(e(op.detail ?? ""))\(document)</td></tr>\n"
         }
         return """
-            <table><tr><th>Уақыты (Астана) / Time</th><th>Операция</th><th>Есептік жазба / Account</th><th>Орындаған / By</th>
-            <th>Құжат / Reference</th><th>Саны</th><th>Толығырақ / Detail</th></tr>
+            <table><tr><th>Уақыты (Астана) / Time</th><th>Операция / Operation</th><th>Есептік жазба / Account</th>
+            <th>Құжат / Reference</th><th>Толығырақ / Detail</th></tr>
             \(rows)</table>
             """
     }
@@ -44,7 +56,7 @@ enum TradeHTML {
         var holdings = ""
         for h in x.holdings {
             holdings += "<tr><td>\(e(h.participant.rawValue))</td><td class=\"status\">\(e(h.status.kazakh)) (\(e(h.status.rawValue)))</td>"
-                + "<td>\(e(AstanaTime.display(h.since.date)))</td><td>\(e(h.order ?? ""))</td></tr>\n"
+                + "<td class=\"t\">\(e(AstanaTime.display(h.since.date)))</td><td>\(e(h.order ?? ""))</td></tr>\n"
         }
         let status: String = switch c.status {
         case .issued: "Берілген (issued)"
