@@ -206,7 +206,7 @@ struct TradeFlowTests {
     }
 
     @Test("signatures: other bytes, expired, revoked, foreign CA, another BIN, garbled; the registrar signs for anyone",
-          arguments: [TestBackend.sqliteMemory])
+          arguments: [TestBackend.sqliteMemory, .postgres])
     func signatureRefusals(backend: TestBackend) async throws {
         let pki = try SigningPKI.shared()
         let clock = TestClock(Timestamp(text: "2026-11-20T10:00:00+05:00")!)
