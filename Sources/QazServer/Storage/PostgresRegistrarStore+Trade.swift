@@ -833,12 +833,15 @@ extension PostgresRegistrarStore: TradeStore {
     public func recordReportSubmission(_ command: ReportSubmissionCommand) async throws(StoreError) -> ReportSubmissionResult {
         try await transaction { c in
             let submission = command.submission
-            // One submission per signed document: concurrent re-sends wait here, then find the stored verdict.
+            let differences = try TradeRules.encode(command.differences)
+            // One submission per signed document and verdict: concurrent re-sends wait here, then find the stored one; the
+            // same figures submitted after the registrar's changed are a new submission with the new verdict.
             try await self.lockKey(c, "report", submission.participant.rawValue, command.document.summary.documentDigest)
             if let row = try await self.rows(c, """
                 SELECT r.id, r.result, r.differences, r.received_at, d.subject, d.iin, d.bin, d.certificate_serial, d.signing_time, d.digest
                 FROM report_submission r JOIN signed_document d ON d.id = r.document_id
                 WHERE r.participant = \(submission.participant.rawValue) AND d.digest = \(command.document.summary.documentDigest)
+                    AND r.result = \(command.result.rawValue) AND r.differences = \(differences)
                 ORDER BY r.received_at LIMIT 1
                 """).first {
                 let r = TradeRow(row)
@@ -849,7 +852,6 @@ extension PostgresRegistrarStore: TradeStore {
                                               signature: try Self.signature(r).orMissing("the submission's signature"))
             }
             let documentID = try await self.insert(c, command.document)
-            let differences = String(decoding: try JSONEncoder().encode(command.differences), as: UTF8.self)
             try await c.query("""
                 INSERT INTO report_submission (id, participant, form, month, result, differences, received_at, document_id, actor)
                 VALUES (\(command.id), \(submission.participant.rawValue), \(submission.form.rawValue), \(submission.month.description),

@@ -712,12 +712,15 @@ extension SQLiteRegistrarStore: TradeStore {
     public func recordReportSubmission(_ command: ReportSubmissionCommand) async throws(StoreError) -> ReportSubmissionResult {
         try await write { db in
             let submission = command.submission
-            // The same signed document again (an answer lost on the way): the stored verdict.
+            let differences = try TradeRules.encode(command.differences)
+            // The same signed document again with the same verdict (an answer lost on the way): the stored one. The same
+            // figures submitted after the registrar's changed are a new submission with the new verdict.
             if let row = try Row.fetchOne(db, sql: """
                 SELECT r.id, r.result, r.differences, r.received_at, d.subject, d.iin, d.bin, d.certificate_serial, d.signing_time, d.digest
-                FROM report_submission r JOIN signed_document d ON d.id = r.document_id WHERE r.participant = ? AND d.digest = ?
+                FROM report_submission r JOIN signed_document d ON d.id = r.document_id
+                WHERE r.participant = ? AND d.digest = ? AND r.result = ? AND r.differences = ?
                 ORDER BY r.received_at LIMIT 1
-                """, arguments: [submission.participant.rawValue, command.document.summary.documentDigest]) {
+                """, arguments: [submission.participant.rawValue, command.document.summary.documentDigest, command.result.rawValue, differences]) {
                 let differences = try JSONDecoder().decode([ReportDifference].self, from: Data((row["differences"] as String).utf8))
                 return ReportSubmissionResult(id: row["id"], participant: submission.participant, form: submission.form, month: submission.month,
                                               result: ReportSubmissionResult.Verdict(rawValue: row["result"]) ?? .differs,
@@ -725,7 +728,6 @@ extension SQLiteRegistrarStore: TradeStore {
                                               signature: Self.signature(row: row))
             }
             let documentID = try Self.insert(db, command.document)
-            let differences = String(decoding: try JSONEncoder().encode(command.differences), as: UTF8.self)
             try db.execute(sql: """
                 INSERT INTO report_submission (id, participant, form, month, result, differences, received_at, document_id, actor)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

@@ -597,3 +597,12 @@ extension RegistrarStore {
         command.affixedStamps == nil ? "line \(command.lineId), \(command.equipmentId)" : "App. 8 report (cl. 20)"
     }
 }
+
+extension TradeRules {
+    /// The stored form of a submission's differing columns (sorted keys: equal lists are equal texts).
+    public static func encode(_ differences: [ReportDifference]) throws -> String {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys]
+        return String(decoding: try encoder.encode(differences), as: UTF8.self)
+    }
+}
