@@ -187,10 +187,12 @@ let package = Package(
         // Kazakhstan's working-day calendar (weekends, public holidays, moved days off) and deadlines in Astana time.
         .target(name: "WorkingCalendar", dependencies: ["LineCore", "ConfigKit"], resources: [.copy("kz-calendar.yaml")],
                 swiftSettings: swiftSettings),
+        // Counterfeit analytics on consumers' scans (cl. 27): the alert rules, distances, Kazakhstan's regions. No I/O.
+        .target(name: "CounterfeitAnalytics", dependencies: ["QazAPI", "LineCore"], swiftSettings: swiftSettings),
         .target(
             name: "QazServer",
             dependencies: [
-                "Signatures", "WorkingCalendar", "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
+                "CounterfeitAnalytics", "Signatures", "WorkingCalendar", "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
                 logging, metrics, nioCore, nioSSL, postgresNIO, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
@@ -208,6 +210,13 @@ let package = Package(
             ],
             swiftSettings: swiftSettings),
 
+        // A fleet of cash registers selling from shops' stock (some going autonomous for hours and resending in order) and
+        // a small fiscal data operator relay in front of the registrar: the till end of the simulated chain.
+        .target(
+            name: "RetailSimulator",
+            dependencies: ["QazAPI", "LineCore", asyncHTTPClient, hummingbird, logging, nioCore, nioHTTP1, serviceLifecycle],
+            swiftSettings: swiftSettings),
+
         // MARK: Simulation: a filling line's PLC, the simulated plant, the fault-injection run
         .target(name: "LineSimulator", dependencies: ["LineCore", "LineConfig", "ConfigKit", "CModbus"], swiftSettings: swiftSettings),
         .executableTarget(name: "LineSimApp", dependencies: ["LineSimulator", "LineConfig", "Aggregation", argumentParser], swiftSettings: swiftSettings),
@@ -215,6 +224,7 @@ let package = Package(
             name: "LineDemo",
             dependencies: [
                 "AgentRuntime", "AgentConsole", "ConsoleKit", "LineSimulator", "Vision", "PLC", "Outbox", "QazServer", "RegistrarConsole", "QazClient",
+                "RetailSimulator",
                 "QazAPI", "LineCore", "LineConfig", "ConfigKit", "Aggregation", "LabelPrinting", "Signatures", "SignaturesTesting", logging,
                 serviceLifecycle,
             ],
@@ -281,6 +291,14 @@ let package = Package(
             swiftSettings: swiftSettings),
         .testTarget(name: "SignaturesTests", dependencies: ["Signatures", "SignaturesTesting", "LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "WorkingCalendarTests", dependencies: ["WorkingCalendar", "LineCore", "ConfigKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "CounterfeitAnalyticsTests", dependencies: ["CounterfeitAnalytics", "QazAPI", "LineCore"], swiftSettings: swiftSettings),
+        .testTarget(
+            name: "RetailSimulatorTests",
+            dependencies: [
+                "RetailSimulator", "QazServer", "QazAPI", "LineCore", "LineAgentTesting", asyncHTTPClient, hummingbird, logging, nioCore,
+                serviceLifecycle,
+            ],
+            swiftSettings: swiftSettings),
         .testTarget(name: "LineDecisionsTests", dependencies: ["LineDecisions", "LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "AggregationTests", dependencies: ["Aggregation", "LineCore", "LineConfig", "ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "LabelPrintingTests", dependencies: ["LabelPrinting", "LineCore", logging, nioCore, nioPosix], swiftSettings: swiftSettings),

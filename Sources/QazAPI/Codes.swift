@@ -9,6 +9,8 @@ public enum CodeStatus: String, Codable, Sendable, CaseIterable {
     case activated
     /// Written off as damaged or unused (App. 5): counts as used.
     case writtenOff
+    /// «Өтелген»: redeemed on retail sale (cl. 22), withdrawn from circulation. Counts as activated in App. 9/10.
+    case redeemed
 }
 
 /// `GET /v1/codes/{code}`: the code's record, and the case and pallet it is packed in (aggregation).
@@ -43,6 +45,10 @@ public struct CodeInfo: Codable, Sendable, Equatable {
     public var activatedBy: TaxpayerID?
     /// Who wrote the code off when it was not the owner: the registrar (cl. 24(2)).
     public var writtenOffBy: TaxpayerID?
+    /// When the product was sold at retail and the code redeemed «Өтелген» (cl. 22), UTC.
+    public var redeemedAt: Timestamp?
+    /// The seller that redeemed it.
+    public var redeemedBy: TaxpayerID?
 
     public init(code: String, status: CodeStatus, owner: TaxpayerID, series: StampSeries, number: StampNumber,
                 waybillNumber: String, issuedOn: CalendarDate, productName: String, productCode: String? = nil,

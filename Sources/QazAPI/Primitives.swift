@@ -152,6 +152,8 @@ public enum Role: String, Codable, Sendable, CaseIterable {
     case wholesaler
     /// A retailer (a shop): buys under counter-orders and redeems at the till (cl. 21–22).
     case retailer
+    /// A fiscal data operator (order No 626): relays cash registers' receipts, whose marking codes redeem (cl. 22).
+    case fiscalDataOperator = "fdo"
 
     /// Whether the role owns codes (producer or importer).
     public var ownsCodes: Bool { self == .producer || self == .importer }
@@ -217,6 +219,8 @@ public struct ErrorCode: RawRepresentable, Hashable, Sendable, Codable, CustomSt
     public static let timeout = ErrorCode(rawValue: "timeout")
     /// The server is shutting down or its storage is unavailable (503); retry.
     public static let unavailable = ErrorCode(rawValue: "unavailable")
+    /// A receipt's fiscal sign (or autonomous fiscal sign) was used before by another receipt of the register (409).
+    public static let fiscalSignReused = ErrorCode(rawValue: "fiscal_sign_reused")
     /// An unexpected server failure (500); the details are in the server's log, never in the answer.
     public static let `internal` = ErrorCode(rawValue: "internal")
 }

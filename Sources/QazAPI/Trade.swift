@@ -83,12 +83,16 @@ public struct AccountInfo: Codable, Sendable, Equatable {
     public var createdAt: Timestamp
     /// Present while the account is blocked: every operation of the participant is refused with `account_blocked`.
     public var blocked: AccountBlock?
-    public init(participant: TaxpayerID, name: String, kind: ParticipantKind, createdAt: Timestamp, blocked: AccountBlock? = nil) {
+    /// The participant agreed that the Service redeems the codes it receives when it signs a counter-order (cl. 22).
+    public var redeemOnCounterOrder: Bool?
+    public init(participant: TaxpayerID, name: String, kind: ParticipantKind, createdAt: Timestamp, blocked: AccountBlock? = nil,
+                redeemOnCounterOrder: Bool? = nil) {
         self.participant = participant
         self.name = name
         self.kind = kind
         self.createdAt = createdAt
         self.blocked = blocked
+        self.redeemOnCounterOrder = redeemOnCounterOrder
     }
 }
 
@@ -537,6 +541,8 @@ public enum ProductStatus: String, Codable, Sendable, CaseIterable {
     case active
     /// «Берілген»: handed to a buyer under a signed counter-order (the seller's view).
     case transferred
+    /// «Өтелген»: sold at retail by this participant, the code redeemed (cl. 22).
+    case redeemed
 
     /// As printed in the seeds.
     public var kazakh: String {
@@ -544,6 +550,7 @@ public enum ProductStatus: String, Codable, Sendable, CaseIterable {
         case .produced: "Өндірілген"
         case .active: "Белсенді"
         case .transferred: "Берілген"
+        case .redeemed: "Өтелген"
         }
     }
 }
@@ -571,6 +578,9 @@ public enum OperationKind: String, Codable, Sendable, CaseIterable {
     case orderSaved, orderSigned, orderCancelled, orderExpired, transferred, received
     case applicationSubmitted, applicationApproved, applicationRefused
     case accountCreated, accountBlocked, accountUnblocked, reportSubmitted
+    /// Retail (cl. 22): codes redeemed by a receipt, in the cabinet or at a counter-order; codes restored by a return;
+    /// the redemption consent given or withdrawn.
+    case redeemed, returned, redemptionConsent
 }
 
 /// The signed document an operation rests on.
@@ -660,13 +670,16 @@ public struct AccountCodeCounts: Codable, Sendable, Equatable {
     public var writtenOff: Int
     /// Codes of its products in its pending outgoing orders.
     public var inPendingOrders: Int
-    public init(issued: Int, produced: Int, active: Int, transferred: Int, writtenOff: Int, inPendingOrders: Int) {
+    /// Sold at retail by it («Өтелген»), no longer counted as produced or active.
+    public var redeemed: Int
+    public init(issued: Int, produced: Int, active: Int, transferred: Int, writtenOff: Int, inPendingOrders: Int, redeemed: Int = 0) {
         self.issued = issued
         self.produced = produced
         self.active = active
         self.transferred = transferred
         self.writtenOff = writtenOff
         self.inPendingOrders = inPendingOrders
+        self.redeemed = redeemed
     }
 }
 

@@ -80,6 +80,37 @@ struct RegistrarMetrics: Sendable {
         signatureCounters.counter(reason, factory: factory).increment()
     }
 
+    /// Retail: receipts by state (`qaz_receipts_total{state}`), marking codes by outcome
+    /// (`qaz_redemption_codes_total{outcome}`), consumers' scans by verdict (`qaz_scans_total{verdict}`), alerts by kind
+    /// (`qaz_counterfeit_alerts_total{kind}`), scans refused over the per-client limit. All label sets are enums.
+    private let receiptCounters = LabeledCounters(label: "qaz_receipts_total", dimension: "state")
+    private let redemptionCounters = LabeledCounters(label: "qaz_redemption_codes_total", dimension: "outcome")
+    private let scanCounters = LabeledCounters(label: "qaz_scans_total", dimension: "verdict")
+    private let alertCounters = LabeledCounters(label: "qaz_counterfeit_alerts_total", dimension: "kind")
+    private let verifyLimitedCounter = LabeledCounters(label: "qaz_verify_rate_limited_total", dimension: "endpoint")
+
+    func receipts(_ answers: [ReceiptAnswer]) {
+        for answer in answers {
+            receiptCounters.counter(answer.state.rawValue, factory: factory).increment()
+            for line in answer.lines ?? [] { redemptionOutcomes(line.codes) }
+        }
+    }
+
+    func redemptionOutcomes(_ codes: [CodeOutcome]) {
+        for code in codes { redemptionCounters.counter(code.outcome.rawValue, factory: factory).increment() }
+    }
+
+    func scanned(_ outcome: ScanOutcome) {
+        scanCounters.counter(outcome.scan.verdict.rawValue, factory: factory).increment()
+        alerts(outcome.alerts)
+    }
+
+    func alerts(_ alerts: [CounterfeitAlert]) {
+        for alert in alerts { alertCounters.counter(alert.kind.rawValue, factory: factory).increment() }
+    }
+
+    func verifyLimited() { verifyLimitedCounter.counter("verify", factory: factory).increment() }
+
     func request(route: String, method: String, status: Int, nanoseconds: Int64) {
         let handles = requestHandles.handles(route: route, method: method, status: status, factory: factory)
         handles.count.increment()
@@ -204,6 +235,10 @@ public struct RegistrarServer: Sendable {
     public let trade: TradeSettings
     /// Wakes the order expiry job when an order is saved or signed.
     let orderExpiryWake = WakeSignal()
+    /// The retail half's settings: the receipt gap wait, the public endpoint's limits, the analytics' rules.
+    public let retail: RetailSettings
+    /// The consumers' token buckets, by client address (in memory only; never stored with a scan).
+    let verifyLimiter: RateLimiter<ContinuousClock>
 
     /// - Parameters:
     ///   - store: the storage backend (migrated before the server takes requests).
@@ -214,9 +249,11 @@ public struct RegistrarServer: Sendable {
     ///   - extensions: routes outside the API (the registrar console), added after the API's routes.
     public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration(),
-                extensions: [any RegistrarHTTPExtension] = [], trade: TradeSettings = TradeSettings()) {
+                extensions: [any RegistrarHTTPExtension] = [], trade: TradeSettings = TradeSettings(), retail: RetailSettings = RetailSettings()) {
         self.store = store
         self.trade = trade
+        self.retail = retail
+        self.verifyLimiter = RateLimiter(rate: retail.verifyRate, burst: retail.verifyBurst, clock: ContinuousClock())
         self.extensions = extensions
         self.activationFeed = ActivationFeed()
         self.streamConfiguration = stream
@@ -275,6 +312,7 @@ public struct RegistrarServer: Sendable {
         v1.post("aggregations", use: authenticated(aggregate))
         v1.get("units/:unit", use: authenticated(unitLookUp))
         addTradeRoutes(to: v1)
+        addRetailRoutes(to: v1, root: router)
         for routes in extensions { routes.register(on: router, server: self) }
     }
 

@@ -21,6 +21,8 @@ let producerB = bin("98020254321")
 let factoryBIN = bin("99030300001")
 let registrarBIN = bin("99040400002")
 let importerC = bin("97050567890")
+/// A fiscal data operator.
+let fdoBIN = bin("99060600003")
 
 /// A code made of a prefix and a number: `QZA000000000000000001`.
 func makeCode(_ prefix: String, _ number: Int) -> String {
@@ -149,7 +151,7 @@ enum TestBackend: String, CaseIterable, Sendable, CustomStringConvertible {
 func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfiguration = LimitsConfiguration(),
                                 backend: TestBackend = .sqliteMemory, tls: ServerTLSFiles? = nil,
                                 stream: StreamConfiguration = StreamConfiguration(), store given: (any RegistrarStore)? = nil,
-                                trade: TradeSettings = TradeSettings(),
+                                trade: TradeSettings = TradeSettings(), retail: RetailSettings = RetailSettings(),
                                 _ body: (Registrar) async throws -> T) async throws -> T {
     var limits = limits
     if limits.requestsPerSecond == LimitsConfiguration().requestsPerSecond {
@@ -164,14 +166,14 @@ func withRegistrar<T: Sendable>(over wire: Wire = .router, limits: LimitsConfigu
     // The store runs (PostgreSQL's pool) for the whole test, around the server's group.
     return try await withRunningStore(store) {
         try await store.migrate()
-        let server = RegistrarServer(store: store, limits: limits, stream: stream, trade: trade)
+        let server = RegistrarServer(store: store, limits: limits, stream: stream, trade: trade, retail: retail)
         let service = TokenService(store: store)
         var tokens = [String: String]()
         for (name, who, role) in [("producerA", producerA, Role.producer), ("producerB", producerB, .producer),
                                   ("factory", factoryBIN, .banknoteFactory), ("registrar", registrarBIN, .registrar),
                                   ("revenue", registrarBIN, .revenueBody),
                                   ("importerC", importerC, .importer), ("wholesaler", wholesalerW, .wholesaler),
-                                  ("retailer", retailerR, .retailer)] {
+                                  ("retailer", retailerR, .retailer), ("fdo", fdoBIN, .fiscalDataOperator)] {
             tokens[name] = try await service.issue(participant: who, role: role).token
         }
         tokens["expired"] = try await service.issue(participant: producerA, role: .producer,

@@ -62,6 +62,7 @@ enum TradeHTML {
         case .issued: "Берілген (issued)"
         case .activated: "Белсендірілген (activated)"
         case .writtenOff: "Есептен шығарылған (written off)"
+        case .redeemed: "Өтелген (redeemed)"
         }
         return page("QR коды бойынша үзінді-көшірме \(c.code)", """
             <h1>QR коды бойынша үзінді-көшірме / Extract on a QR code</h1>

@@ -194,7 +194,7 @@ extension SQLiteRegistrarStore: TradeStore {
         let block = blockedAt.map { AccountBlock(reason: row["blocked_reason"], by: TaxpayerID(trustedRow: row["blocked_by"]), at: Timestamp(milliseconds: $0)) }
         return AccountInfo(participant: TaxpayerID(trustedRow: row["participant"]), name: row["name"],
                            kind: ParticipantKind(rawValue: row["kind"]) ?? .producer, createdAt: Timestamp(milliseconds: row["created_at"]),
-                           blocked: block)
+                           blocked: block, redeemOnCounterOrder: (row["redeem_on_counter_order"] as Bool?) == true ? true : nil)
     }
 
     // MARK: Applications
@@ -358,8 +358,8 @@ extension SQLiteRegistrarStore: TradeStore {
                                              details: ["limit": String(TradeLimits.maxOrderCodes), "count": String(codes.count)]))
             }
             let lookup = try db.cachedStatement(sql: """
-                SELECT c.id, c.owner_bin, COALESCE(c.holder_bin, c.owner_bin), c.status, o.id FROM code c
-                LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ?
+                SELECT c.id, c.owner_bin, COALESCE(c.holder_bin, c.owner_bin), CASE WHEN c.redeemed_by IS NULL THEN c.status ELSE 'redeemed' END, o.id
+                FROM code c LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ?
                 """)
             var facts = [String: TradeCodeFact](minimumCapacity: codes.count)
             for code in codes {
@@ -434,6 +434,8 @@ extension SQLiteRegistrarStore: TradeStore {
                          count: count, detail: "to \(buyer)", document: documentID)
             try Self.log(db, participant: buyer, actor: command.actor.rawValue, kind: .received, at: command.at, reference: command.orderId,
                          count: count, detail: "from \(seller)", document: documentID)
+            try Self.redeemOnCounterOrder(db, orderSeq: seq, orderID: command.orderId, buyer: buyer, actor: command.actor.rawValue, at: command.at,
+                                          document: documentID)
             return .success(try Self.order(db, id: command.orderId)!)
         }
         return try outcome.refusing()
@@ -596,7 +598,8 @@ extension SQLiteRegistrarStore: TradeStore {
                 """, arguments: [row[0] as Int64]).map { (seller: $0[0] as String, buyer: $0[1] as String, at: $0[2] as Int64, order: $0[3] as String) }
             let activated: Int64? = row[4]
             return CodeHoldings(holder: TaxpayerID(trustedRow: row[2]),
-                                holdings: TradeHistory.holdings(owner: row[1], activatedAt: activated, transfers: transfers),
+                                holdings: TradeHistory.holdings(owner: row[1], activatedAt: activated, transfers: transfers,
+                                                                redemptions: try Self.redemptions(db, codeID: row[0])),
                                 pendingOrder: row[5])
         }
     }
@@ -652,8 +655,15 @@ extension SQLiteRegistrarStore: TradeStore {
                     sellerDocument: DocumentReference(kind: order["kind"], digest: order["digest"], signer: order["subject"]),
                     buyerDocument: (order["b_kind"] as String?).map { DocumentReference(kind: $0, digest: order["b_digest"], signer: order["b_subject"]) }))
             }
+            events.append(contentsOf: try Self.redemptions(db, codeID: row[0]).map(\.operation))
             return TradeHistory.sorted(events)
         }
+    }
+
+    /// A code's redemptions and restorations, oldest first.
+    static func redemptions(_ db: Database, codeID: Int64) throws -> [TradeHistory.Redemption] {
+        try Row.fetchAll(db, sql: "SELECT seller, kind, at, channel, reference, actor FROM redemption WHERE code_id = ? ORDER BY id", arguments: [codeID])
+            .map { TradeHistory.Redemption(seller: $0[0], restored: ($0[1] as String) == "restored", at: $0[2], channel: $0[3], reference: $0[4], actor: $0[5]) }
     }
 
     public func operations(_ query: OperationQuery) async throws(StoreError) -> (items: [OperationRecord], last: Int64?) {
@@ -682,14 +692,15 @@ extension SQLiteRegistrarStore: TradeStore {
             func count(_ sql: String) throws -> Int { try Int.fetchOne(db, sql: sql, arguments: [p]) ?? 0 }
             let codes = AccountCodeCounts(
                 issued: try count("SELECT COUNT(*) FROM code WHERE owner_bin = ? AND status = 'issued'"),
-                produced: try count("SELECT COUNT(*) FROM code WHERE owner_bin = ? AND holder_bin IS NULL AND status = 'activated'"),
-                active: try count("SELECT COUNT(*) FROM code WHERE holder_bin = ? AND status = 'activated'"),
+                produced: try count("SELECT COUNT(*) FROM code WHERE owner_bin = ? AND holder_bin IS NULL AND status = 'activated' AND redeemed_by IS NULL"),
+                active: try count("SELECT COUNT(*) FROM code WHERE holder_bin = ? AND status = 'activated' AND redeemed_by IS NULL"),
                 transferred: try Int.fetchOne(db, sql: """
                     SELECT COUNT(DISTINCT oc.code_id) FROM trade_order o JOIN order_code oc ON oc.order_seq = o.seq JOIN code c ON c.id = oc.code_id
                     WHERE o.seller = ? AND o.status = 'signed' AND COALESCE(c.holder_bin, c.owner_bin) <> ?
                     """, arguments: [p, p]) ?? 0,
                 writtenOff: try count("SELECT COUNT(*) FROM code WHERE owner_bin = ? AND status = 'writtenOff'"),
-                inPendingOrders: try count("SELECT COALESCE(SUM(code_count), 0) FROM trade_order WHERE seller = ? AND status = 'pending'"))
+                inPendingOrders: try count("SELECT COALESCE(SUM(code_count), 0) FROM trade_order WHERE seller = ? AND status = 'pending'"),
+                redeemed: try count("SELECT COUNT(*) FROM code WHERE redeemed_by = ?"))
             func grouped(_ sql: String) throws -> [String: Int] {
                 var result = [String: Int]()
                 for row in try Row.fetchAll(db, sql: sql, arguments: [p]) { result[row[0]] = row[1] }

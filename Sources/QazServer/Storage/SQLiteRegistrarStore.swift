@@ -197,6 +197,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                 """)
         }
         registerTradeMigration(&migrator)
+        registerRetailMigration(&migrator)
         return migrator
     }
 
@@ -406,7 +407,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             guard let row = try Row.fetchOne(db, sql: """
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
                        c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code,
-                       b.actor_bin, c.written_off_by
+                       b.actor_bin, c.written_off_by, c.redeemed_at, c.redeemed_by
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = ?
@@ -418,7 +419,8 @@ public final class SQLiteRegistrarStore: RegistrarStore {
             let activated: Int64? = row[9]
             let writtenOff: Int64? = row[13]
             let batch: String? = row[12]
-            return CodeInfo(code: row[0], status: CodeStatus(rawValue: row[1]) ?? .issued, owner: TaxpayerID(trustedRow: row[2]),
+            let redeemedAt: Int64? = row[19], redeemedBy: String? = row[20]
+            return CodeInfo(code: row[0], status: RetailRules.status(stored: row[1], redeemed: redeemedBy != nil), owner: TaxpayerID(trustedRow: row[2]),
                             series: StampSeries(row[3] as String)!, number: StampNumber(row[4] as Int)!, waybillNumber: row[5],
                             issuedOn: CalendarDate(row[6] as String)!, productName: row[7], productCode: row[8],
                             activatedAt: activated.map(Timestamp.init(milliseconds:)), lineId: row[10], equipmentId: row[11],
@@ -426,6 +428,7 @@ public final class SQLiteRegistrarStore: RegistrarStore {
                             writtenOffAt: writtenOff.map(Timestamp.init(milliseconds:)), writeOffReason: row[14],
                             case: inCase.map(UnitCode.init(trusted:)), pallet: onPallet.map(UnitCode.init(trusted:)),
                             activatedBy: activatedBy.map(TaxpayerID.init(trustedRow:)), writtenOffBy: writtenOffBy.map(TaxpayerID.init(trustedRow:)))
+                            .redeemed(at: redeemedAt, by: redeemedBy)
         }
     }
 

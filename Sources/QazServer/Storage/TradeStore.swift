@@ -492,7 +492,8 @@ extension TradeRules {
 public enum TradeHistory {
     /// Every participant's status for a code: the owner produced it when activated; each signed order makes the seller
     /// «Берілген» and the buyer «Белсенді». In the order they first held it, each with its latest status.
-    public static func holdings(owner: String, activatedAt: Int64?, transfers: [(seller: String, buyer: String, at: Int64, order: String)]) -> [CodeHolding] {
+    public static func holdings(owner: String, activatedAt: Int64?, transfers: [(seller: String, buyer: String, at: Int64, order: String)],
+                                redemptions: [Redemption] = []) -> [CodeHolding] {
         var order = [String]()
         var latest = [String: CodeHolding]()
         func set(_ participant: String, _ status: ProductStatus, _ at: Int64, _ orderID: String?) {
@@ -501,11 +502,52 @@ public enum TradeHistory {
                                               since: Timestamp(milliseconds: at), order: orderID)
         }
         if let activatedAt { set(owner, .produced, activatedAt, nil) }
-        for transfer in transfers {
-            set(transfer.seller, .transferred, transfer.at, transfer.order)
-            set(transfer.buyer, .active, transfer.at, transfer.order)
+        // Transfers and redemptions in the order they happened (a redemption at a counter-order follows its transfer).
+        enum Event { case transfer(seller: String, buyer: String, order: String), redemption(Redemption) }
+        let events = transfers.map { (at: $0.at, rank: 0, event: Event.transfer(seller: $0.seller, buyer: $0.buyer, order: $0.order)) }
+            + redemptions.map { (at: $0.at, rank: 1, event: Event.redemption($0)) }
+        for (at, _, event) in events.enumerated().sorted(by: { ($0.element.at, $0.element.rank, $0.offset) < ($1.element.at, $1.element.rank, $1.offset) })
+            .map(\.element) {
+            switch event {
+            case .transfer(let seller, let buyer, let orderID):
+                set(seller, .transferred, at, orderID)
+                set(buyer, .active, at, orderID)
+            case .redemption(let redemption) where redemption.restored:
+                set(redemption.seller, redemption.seller == owner ? .produced : .active, at, nil)
+            case .redemption(let redemption):
+                set(redemption.seller, .redeemed, at, nil)
+            }
         }
         return order.compactMap { latest[$0] }
+    }
+
+    /// A code redeemed or restored by a seller.
+    public struct Redemption: Sendable {
+        public var seller: String
+        public var restored: Bool
+        public var at: Int64
+        public var channel: String
+        public var reference: String
+        public var actor: String
+        public init(seller: String, restored: Bool, at: Int64, channel: String, reference: String, actor: String) {
+            self.seller = seller
+            self.restored = restored
+            self.at = at
+            self.channel = channel
+            self.reference = reference
+            self.actor = actor
+        }
+
+        /// How a code's history shows it.
+        public var operation: OperationRecord {
+            let how = switch channel {
+            case "receipt": "cash-register receipt"
+            case "service": "scanned in the Service"
+            default: "at the counter-order, under the buyer's consent"
+            }
+            return OperationRecord(at: Timestamp(milliseconds: at), kind: restored ? .returned : .redeemed, participant: TaxpayerID(trustedRow: seller),
+                                   actor: TaxpayerID(trustedRow: actor), reference: reference, detail: how)
+        }
     }
 
     /// The operations an order makes on each of its codes.
