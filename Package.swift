@@ -204,7 +204,8 @@ let package = Package(
         .executableTarget(
             name: "QazServerApp",
             dependencies: [
-                "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "LineCore", "CommandSupport", "Signatures", "WorkingCalendar",
+                "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "CounterfeitAnalytics", "LineCore", "CommandSupport", "Signatures",
+                "WorkingCalendar",
                 argumentParser,
                 logging, metrics, prometheus, serviceLifecycle, unixSignals,
             ],

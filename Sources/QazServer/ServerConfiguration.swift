@@ -1,4 +1,5 @@
 import ConfigKit
+import CounterfeitAnalytics
 import Foundation
 
 /// The registrar server's configuration (`Config/server.example.yaml`). Decoded once and validated at start-up.
@@ -17,6 +18,8 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
     public var console: RegistrarConsoleConfiguration
     /// The trade half: who is trusted to sign, the working-day calendar, whether waybills need applications.
     public var trade: TradeConfiguration
+    /// The retail half: receipts' gap wait, the public scan endpoint's limit, the counterfeit analytics' rules.
+    public var retail: RetailConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -27,6 +30,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         stream = try c.decodeIfPresent(StreamConfiguration.self, forKey: .stream) ?? StreamConfiguration()
         console = try c.decodeIfPresent(RegistrarConsoleConfiguration.self, forKey: .console) ?? RegistrarConsoleConfiguration()
         trade = try c.decodeIfPresent(TradeConfiguration.self, forKey: .trade) ?? TradeConfiguration()
+        retail = try c.decodeIfPresent(RetailConfiguration.self, forKey: .retail) ?? RetailConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -37,6 +41,54 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("stream", stream)
         v.validate("console", console)
         v.validate("trade", trade)
+        v.validate("retail", retail)
+    }
+}
+
+/// `retail:` in the server configuration (docs/registrar-retail.md).
+public struct RetailConfiguration: Codable, Sendable, ValidatableConfig {
+    /// How long receipts after a register's missing one wait before the gap is reported. Default 15m (order No 626
+    /// cl. 73(3): the FDO passes each receipt on within 15 minutes).
+    public var gapWait: ConfigDuration
+    /// How often the gap job looks at least. Default 30s.
+    public var gapSweep: ConfigDuration
+    /// Consumer scans per second per client address, and the burst. Defaults 0.5 and 20.
+    public var verifyPerSecond: Double
+    public var verifyBurst: Int
+    /// The counterfeit analytics' rules (defaults in docs/registrar-retail.md).
+    public var analytics: AnalyticsRules
+
+    public init() {
+        gapWait = ConfigDuration(.seconds(15 * 60))
+        gapSweep = ConfigDuration(.seconds(30))
+        verifyPerSecond = 0.5
+        verifyBurst = 20
+        analytics = AnalyticsRules()
+    }
+
+    public init(from decoder: any Decoder) throws {
+        let c = try decoder.container(keyedBy: CodingKeys.self)
+        let d = RetailConfiguration()
+        gapWait = try c.decodeIfPresent(ConfigDuration.self, forKey: .gapWait) ?? d.gapWait
+        gapSweep = try c.decodeIfPresent(ConfigDuration.self, forKey: .gapSweep) ?? d.gapSweep
+        verifyPerSecond = try c.decodeIfPresent(Double.self, forKey: .verifyPerSecond) ?? d.verifyPerSecond
+        verifyBurst = try c.decodeIfPresent(Int.self, forKey: .verifyBurst) ?? d.verifyBurst
+        analytics = try c.decodeIfPresent(AnalyticsRules.self, forKey: .analytics) ?? d.analytics
+    }
+
+    public func validate(_ v: inout ConfigValidator) {
+        v.check(gapWait.duration >= .seconds(1) && gapWait.duration <= .seconds(72 * 3600), at: "gapWait", "expected 1s to 72h, got \(gapWait)")
+        v.check(gapSweep.duration >= .seconds(1) && gapSweep.duration <= .seconds(3600), at: "gapSweep", "expected 1s to 1h, got \(gapSweep)")
+        v.check(verifyPerSecond.isFinite && verifyPerSecond > 0 && verifyPerSecond <= 1000, at: "verifyPerSecond",
+                "expected more than 0 and at most 1000 scans per second per client, got \(verifyPerSecond)")
+        v.checkRange(verifyBurst, 1...10_000, at: "verifyBurst")
+        for problem in analytics.problems() { v.check(false, at: "analytics.\(problem.key)", problem.message) }
+    }
+
+    /// The settings a server runs with.
+    public var settings: RetailSettings {
+        RetailSettings(gapWait: gapWait.duration, gapSweep: gapSweep.duration, verifyRate: verifyPerSecond, verifyBurst: verifyBurst,
+                       analytics: analytics)
     }
 }
 

@@ -1,5 +1,6 @@
 import ArgumentParser
 import ConfigKit
+import CounterfeitAnalytics
 import Foundation
 import LineCore
 import Logging
@@ -57,6 +58,9 @@ struct CheckConfig: ParsableCommand {
             console    \(c.console.enabled ? "on / (\(c.console.users.count) user(s), session timeout \(c.console.sessionTimeout))" : "off")
             trade      signatures \(trade.verifier.map { "\($0.summary.anchors) trust anchor(s), \($0.summary.crls) CRL(s)" } ?? "off (signed operations refused)"), \
             calendar \(c.trade.calendar ?? "embedded") \(trade.calendar.coveredYears.lowerBound)-\(trade.calendar.coveredYears.upperBound), waybills \(c.trade.requireApplications ? "need an approved application" : "need no application")
+            retail     receipt gaps wait \(c.retail.gapWait), scans \(c.retail.verifyPerSecond)/s (burst \(c.retail.verifyBurst)) per client, \
+            alerts over \(c.retail.analytics.maxSpeedKmh) km/h, redeemed + \(c.retail.analytics.redeemedGraceHours) h, \
+            \(c.retail.analytics.frequentScans) scans in \(c.retail.analytics.frequentWindowHours) h
             """)
     }
 

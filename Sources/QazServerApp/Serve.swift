@@ -84,7 +84,7 @@ struct Serve: AsyncParsableCommand {
             ? [try RegistrarConsole(configuration: configuration.console, logger: logger) as any RegistrarHTTPExtension] : []
         let trade = try ConfigOptions.tradeSettings(configuration, file: file)
         let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream,
-                                     extensions: console, trade: trade)
+                                     extensions: console, trade: trade, retail: configuration.retail.settings)
         let reload: [any Service] = trade.verifier.map { [TrustReloadService(verifier: $0, logger: logger)] } ?? []
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()
@@ -141,7 +141,7 @@ struct TokenCommand: AsyncParsableCommand {
         static let configuration = CommandConfiguration(abstract: "Issue a token; it is printed once and cannot be shown again.")
         @OptionGroup var options: ConfigOptions
         @Option(help: "The participant's IIN/BIN (12 digits with the check digit).") var bin: String
-        @Option(help: "producer, importer, wholesaler, retailer, banknote-factory, revenue-body or registrar.") var role: String
+        @Option(help: "producer, importer, wholesaler, retailer, banknote-factory, revenue-body, registrar or fdo (a fiscal data operator).") var role: String
         @Option(help: "The participant's name for its account record (producers, importers, wholesalers, retailers; default: the BIN).")
         var name: String?
         @Option(help: "Expiry: a date-time with offset (2027-01-01T00:00:00+05:00) or a lifetime such as 90d or 12h.")

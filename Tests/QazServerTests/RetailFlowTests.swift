@@ -219,6 +219,146 @@ struct RetailFlowTests {
     }
 }
 
+extension RetailFlowTests {
+    @Test("redemption through the Service (signed, idempotent) and at a counter-order under the shop's consent",
+          arguments: [TestBackend.sqliteMemory, .postgres])
+    func serviceAndConsent(backend: TestBackend) async throws {
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T10:00:00+05:00")!)
+        try await withRegistrar(backend: backend, trade: try T.settings(pki: pki, clock: clock), retail: RetailSettings(clock: { clock.now })) { r in
+            let codes = try await Self.shopStock(r, pki: pki, count: 10, shop: 4, prefix: "SRV")
+            let retailer = try r.client("retailer"), wholesaler = try r.client("wholesaler")
+            // cl. 22, first way: the shop scans codes in its cabinet.
+            let request = RedemptionRequest(seller: retailerR, number: "CAB-1", codes: [codes[0], "https://qr.example.kz/c/\(codes[1])", codes[9], "nonsense"])
+            let first = try T.decode(RedemptionAnswer.self, try await post(retailer, "/v1/redemptions", try T.envelope(request, by: pki.signer(retailerR))), 201)
+            #expect(first.codes.map(\.outcome) == [.redeemed, .redeemed, .notSellers, .malformed])
+            let replay = try T.decode(RedemptionAnswer.self, try await post(retailer, "/v1/redemptions", try T.envelope(request, by: pki.signer(retailerR))))
+            #expect(replay == first)
+            var other = request
+            other.codes = [codes[2]]
+            _ = T.refusal(try await post(retailer, "/v1/redemptions", try T.envelope(other, by: pki.signer(retailerR))), 409, .idempotencyConflict)
+            // Signed by someone else, or for someone else: refused before anything changes.
+            _ = T.refusal(try await post(retailer, "/v1/redemptions", try T.envelope(other, by: pki.signer(wholesalerW))), 403, .signerMismatch)
+            var foreign = other
+            foreign.seller = wholesalerW
+            foreign.number = "CAB-X"
+            _ = T.refusal(try await post(retailer, "/v1/redemptions", try T.envelope(foreign, by: pki.signer(retailerR))), 403, .forbidden)
+            #expect(try await retailer.code(codes[2]).status == .activated)
+            let stored = try T.decode(RedemptionAnswer.self, try await retailer.raw(method: "GET", path: "/v1/redemptions/\(retailerR)/CAB-1", body: nil))
+            #expect(stored == first)
+            // cl. 22, second way: with the shop's consent, what it receives is redeemed when it signs the counter-order.
+            let consent = RedemptionConsent(participant: retailerR, redeemOnCounterOrder: true, date: CalendarDate("2026-11-27")!)
+            let account = try T.decode(AccountInfo.self, try await post(retailer, "/v1/accounts/\(retailerR)/redemption-consent",
+                                                                         try T.envelope(consent, by: pki.signer(retailerR))))
+            #expect(account.redeemOnCounterOrder == true)
+            let order = try T.decode(OrderInfo.self, try await post(wholesaler, "/v1/orders", try T.envelope(
+                T.order("SRV-W2", from: wholesalerW, to: retailerR, codes: [codes[5], codes[6]]), by: pki.signer(wholesalerW))), 201)
+            _ = try T.decode(OrderInfo.self, try await post(retailer, "/v1/orders/\(order.id)/counter-order",
+                                                             try T.envelope(T.counter(order), by: pki.signer(retailerR))))
+            let redeemed = try await retailer.code(codes[5])
+            #expect(redeemed.status == .redeemed && redeemed.redeemedBy == retailerR)
+            let history = try T.decode(CodeExtract.self, try await retailer.raw(method: "GET", path: "/v1/codes/\(codes[5])/extract", body: nil))
+            #expect(history.operations.map(\.kind).suffix(3) == [.transferred, .received, .redeemed])
+            let log = try T.decode(OperationPage.self, try await retailer.raw(method: "GET", path: "/v1/accounts/\(retailerR)/operations", body: nil))
+            #expect(log.items.map(\.kind).contains(.redemptionConsent))
+            #expect(log.items.filter { $0.kind == .redeemed }.map(\.count) == [2, 2])
+            for client in [retailer, wholesaler] { try await client.shutdown() }
+        }
+    }
+
+    @Test("scan-and-verify: what a buyer sees, the page, locations, alerts with evidence, the report and the stream; limits and privacy",
+          arguments: [TestBackend.sqliteMemory, .postgres])
+    func verifyAndAlerts(backend: TestBackend) async throws {
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T10:00:00+05:00")!)
+        let retail = RetailSettings(verifyRate: 0.001, verifyBurst: 40, clock: { clock.now })
+        try await withRegistrar(over: .socket, backend: backend, trade: try T.settings(pki: pki, clock: clock), retail: retail) { r in
+            let codes = try await Self.shopStock(r, pki: pki, count: 4, shop: 4, prefix: "VER")
+            let public_ = try r.client("nobody"), revenue = try r.client("revenue"), fdo = try r.client("fdo")
+            do {
+                func verify(_ code: String, _ location: ScanLocation? = nil) async throws -> VerifyAnswer {
+                    let body = String(decoding: try WireCoding.encoder().encode(VerifyRequest(code: code, location: location)), as: UTF8.self)
+                    return try T.decode(VerifyAnswer.self, try await post(public_, "/v1/verify", body))
+                }
+                // A genuine bottle: product and producer, never a holder, a price or an order.
+                let almaty = ScanLocation(latitude: 43.2389, longitude: 76.8897, accuracy: 30)
+                let genuine = try await verify("https://qr.example.kz/c/\(codes[0])", almaty)
+                #expect(genuine.verdict == .genuine && genuine.status == "Белсендірілген" && genuine.producer == producerA && !genuine.redeemed)
+                #expect(genuine.product?.name == "Vodka Test" || genuine.product != nil)
+                let raw = try await post(public_, "/v1/verify", #"{"code":"\#(codes[0])"}"#)
+                let text = String(decoding: raw.body, as: UTF8.self)
+                for secret in [retailerR.rawValue, wholesalerW.rawValue, "price", "holder", "order"] { #expect(!text.contains(secret), "\(secret) in \(text)") }
+                // The same code 10 minutes later in Astana, 970 km away: impossible travel, with both scans in evidence.
+                clock.now = clock.now.adding(seconds: 600)
+                _ = try await verify(codes[0], ScanLocation(latitude: 51.1694, longitude: 71.4491, accuracy: 20))
+                // A code never issued; a sold bottle scanned a day and a half later.
+                let unknown = try await verify(makeCode("FAKE", 9))
+                #expect(unknown.verdict == .unknown && unknown.product == nil && unknown.producer == nil)
+                _ = try await Self.send(fdo, [Self.receipt(1, at: clock.now, lines: [Self.line([codes[1]])])])
+                #expect(try await verify(codes[1]).verdict == .redeemed)  // the buyer checks the bottle just bought: no alert
+                clock.now = clock.now.adding(seconds: 36 * 3600)
+                let stale = try await verify(codes[1], ScanLocation(latitude: 43.30, longitude: 68.25))
+                #expect(stale.verdict == .redeemed && stale.redeemed && stale.redeemedOn != nil)
+                // The page at the QR link's path: a scan without a location, then the location the buyer chose to share.
+                let page = try await public_.raw(method: "GET", path: "/c/\(codes[2])", body: nil, headers: [("Accept-Language", "ru-RU,ru;q=0.9")])
+                #expect(page.status == 200 && page.header("Content-Security-Policy")?.contains("script-src 'self'") == true)
+                let html = String(decoding: page.body, as: UTF8.self)
+                let scanID = try #require(html.range(of: #"data-scan="([0-9a-f-]{36})""#, options: .regularExpression).map { String(html[$0].dropFirst(11).dropLast(1)) })
+                let located = try await post(public_, "/v1/verify/scans/\(scanID)/location", #"{"latitude": 42.3417, "longitude": 69.5901, "accuracy": 15}"#)
+                #expect(located.status == 204)
+                _ = T.refusal(try await post(public_, "/v1/verify/scans/\(scanID)/location", #"{"latitude": 42.3, "longitude": 69.5}"#), 409, .invalidState)
+                _ = T.refusal(try await post(public_, "/v1/verify/scans/\(UUID().uuidString)/location", #"{"latitude": 42.3, "longitude": 69.5}"#), 404, .notFound)
+                // Bad input: a location off the earth, a malformed code, unknown fields.
+                #expect(T.refusal(try await post(public_, "/v1/verify", #"{"code":"\#(codes[0])","location":{"latitude":91,"longitude":0}}"#), 422, .invalidField)?
+                    .details?["field"] == "location.latitude")
+                _ = T.refusal(try await post(public_, "/v1/verify", #"{"code":"<b>x</b>"}"#), 422, .invalidField)
+                _ = T.refusal(try await post(public_, "/v1/verify", #"{"code":"\#(codes[0])","ip":"1.2.3.4"}"#), 422, .invalidField)
+                let bad = try await public_.raw(method: "GET", path: "/c/not-a-code", body: nil)
+                #expect(bad.status == 422 && String(decoding: bad.body, as: UTF8.self).contains("<html"))
+                // The alerts, with their evidence, for the revenue body only.
+                let alerts = try T.decode(AlertPage.self, try await revenue.raw(method: "GET", path: "/v1/analytics/alerts", body: nil))
+                #expect(Set(alerts.items.map(\.kind)) == [.impossibleTravel, .unknownScanned, .redeemedScanned])
+                let travel = try #require(alerts.items.first { $0.kind == .impossibleTravel })
+                #expect(travel.evidence.scans.count == 2 && (travel.evidence.distanceKm ?? 0) > 900 && travel.code == codes[0] && travel.producer == producerA)
+                #expect(alerts.items.first { $0.kind == .redeemedScanned }?.evidence.redeemedAt != nil)
+                let shop = try r.client("retailer")
+                _ = T.refusal(try await shop.raw(method: "GET", path: "/v1/analytics/alerts", body: nil), 403, .forbidden)
+                try await shop.shutdown()
+                let onlyTravel = try T.decode(AlertPage.self, try await revenue.raw(method: "GET", path: "/v1/analytics/alerts?kind=impossibleTravel", body: nil))
+                #expect(onlyTravel.items.count == 1)
+                // The report by region.
+                let report = try T.decode(ScanReport.self, try await revenue.raw(
+                    method: "GET", path: "/v1/analytics/report?from=2026-11-27T00:00:00%2B05:00&to=2026-12-01T00:00:00%2B05:00", body: nil))
+                let regions = Dictionary(uniqueKeysWithValues: report.regions.map { ($0.region, $0) })
+                #expect(regions["Almaty (city)"]?.scans == 1 && regions["Astana (city)"]?.alerts["impossibleTravel"] == 1)
+                #expect(regions["Shymkent (city)"]?.scans == 1 && report.totalAlerts == 3)
+                // The stream replays from an id and carries new alerts as `alert` events.
+                let stream = try SSEConnection(port: r.port, path: "/v1/analytics/alerts/stream?after=0", token: r.tokens["revenue"])
+                #expect(try await stream.readHead() == 200)
+                let events = try await stream.events(3, timeout: .seconds(10))
+                #expect(events.map(\.name) == ["alert", "alert", "alert"] && events.map(\.id) == alerts.items.map { String($0.id) }.reversed())
+                stream.close()
+                // Privacy: a stored scan has no address, device or person.
+                let scans = try await revenue.raw(method: "GET", path: "/v1/analytics/scans?code=\(codes[0])", body: nil)
+                let stored = String(decoding: scans.body, as: UTF8.self)
+                #expect(scans.status == 200 && !stored.contains("127.0.0.1") && !stored.lowercased().contains("agent"))
+                // A flood from one client: 429 with Retry-After, the others unaffected.
+                var limited: RawResponse?
+                for _ in 0..<50 {
+                    let answer = try await post(public_, "/v1/verify", #"{"code":"\#(codes[3])"}"#)
+                    if answer.status == 429 { limited = answer; break }
+                }
+                let refusal = try #require(limited)
+                #expect(refusal.header("Retry-After") != nil && errorBody(refusal)?.code == .rateLimited)
+            } catch {
+                for client in [public_, revenue, fdo] { try? await client.shutdown() }
+                throw error
+            }
+            for client in [public_, revenue, fdo] { try await client.shutdown() }
+        }
+    }
+}
+
 extension Timestamp {
     func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
 }
