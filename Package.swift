@@ -78,6 +78,7 @@ let package = Package(
         .executable(name: "outbox-bench", targets: ["OutboxBench"]),
         .executable(name: "agent-bench", targets: ["AgentBench"]),
         .executable(name: "load-bench", targets: ["LoadBench"]),
+        .executable(name: "retail-bench", targets: ["RetailBench"]),
         .library(name: "LineCore", targets: ["LineCore"]),
     ],
     dependencies: [
@@ -274,6 +275,13 @@ let package = Package(
                 serviceLifecycle,
             ],
             path: "Benchmarks/ReportBench", swiftSettings: swiftSettings),
+
+        .executableTarget(
+            name: "RetailBench",
+            dependencies: [
+                "QazServer", "QazAPI", "LineCore", asyncHTTPClient, grdb, postgresNIO, hummingbird, logging, nioCore, serviceLifecycle,
+            ],
+            path: "Benchmarks/RetailBench", swiftSettings: swiftSettings),
 
         // MARK: Tests (beside the seam they test)
         .testTarget(name: "LineCoreTests", dependencies: ["LineCore"], swiftSettings: swiftSettings),

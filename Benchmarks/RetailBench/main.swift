@@ -1,0 +1,1 @@
+print("retail-bench: not yet")
