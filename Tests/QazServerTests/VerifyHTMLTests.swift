@@ -162,9 +162,9 @@ struct VerifyHTMLTests {
 
     @Test func errorPagesSayWhatHappenedAndWhenToRetry() {
         let malformed = VerifyHTML.errorPage(.malformed, language: .ru)
-        #expect(VerifyHTML.Problem.malformed.status == 400)
+        #expect(VerifyHTML.Problem.malformed.status == 422)
         #expect(malformed.contains("<h1>Это не код марки</h1>"))
-        #expect(malformed.contains("data-status=\"400\""))
+        #expect(malformed.contains("data-status=\"422\""))
         #expect(malformed.contains("1414"))
         #expect(!malformed.contains("<script"))
 
@@ -182,6 +182,22 @@ struct VerifyHTMLTests {
         #expect(unavailable.contains("<h1>Тексеру уақытша қолжетімсіз</h1>"))
         #expect(unavailable.contains("<a href=\"?lang=ru\""))
         #expect(VerifyHTML.errorPage(.unavailable(retryAfterSeconds: 60), language: .en).contains("Try again in 60 seconds."))
+    }
+
+    @Test func aRefusalOfThePageRouteIsSaidInTheBuyersWords() {
+        // Given the refusals the scan meets (the JSON API's code and English message as title and message)
+        let malformed = VerifyHTML.refusalPage(status: 422, retryAfter: nil, title: "invalid_field", message: "code: not a stamp code", language: .kk)
+        #expect(malformed.contains("<h1>Бұл марка коды емес</h1>") && !malformed.contains("invalid_field"))
+        #expect(malformed.contains("data-status=\"422\""))
+        let limited = VerifyHTML.refusalPage(status: 429, retryAfter: "90", title: "rate_limited", message: "too many", language: .ru)
+        #expect(limited.contains("<h1>Слишком много запросов</h1>") && limited.contains("через 90 секунд"))
+        let down = VerifyHTML.refusalPage(status: 503, retryAfter: "1", title: "unavailable", message: "storage", language: .en)
+        #expect(down.contains("Try again in 1 second.") && down.contains("data-status=\"503\""))
+        let garbled = VerifyHTML.refusalPage(status: 429, retryAfter: "soon", title: "rate_limited", message: "too many", language: .en)
+        #expect(garbled.contains("Try again in 1 second."))
+        // Anything else is shown as given, escaped
+        let other = VerifyHTML.refusalPage(status: 500, retryAfter: nil, title: "internal", message: "<b>oops</b>", language: .en)
+        #expect(other.contains("<h1>internal</h1>") && other.contains("&lt;b&gt;oops&lt;/b&gt;"))
     }
 
     @Test func russianPlurals() {

@@ -271,10 +271,10 @@ enum VerifyHTML {
         /// The registrar cannot answer now (storage down, shutting down); optionally when to try again.
         case unavailable(retryAfterSeconds: Int?)
 
-        /// The HTTP status to answer with.
+        /// The HTTP status to answer with (a malformed code is 422, as `POST /v1/verify` answers `invalid_field`).
         var status: Int {
             switch self {
-            case .malformed: 400
+            case .malformed: 422
             case .rateLimited: 429
             case .unavailable: 503
             }
@@ -305,6 +305,19 @@ enum VerifyHTML {
             } ?? Text("Кейінірек қайталап көріңіз.", "Попробуйте позже.", "Please try again later.")(l)
         }
         return errorPage(status: problem.status, title: title(l), message: message, language: l)
+    }
+
+    /// The page for a refusal `GET /c/{code}` met, by its HTTP status: 400 and 422 (not a stamp code), 429 and 503
+    /// (with the `Retry-After` seconds) in the buyer's words and language; any other status with `title` and
+    /// `message` as given.
+    static func refusalPage(status: Int, retryAfter: String?, title: String, message: String, language: Language) -> String {
+        let seconds = retryAfter.flatMap { Int($0.trimmingCharacters(in: .whitespaces)) }.map { max(1, $0) }
+        switch status {
+        case 400, 422: return errorPage(.malformed, language: language)
+        case 429: return errorPage(.rateLimited(retryAfterSeconds: seconds ?? 1), language: language)
+        case 503: return errorPage(.unavailable(retryAfterSeconds: seconds), language: language)
+        default: return errorPage(status: status, title: title, message: message, language: language)
+        }
     }
 
     /// "in 30 seconds", "через 2 минуты", "5 минуттан кейін": seconds below two minutes as seconds, else whole
