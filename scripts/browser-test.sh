@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Browser tests of the consoles (Tests/Browser/console_test.py): starts the simulated plant (qazline-demo --hold, with
-# many unreadable caps so that alarms come) and drives Debian's Chromium through Selenium against its consoles.
+# Browser tests of the consoles (Tests/Browser/console_test.py) and of the consumer's stamp-check page
+# (Tests/Browser/verify_test.py): starts the simulated plant (qazline-demo --hold, with many unreadable caps so that
+# alarms come) and drives Debian's Chromium through Selenium against its consoles and its registrar.
 #   scripts/browser-test.sh                       run the tests
 #   scripts/browser-test.sh --screenshots DIR     …and save every page (desktop and 1280x800) into DIR
 # Expects scripts/setup.sh to have run (chromium, chromium-driver, selenium in .venv) and the debug build.
@@ -26,5 +27,8 @@ url=$(sed -n 's/^console: //p' "$work/demo.out" | head -1)
 registrar=$(sed -n 's/^registrar console: //p' "$work/demo.out" | head -1)
 token=$(sed -n 's/^registrar console token: //p' "$work/demo.out" | head -1)
 echo "browser-test: line console at $url, registrar console at $registrar" >&2
+status=0
 python Tests/Browser/console_test.py --url "$url" --password "$password" --workdir "$work" --demo-pid "$pid" \
-  --registrar-url "$registrar" --registrar-token "$token" "$@"
+  --registrar-url "$registrar" --registrar-token "$token" "$@" || status=$?
+python Tests/Browser/verify_test.py --registrar-url "$registrar" --workdir "$work" "$@" || status=$?
+exit "$status"
