@@ -51,7 +51,7 @@ extension RegistrarServer {
         // Public: no token, limited per client address.
         v1.post("verify", use: publicLimited(verify))
         v1.post("verify/scans/:scan/location", use: publicLimited(scanLocation))
-        root.get("c/verify.js", use: limited { _, _ in
+        root.get(RouterPath(stringLiteral: String(VerifyHTML.scriptPath.dropFirst())), use: limited { _, _ in
             Response(status: .ok, headers: [.contentType: "text/javascript; charset=utf-8", .cacheControl: "public, max-age=3600"],
                      body: ResponseBody(byteBuffer: ByteBuffer(string: VerifyHTML.script)))
         })
@@ -291,9 +291,12 @@ extension RegistrarServer {
         let outcome: Result<VerifyAnswer, RegistrarError> = await pageScan(context)
         switch outcome {
         case .success(let answer):
-            return Self.verifyHTML(VerifyHTML.page(answer, language: language), status: .ok)
+            var shown = answer
+            if language != .en { shown.message = "" }  // the answer's sentence is English; the page says it in the buyer's language
+            return Self.verifyHTML(VerifyHTML.page(shown, language: language), status: .ok)
         case .failure(let error):
-            let page = VerifyHTML.errorPage(status: Int(error.status.code), title: error.body.code.rawValue, message: error.body.message, language: language)
+            let page = VerifyHTML.refusalPage(status: Int(error.status.code), retryAfter: error.headers[.retryAfter], title: error.body.code.rawValue,
+                                              message: error.body.message, language: language)
             var response = Self.verifyHTML(page, status: error.status)
             response.headers[.retryAfter] = error.headers[.retryAfter]
             return response
@@ -312,7 +315,7 @@ extension RegistrarServer {
     static func verifyHTML(_ page: String, status: HTTPResponse.Status) -> Response {
         Response(status: status, headers: [
             .contentType: "text/html; charset=utf-8", .cacheControl: "no-store",
-            .contentSecurityPolicy: "default-src 'none'; style-src 'unsafe-inline'; script-src 'self'; connect-src 'self'; img-src 'self' data:",
+            .contentSecurityPolicy: VerifyHTML.contentSecurityPolicy,
             HTTPField.Name("Referrer-Policy")!: "no-referrer", HTTPField.Name("X-Content-Type-Options")!: "nosniff",
         ], body: ResponseBody(byteBuffer: ByteBuffer(string: page)))
     }
