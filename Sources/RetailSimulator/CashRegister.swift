@@ -4,9 +4,9 @@ import QazAPI
 
 /// Why a cash register formed no receipt, or did not come back online.
 public enum CashRegisterError: Error, Sendable, Equatable, CustomStringConvertible {
-    /// The registration number is not 12–20 characters (App. 13-B items 40, 73, 117; the registrar's `FiscalReceipt`).
+    /// The registration number is not 12–20 of A–Z 0–9 (App. 13-B items 40, 73, 117: at least 12; the registrar's rule).
     case invalidRegistrationNumber(String)
-    /// The factory number is empty or longer than 40 characters.
+    /// The factory number is not 1–40 of A–Z a–z 0–9 - _ . /.
     case invalidFactoryNumber(String)
     /// More than 72 hours in autonomous mode: the register is blocked until its receipts reach the FDO (item 29.6).
     case blocked(autonomousSince: Date)
@@ -23,8 +23,8 @@ public enum CashRegisterError: Error, Sendable, Equatable, CustomStringConvertib
 
     public var description: String {
         switch self {
-        case .invalidRegistrationNumber(let number): "registration number \"\(number)\" must be 12–20 characters"
-        case .invalidFactoryNumber(let number): "factory number \"\(number)\" must be 1–40 characters"
+        case .invalidRegistrationNumber(let number): "registration number \"\(number)\" must be 12–20 of A–Z 0–9"
+        case .invalidFactoryNumber(let number): "factory number \"\(number)\" must be 1–40 of A–Z a–z 0–9 - _ . /"
         case .blocked(let since): "blocked: autonomous since \(AstanaTime.iso8601(since)), more than 72 hours"
         case .clockBehind(let last): "the time is before the last fiscal document (\(AstanaTime.iso8601(last)))"
         case .emptyReceipt: "a receipt needs at least one bottle"
@@ -70,12 +70,19 @@ public struct CashRegister: Sendable, Equatable {
 
     /// - Throws: ``CashRegisterError/invalidRegistrationNumber(_:)``, ``CashRegisterError/invalidFactoryNumber(_:)``.
     public init(registrationNumber: String, factoryNumber: String, seller: TaxpayerID, nextNumber: Int = 1) throws(CashRegisterError) {
-        guard (12...20).contains(registrationNumber.count) else { throw .invalidRegistrationNumber(registrationNumber) }
-        guard (1...40).contains(factoryNumber.count) else { throw .invalidFactoryNumber(factoryNumber) }
+        guard Self.isRegistrationNumber(registrationNumber) else { throw .invalidRegistrationNumber(registrationNumber) }
+        guard (1...40).contains(factoryNumber.utf8.count),
+              factoryNumber.utf8.allSatisfy({ (48...57).contains($0) || (65...90).contains($0) || (97...122).contains($0) || "-_./".utf8.contains($0) })
+        else { throw .invalidFactoryNumber(factoryNumber) }
         self.registrationNumber = registrationNumber
         self.factoryNumber = factoryNumber
         self.seller = seller
         self.nextNumber = max(nextNumber, 1)
+    }
+
+    /// Whether `text` is a registration number: 12–20 of A–Z 0–9.
+    public static func isRegistrationNumber(_ text: String) -> Bool {
+        (12...20).contains(text.utf8.count) && text.utf8.allSatisfy { (48...57).contains($0) || (65...90).contains($0) }
     }
 
     /// Whether the register is autonomous.

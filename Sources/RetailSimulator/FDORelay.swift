@@ -127,6 +127,7 @@ public final class FDORelay: Service, FDOLink, Sendable {
     private let state = Mutex(State())
     private let queueBell = Bell()
     private let recheckBell = Bell()
+    private let shutdownBell = Bell()
 
     /// - Parameters:
     ///   - sink: where receipts go (``RegistrarReceiptSink``, or ``InMemoryReceiptSink`` in tests).
@@ -310,7 +311,7 @@ public final class FDORelay: Service, FDOLink, Sendable {
     }
 
     private static func validate(_ receipt: FiscalReceipt) throws(FDOLinkError) {
-        guard (12...20).contains(receipt.registrationNumber.count) else { throw invalid("must be 12–20 characters", field: "registrationNumber") }
+        guard CashRegister.isRegistrationNumber(receipt.registrationNumber) else { throw invalid("must be 12–20 of A–Z 0–9", field: "registrationNumber") }
         guard receipt.number >= 1 else { throw invalid("must be at least 1", field: "number") }
         guard !receipt.lines.isEmpty else { throw invalid("a receipt needs a line", field: "lines") }
     }
@@ -361,14 +362,13 @@ public final class FDORelay: Service, FDOLink, Sendable {
         }
     }
 
-    private let shutdownBell = Bell()
-
     private func shutdownStarted() async {
         while !state.withLock({ $0.shuttingDown }) && !Task.isCancelled { await shutdownBell.wait() }
     }
 
     /// Sends the head of the queue until the queue is empty after shutdown began, or the task is cancelled.
     func forwardLoop() async {
+        defer { recheckBell.ring() }  // the recheck loop ends after this one, once nothing waits
         var attempt = 0
         var oneByOne = 0  // after a refused batch: its receipts go one at a time, to learn which one is refused
         while !Task.isCancelled {

@@ -23,8 +23,12 @@ public enum ShopError: Error, Sendable, Equatable, CustomStringConvertible {
 }
 
 /// A shop: its BIN, the marked bottles it received under counter-orders (its stock) and the bottles it sold. A bottle is
-/// on the shelf, taken (on its way through a till), or sold — never two of these at once, so it is never sold twice;
-/// only a sold bottle can come back.
+/// on the shelf, taken (on its way through a till), sold, or returned and set aside — never two of these at once, so it
+/// is never sold twice; only a sold bottle can come back.
+///
+/// A bottle returned at a register working autonomously is set aside until that register's receipts reach the FDO
+/// (``shelveReturns(register:)``): sold again at another register meanwhile, its new sale could reach the registrar before
+/// the return and be answered `alreadyRedeemed` — the registrar keeps each register's order, not an order across registers.
 public struct Shop: Sendable {
     /// A sold bottle: what it is and which register sold it (a return goes through the same register, so the registrar
     /// applies the sale before the return: it keeps each register's receipts in order).
@@ -38,6 +42,8 @@ public struct Shop: Sendable {
     public private(set) var stock: [StockItem]
     /// The bottles sold and not returned, by code.
     public private(set) var sold: [String: Sale] = [:]
+    /// Bottles returned at an autonomous register, by register, until its receipts reach the FDO.
+    public private(set) var setAside: [Int: [StockItem]] = [:]
     private var taken: Set<String> = []
     private var soldBy: [Int: [String]] = [:]
 
@@ -92,13 +98,22 @@ public struct Shop: Sendable {
         return sold[codes[Int.random(in: codes.indices, using: &generator)]]
     }
 
-    /// Takes a sold bottle back onto the shelf (after its return receipt).
+    /// Takes a sold bottle back (after its return receipt): onto the shelf, or set aside while the return receipt waits
+    /// in an autonomous register's accumulator.
+    /// - Parameters:
+    ///   - code: the bottle's stamp code.
+    ///   - shelve: false when the return receipt was formed autonomously.
     /// - Throws: ``ShopError/notSold(_:)``.
     @discardableResult
-    public mutating func takeBack(_ code: String) throws(ShopError) -> StockItem {
+    public mutating func takeBack(_ code: String, shelve: Bool = true) throws(ShopError) -> StockItem {
         guard let sale = sold.removeValue(forKey: code) else { throw .notSold(code) }
         if let index = soldBy[sale.register]?.firstIndex(of: code) { soldBy[sale.register]?.remove(at: index) }
-        stock.append(sale.item)
+        if shelve { stock.append(sale.item) } else { setAside[sale.register, default: []].append(sale.item) }
         return sale.item
+    }
+
+    /// Register `register`'s receipts reached the FDO: the bottles returned there go back on the shelf.
+    public mutating func shelveReturns(register: Int) {
+        stock += setAside.removeValue(forKey: register) ?? []
     }
 }

@@ -107,8 +107,10 @@ public struct TillSummary: Sendable {
 }
 
 /// Drives a shop's registers through a schedule of simulated time as fast as the machine allows: customers arrive,
-/// bottles are drawn from the stock and sold (now and then one comes back), links drop and return, and every receipt goes
-/// through an ``FDOLink`` to the relay. Nothing sleeps: receipt times come from the simulated clock.
+/// bottles are drawn from the stock and sold (now and then one comes back, through the register that sold it), links drop
+/// and return, and every receipt goes through an ``FDOLink`` to the relay. Nothing sleeps: receipt times come from the
+/// simulated clock. Once every register's receipts have reached the registrar, the codes it holds redeemed are the
+/// summary's ``TillSummary/expectedRedeemed``.
 public struct TillSimulation: Sendable {
     public let schedule: TillSchedule
     /// The shop and the registers as they are (after ``run(via:relay:settleTimeout:)``: at the end).
@@ -260,7 +262,7 @@ public struct TillSimulation: Sendable {
         let bottle = ScannedBottle(sale.item, as: Double.random(in: 0..<1, using: &generator) < schedule.linkShare ? .link : .bare)
         do throws(CashRegisterError) {
             let receipt = try await registers[r].saleReturn([bottle], at: time, via: link)
-            try? shop.takeBack(sale.item.code)
+            try? shop.takeBack(sale.item.code, shelve: !receipt.autonomous)
             Self.tally(receipt, into: &summary)
         } catch {
             note(error, register: r, summary: &summary)
@@ -271,6 +273,7 @@ public struct TillSimulation: Sendable {
         do throws(CashRegisterError) {
             let offline = try await registers[r].reconnect(at: time, via: link)
             summary.maxOffline = max(summary.maxOffline, offline)
+            shop.shelveReturns(register: r)
         } catch {
             summary.failedReconnects += 1
             logger.debug("Register still autonomous", metadata: ["till.register": "\(registers[r].registrationNumber)", "till.reason": "\(error)"])

@@ -8,8 +8,14 @@ import Testing
 struct CashRegisterTests {
     let relay = FDORelay(sink: InMemoryReceiptSink(), logger: quiet)
 
-    @Test("a registration number has 12–20 characters; a factory number 1–40")
+    @Test("a registration number is 12–20 of A–Z 0–9; a factory number 1–40 of A–Z a–z 0–9 - _ . /")
     func numbers() throws {
+        #expect(throws: CashRegisterError.invalidRegistrationNumber("6200-0000-0001")) {
+            try CashRegister(registrationNumber: "6200-0000-0001", factoryNumber: "ZNM1", seller: shopBIN)
+        }
+        #expect(throws: CashRegisterError.invalidFactoryNumber("ZNM 1")) {
+            try CashRegister(registrationNumber: "620000000001", factoryNumber: "ZNM 1", seller: shopBIN)
+        }
         #expect(throws: CashRegisterError.invalidRegistrationNumber("62000001")) {
             try CashRegister(registrationNumber: "62000001", factoryNumber: "ZNM1", seller: shopBIN)
         }

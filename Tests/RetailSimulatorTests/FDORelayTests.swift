@@ -143,11 +143,14 @@ struct FDORelayTests {
     func shutdown() async throws {
         let codes = stampCodes(4)
         let sink = InMemoryReceiptSink(holdings: Dictionary(uniqueKeysWithValues: codes.map { ($0, shopBIN) }))
-        let relay = FDORelay(sink: sink, configuration: RelayConfiguration(maxBatch: 1, batchLinger: .milliseconds(20)), logger: quiet)
+        let relay = FDORelay(sink: sink, configuration: RelayConfiguration(maxBatch: 10, batchLinger: .milliseconds(300)), logger: quiet)
+        let started = ContinuousClock.now
         try await relay.withRunning { _ in
             for number in 1...2 { _ = try await relay.send(handReceipt("620000000001", number, codes: [codes[number - 1]])) }
+            #expect(relay.snapshot().queueLength > 0)  // still held when the shutdown begins
         }
         #expect(relay.snapshot().forwarded == 2 && relay.snapshot().settled)
+        #expect(ContinuousClock.now - started < .seconds(5))  // the flush ended when the queue did, not at the 10 s limit
         await #expect(throws: FDOLinkError.unreachable("the FDO is shutting down")) {
             _ = try await relay.send(handReceipt("620000000001", 3, codes: [codes[2]]))
         }

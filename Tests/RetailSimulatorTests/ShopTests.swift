@@ -55,4 +55,20 @@ struct ShopTests {
         #expect(shop.expectedRedeemed == Set(items.map(\.code)).subtracting([sale.item.code]) && shop.stock.count == 3)
         #expect(shop.returnCandidate(register: 1, using: &generator)?.item.code != sale.item.code)
     }
+
+    @Test("a bottle returned at an autonomous register is set aside until that register's receipts reach the FDO")
+    func setAside() throws {
+        var shop = try makeShop(stampCodes(3))
+        var generator = SplitMix64(seed: 5)
+        let items = try shop.take(2, using: &generator)
+        try shop.recordSale([items[0]], register: 0)
+        try shop.recordSale([items[1]], register: 1)
+        try shop.takeBack(items[0].code, shelve: false)
+        try shop.takeBack(items[1].code)
+        #expect(shop.stock.count == 2 && shop.setAside == [0: [items[0]]] && shop.expectedRedeemed.isEmpty)
+        shop.shelveReturns(register: 1)
+        #expect(shop.stock.count == 2)
+        shop.shelveReturns(register: 0)
+        #expect(shop.stock.count == 3 && shop.setAside.isEmpty)
+    }
 }

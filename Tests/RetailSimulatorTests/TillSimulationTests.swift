@@ -83,6 +83,25 @@ struct TillSimulationTests {
         #expect(simulation.shop.stock.count + summary.expectedRedeemed.count == codes.count)
     }
 
+    @Test("returns at an autonomous register stay off the shelf until it reconnects: no re-sale overtakes a return")
+    func returnsWhileAutonomous() async throws {
+        let codes = stampCodes(40)  // a small shelf: returned bottles are soon sold again
+        let sink = InMemoryReceiptSink(holdings: Self.holdings(codes))
+        let relay = FDORelay(sink: sink, logger: quiet)
+        var simulation = try TillSimulation(
+            shop: try makeShop(codes), registers: (1...2).map { CashRegister.sample($0, seller: shopBIN) },
+            schedule: TillSchedule(start: at(hours: 0), length: .seconds(10 * 3600), visitsPerHour: 12, bottlesPerSale: 1...2, returnShare: 0.35,
+                                   outages: [Outage(register: 0, start: .seconds(3600), length: .seconds(8 * 3600))], seed: 17),
+            logger: quiet)
+        let summary = try await relay.withRunning { _ in await simulation.run(via: relay, relay: relay) }
+        let counts = try #require(summary.relay)
+        #expect(summary.settled && summary.autonomousReceipts > 0 && summary.emptyShelf > 0)
+        let autonomousReturns = (await sink.receipts[simulation.registers[0].registrationNumber] ?? []).filter { $0.autonomous && $0.operation == .saleReturn }
+        #expect(!autonomousReturns.isEmpty)
+        #expect(counts.outcomes[.alreadyRedeemed] == nil && counts.outcomes[.notSold] == nil, "\(counts.outcomes)")
+        #expect(await sink.redeemedCodes == summary.expectedRedeemed)
+    }
+
     @Test("an outage over 72 hours: the register blocks and turns customers away, then sends everything when the link returns")
     func longOutage() async throws {
         let codes = stampCodes(1_000)
