@@ -262,7 +262,7 @@ public struct TillSimulation: Sendable {
         let bottle = ScannedBottle(sale.item, as: Double.random(in: 0..<1, using: &generator) < schedule.linkShare ? .link : .bare)
         do throws(CashRegisterError) {
             let receipt = try await registers[r].saleReturn([bottle], at: time, via: link)
-            try? shop.takeBack(sale.item.code, shelve: !receipt.autonomous)
+            _ = try? shop.takeBack(sale.item.code, shelve: !receipt.autonomous)
             Self.tally(receipt, into: &summary)
         } catch {
             note(error, register: r, summary: &summary)
