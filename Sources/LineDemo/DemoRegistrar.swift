@@ -34,6 +34,9 @@ public final class DemoRegistrar: Sendable {
     let producerClient: QazAPIClient
     let wholesalerClient: QazAPIClient
     let registrarClient: QazAPIClient
+    /// The demo shop's client and the fiscal data operator's token (the retail step).
+    let shopClient: QazAPIClient
+    let fdoToken: String
     private let approvals = IssuedCounter()
 
     /// The revenue body's client.
@@ -43,7 +46,9 @@ public final class DemoRegistrar: Sendable {
 
     private init(port: Int, producerToken: String, consoleToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
                  task: Task<Void, any Error>, trade: DemoTradeParties?, producerClient: QazAPIClient, wholesalerClient: QazAPIClient,
-                 registrarClient: QazAPIClient) {
+                 registrarClient: QazAPIClient, shopClient: QazAPIClient, fdoToken: String) {
+        self.shopClient = shopClient
+        self.fdoToken = fdoToken
         self.trade = trade
         self.producerClient = producerClient
         self.wholesalerClient = wholesalerClient
@@ -83,6 +88,9 @@ public final class DemoRegistrar: Sendable {
         let wholesalerToken = try await tokens.issue(participant: TaxpayerID(DemoTradeParties.wholesalerBIN)!, role: .wholesaler,
                                                      accountName: DemoTradeParties.wholesalerName).token
         let consoleToken = try await tokens.issue(participant: authority, role: .registrar).token
+        let shopToken = try await tokens.issue(participant: TaxpayerID(DemoRetailParties.shopBIN)!, role: .retailer,
+                                               accountName: DemoRetailParties.shopName).token
+        let fdoToken = try await tokens.issue(participant: TaxpayerID(DemoRetailParties.operatorBIN)!, role: .fiscalDataOperator).token
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.application(host: "127.0.0.1", port: 0, logger: serverLogger,
                                          onServerRunning: { continuation.yield($0) })
@@ -97,7 +105,8 @@ public final class DemoRegistrar: Sendable {
         }
         return DemoRegistrar(port: port, producerToken: producerToken, consoleToken: consoleToken, factory: try client(factoryToken),
                              revenue: try client(revenueToken), group: group, task: task, trade: trade, producerClient: try client(producerToken),
-                             wholesalerClient: try client(wholesalerToken), registrarClient: try client(consoleToken))
+                             wholesalerClient: try client(wholesalerToken), registrarClient: try client(consoleToken),
+                             shopClient: try client(shopToken), fdoToken: fdoToken)
     }
 
     /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`. With the
@@ -199,7 +208,7 @@ public final class DemoRegistrar: Sendable {
     }
 
     public func stop() async {
-        for client in [factory, revenue, producerClient, wholesalerClient, registrarClient] { try? await client.shutdown() }
+        for client in [factory, revenue, producerClient, wholesalerClient, registrarClient, shopClient] { try? await client.shutdown() }
         await group.triggerGracefulShutdown()
         _ = await task.result
     }

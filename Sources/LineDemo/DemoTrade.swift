@@ -66,6 +66,8 @@ public struct DemoTradeSummary: Codable, Sendable {
     public var orderId: String
     public var buyer: String
     public var codes: Int
+    /// The order's stamp codes (the wholesaler holds them afterwards).
+    public var orderCodes: [String]
     /// The order's status after the counter-order («Қол қойылған»).
     public var orderStatus: String
     /// One of the order's codes and its history as the extract shows it.
@@ -128,7 +130,7 @@ extension DemoRegistrar {
             "trade: the producer's signed App. 10 is accepted": verdict.result == .accepted,
         ]
         return DemoTradeSummary(
-            applicationsApproved: applicationsApproved, orderId: saved.id, buyer: wholesaler.rawValue, codes: codes.count,
+            applicationsApproved: applicationsApproved, orderId: saved.id, buyer: wholesaler.rawValue, codes: codes.count, orderCodes: codes,
             orderStatus: "\(signed.status.rawValue) «\(signed.statusText)»", sampleCode: codes[0],
             history: extract.operations.map { "\(AstanaTime.display($0.at.date)) \($0.kind.rawValue) \($0.participant)\($0.reference.map { " \($0)" } ?? "")" },
             holdings: extract.holdings.map { "\($0.participant) \($0.status.rawValue) «\($0.status.kazakh)»" },

@@ -123,6 +123,8 @@ public struct DemoSummary: Codable, Sendable {
     public var cases: CaseSummary?
     /// The trade step (nil without it).
     public var trade: DemoTradeSummary?
+    /// The retail step (nil without it).
+    public var retail: DemoRetailSummary?
     /// Bottles that went wrong: every bad cap passed, up to 10 good caps rejected, up to 10 late and 10 missed rejects
     /// at the station; each with its cap, decision, latency and frames.
     public var problemBottles: [String]
@@ -202,11 +204,20 @@ public enum LineDemo {
                         try await plant.registrar.usageReport(bin: producerBIN, month: month)
                     }
                 }
+                var retail: DemoRetailSummary?
+                if let parties = plant.registrar.trade, let trade {
+                    status("retail: the wholesaler sells on to the shop \(DemoRetailParties.shopBIN); its tills sell through the FDO relay")
+                    retail = try await plant.registrar.retailScenario(parties, codes: trade.orderCodes, logger: logger)
+                }
                 func summary() async throws -> DemoSummary {
                     var summary = try await plant.summarize(agent)
                     if let trade {
                         summary.trade = trade
                         summary.checks.merge(trade.checks) { a, _ in a }
+                    }
+                    if let retail {
+                        summary.retail = retail
+                        summary.checks.merge(retail.checks) { a, _ in a }
                     }
                     return summary
                 }
@@ -370,6 +381,18 @@ public enum LineDemo {
             lines += t.history.map { "      \($0)" }
             lines.append("      now: " + t.holdings.joined(separator: "; "))
             lines.append("    App. 10 submitted signed: \(t.app10Verdict)")
+        }
+        if let r = s.retail {
+            lines.append("  retail (FDO receipts through the relay; the tills' simulated day is dated in the 8 hours before now):")
+            lines.append("    order \(r.orderId): \(r.stock) bottles \(DemoTradeParties.wholesalerBIN) → \(DemoRetailParties.shopBIN), signed")
+            lines.append(String(format: "    tills:                %d registers, %d receipts (%d formed offline; longest offline %.1f h)",
+                                r.registers, r.receipts, r.autonomousReceipts, r.maxOfflineHours))
+            lines.append("    sold \(r.sold), returned \(r.returned); redeemed at the registrar \(r.redeemedAtRegistrar) (tills expect \(r.expectedRedeemed))")
+            if let code = r.sampleCode {
+                lines.append("    code \(code):")
+                lines += r.history.map { "      \($0)" }
+            }
+            lines.append("    consumer scans: sold bottle \(r.soldScan ?? "-"), unsold bottle \(r.unsoldScan ?? "-")")
         }
         if !s.problemBottles.isEmpty {
             lines.append("  bottles to look at:")

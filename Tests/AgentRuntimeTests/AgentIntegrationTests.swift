@@ -70,7 +70,8 @@ func withAgent<T: Sendable>(_ plant: SimulatedPlant, deliveringFirstTo first: an
         var demo = options(bottles: 150)
         demo.shares = [.unreadable: 0.05, .damaged: 0.05, .duplicate: 0.05, .foreign: 0.05]
         // and the registrar's trade half on: waybills that cite signed, approved applications, and after the line a
-        // signed order of bottles to a wholesaler, its counter-order, the extracts and a signed App. 10
+        // signed order of bottles to a wholesaler, its counter-order, the extracts and a signed App. 10; then the retail
+        // step (the shop's order, its tills through the FDO relay, consumers' scans)
         demo.trade = true
         // When the demo runs
         let summary = try await LineDemo.run(demo, logger: quiet)
@@ -80,6 +81,12 @@ func withAgent<T: Sendable>(_ plant: SimulatedPlant, deliveringFirstTo first: an
         #expect(trade.applicationsApproved == 2 && trade.codes == min(24, summary.good) && trade.app10Verdict == "accepted")
         #expect(trade.holdings == ["\(LineDemo.producerBIN) transferred «Берілген»", "\(trade.buyer) active «Белсенді»"])
         #expect(trade.checks.count == 6 && trade.checks.values.allSatisfy { $0 })
+        // and the retail step: the wholesaler sells on to a shop, its tills (one offline for hours) sell through the FDO
+        // relay, and the registrar's redeemed codes are exactly what the tills sold less what came back
+        let retail = try #require(summary.retail)
+        #expect(retail.checks.count == 7 && retail.checks.values.allSatisfy { $0 }, "\(retail.checks)")
+        #expect(retail.redeemedAtRegistrar == retail.expectedRedeemed && retail.expectedRedeemed == retail.sold - retail.returned)
+        #expect(retail.autonomousReceipts > 0 && retail.soldScan == "redeemed «Өтелген»")
         #expect(summary.bottles == 150)
         #expect(summary.badCapsPassed == 0)
         #expect(summary.rejectsLate == 0 && summary.rejectsMissed == 0)
