@@ -18,6 +18,8 @@ import QazAPI
 //   3. account rows in participant order: `FOR SHARE` to check them, `FOR UPDATE` to block or unblock;
 //   4. stamp codes' rows `FOR UPDATE` in id order, as activations, write-offs and aggregation lock them (an order's
 //      codes are locked and counted in one statement; only those that break a rule are read back).
+// The retail half (PostgresRegistrarStore+Retail.swift) keeps this order: its advisory keys at 1, a cash register's row
+// between 2 and 3, and at a counter-order the buyer's consent is read under the locks of 3 and 4.
 // The write closures return `Result<…, TradeRefusal>` and the caller throws the refusal after the commit, so an order
 // expired while refusing a late counter-order or cancellation stays expired (as on SQLite).
 
@@ -207,7 +209,7 @@ extension PostgresRegistrarStore: TradeStore {
     /// The account records of these participants (those that exist), in participant order, locked as asked.
     func accounts(_ c: PostgresConnection, _ participants: [String], lock: RowLock = .none) async throws -> [AccountInfo] {
         try await rows(c, """
-            SELECT participant, name, kind, created_at, blocked_reason, blocked_by, blocked_at FROM account
+            SELECT participant, name, kind, created_at, blocked_reason, blocked_by, blocked_at, redeem_on_counter_order FROM account
             WHERE participant = ANY(\(participants)::text[]) ORDER BY participant \(unescaped: lock.rawValue)
             """).map { row in
             let r = TradeRow(row)
@@ -216,7 +218,7 @@ extension PostgresRegistrarStore: TradeStore {
                                                          at: Timestamp(milliseconds: $0)) }
             return AccountInfo(participant: TaxpayerID(trustedRow: try r("participant")), name: try r("name"),
                                kind: ParticipantKind(rawValue: try r("kind")) ?? .producer, createdAt: Timestamp(milliseconds: try r("created_at")),
-                               blocked: block)
+                               blocked: block, redeemOnCounterOrder: try r("redeem_on_counter_order", as: Bool.self) ? true : nil)
         }
     }
 
@@ -396,10 +398,12 @@ extension PostgresRegistrarStore: TradeStore {
                 """).first.orMissing("the count of locked codes").decode(Int64.self)
             var facts = [String: TradeCodeFact]()
             let broken = try await self.rows(c, """
-                SELECT c.code, c.id, c.owner_bin, COALESCE(c.holder_bin, c.owner_bin), c.status, o.id FROM code c
-                LEFT JOIN trade_order o ON o.seq = c.pending_order
+                SELECT c.code, c.id, c.owner_bin, COALESCE(c.holder_bin, c.owner_bin),
+                       CASE WHEN c.redeemed_by IS NULL THEN c.status ELSE 'redeemed' END, o.id
+                FROM code c LEFT JOIN trade_order o ON o.seq = c.pending_order
                 WHERE c.code = ANY(\(codes)::text[])
-                    AND (COALESCE(c.holder_bin, c.owner_bin) <> \(seller) OR c.status <> 'activated' OR c.pending_order IS NOT NULL)
+                    AND (COALESCE(c.holder_bin, c.owner_bin) <> \(seller) OR c.status <> 'activated' OR c.redeemed_by IS NOT NULL
+                         OR c.pending_order IS NOT NULL)
                 """)
             for row in broken {
                 let (code, id, owner, holder, status, pending) = try row.decode((String, Int64, String, String, String, String?).self)
@@ -479,6 +483,8 @@ extension PostgresRegistrarStore: TradeStore {
                                count: order.codeCount, detail: "to \(order.buyer)", document: documentID)
             try await self.log(c, participant: order.buyer, actor: command.actor.rawValue, kind: .received, at: command.at, reference: order.id,
                                count: order.codeCount, detail: "from \(order.seller)", document: documentID)
+            try await self.redeemOnCounterOrder(c, orderSeq: order.seq, orderID: order.id, buyer: order.buyer, actor: command.actor.rawValue,
+                                                at: command.at, document: documentID)
             return .success(try await self.order(c, id: order.id).orMissing("order \(order.id)"))
         }
         return try outcome.refusing()
@@ -704,7 +710,8 @@ extension PostgresRegistrarStore: TradeStore {
                 return (seller: seller, buyer: buyer, at: at, order: order)
             }
             return CodeHoldings(holder: TaxpayerID(trustedRow: holder),
-                                holdings: TradeHistory.holdings(owner: owner, activatedAt: activated, transfers: transfers),
+                                holdings: TradeHistory.holdings(owner: owner, activatedAt: activated, transfers: transfers,
+                                                                redemptions: try await self.redemptions(c, codeID: id)),
                                 pendingOrder: pending)
         }
     }
@@ -761,6 +768,7 @@ extension PostgresRegistrarStore: TradeStore {
                     sellerDocument: DocumentReference(kind: try r("kind"), digest: try r("digest"), signer: try r("subject")),
                     buyerDocument: try buyerKind.map { DocumentReference(kind: $0, digest: try r("b_digest"), signer: try r("b_subject")) }))
             }
+            events.append(contentsOf: try await self.redemptions(c, codeID: id).map(\.operation))
             return TradeHistory.sorted(events)
         }
     }
@@ -799,14 +807,17 @@ extension PostgresRegistrarStore: TradeStore {
             }
             let codes = AccountCodeCounts(
                 issued: try await count("SELECT COUNT(*) FROM code WHERE owner_bin = \(p) AND status = 'issued'"),
-                produced: try await count("SELECT COUNT(*) FROM code WHERE owner_bin = \(p) AND holder_bin IS NULL AND status = 'activated'"),
-                active: try await count("SELECT COUNT(*) FROM code WHERE holder_bin = \(p) AND status = 'activated'"),
+                produced: try await count("""
+                    SELECT COUNT(*) FROM code WHERE owner_bin = \(p) AND holder_bin IS NULL AND status = 'activated' AND redeemed_by IS NULL
+                    """),
+                active: try await count("SELECT COUNT(*) FROM code WHERE holder_bin = \(p) AND status = 'activated' AND redeemed_by IS NULL"),
                 transferred: try await count("""
                     SELECT COUNT(DISTINCT oc.code_id) FROM trade_order o JOIN order_code oc ON oc.order_seq = o.seq JOIN code c ON c.id = oc.code_id
                     WHERE o.seller = \(p) AND o.status = 'signed' AND COALESCE(c.holder_bin, c.owner_bin) <> \(p)
                     """),
                 writtenOff: try await count("SELECT COUNT(*) FROM code WHERE owner_bin = \(p) AND status = 'writtenOff'"),
-                inPendingOrders: try await count("SELECT COALESCE(SUM(code_count), 0) FROM trade_order WHERE seller = \(p) AND status = 'pending'"))
+                inPendingOrders: try await count("SELECT COALESCE(SUM(code_count), 0) FROM trade_order WHERE seller = \(p) AND status = 'pending'"),
+                redeemed: try await count("SELECT COUNT(*) FROM code WHERE redeemed_by = \(p)"))
             func grouped(_ query: PostgresQuery) async throws -> [String: Int] {
                 var result = [String: Int]()
                 for row in try await self.rows(c, query) {
@@ -868,7 +879,8 @@ extension PostgresRegistrarStore: TradeStore {
 
     // MARK: Plumbing
 
-    /// Runs `body` in a transaction that claims an idempotency key (an application's or order's number). The key is
+    /// Runs `body` in a transaction that claims an idempotency key (an application's, order's or Service redemption's
+    /// number; for a receipt, its register's row is locked instead). The key is
     /// locked first (``lockKey(_:_:)``), so a concurrent re-send waits and finds the stored one; should a writer
     /// that does not take the lock win the key anyway, the insert fails with a unique violation (23505) on the key, and
     /// the whole operation runs once more: it then finds the winner's row and answers a replay or a conflict.
@@ -885,10 +897,12 @@ extension PostgresRegistrarStore: TradeStore {
         }
     }
 
-    /// The unique constraints that are idempotency keys of the trade half.
+    /// The unique constraints that are idempotency keys of the trade and retail halves (a receipt's number and sign on
+    /// its register, a Service redemption's number).
     static func violatesIdempotencyKey(_ error: PSQLError) -> Bool {
         guard error.code == .server, error.serverInfo?[.sqlState] == "23505" else { return false }
-        return ["application_applicant_number_key", "trade_order_seller_number_key"].contains(error.serverInfo?[.constraintName] ?? "")
+        return ["application_applicant_number_key", "trade_order_seller_number_key", "receipt_register_number_key", "receipt_register_sign_key",
+                "service_redemption_pkey"].contains(error.serverInfo?[.constraintName] ?? "")
     }
 
     /// A transaction-scoped advisory lock on an idempotency key (the first 8 bytes of SHA-256 of its parts).

@@ -182,6 +182,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             """),
         // The trade half (order No 288 chapters 3–4): the tables of SQLite's v7-trade (PostgresRegistrarStore+Trade.swift).
         ("v7-trade", tradeMigration),
+        // The retail half (order No 288 cl. 22, 27): the tables of SQLite's v8-retail (PostgresRegistrarStore+Retail.swift).
+        ("v8-retail", retailMigration),
     ]
 
     public func migrate() async throws(StoreError) {
@@ -448,21 +450,22 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             let rows = try await c.query("""
                 SELECT c.code, c.status, c.owner_bin, c.series, c.number, w.number, w.issued_on, w.product_name, c.product_code,
                        c.activated_at, b.line_id, b.equipment_id, b.batch_id, c.written_off_at, c.write_off_reason, u.code, p.code,
-                       b.actor_bin, c.written_off_by
+                       b.actor_bin, c.written_off_by, c.redeemed_at, c.redeemed_by
                 FROM code c JOIN waybill w ON w.id = c.waybill_id LEFT JOIN activation_batch b ON b.id = c.activation_batch
                 LEFT JOIN code_case cc ON cc.code_id = c.id LEFT JOIN unit u ON u.id = cc.unit_id LEFT JOIN unit p ON p.id = u.pallet_id
                 WHERE c.code = \(code.rawValue)
                 """, logger: self.logger)
             for try await row in rows {
                 let r = try row.decode((String, String, String, String, Int, String, String, String, String?, Int64?, String?, String?,
-                                        String?, Int64?, String?, String?, String?, String?, String?).self)
-                return CodeInfo(code: r.0, status: CodeStatus(rawValue: r.1) ?? .issued, owner: TaxpayerID(trustedRow: r.2),
+                                        String?, Int64?, String?, String?, String?, String?, String?, Int64?, String?).self)
+                return CodeInfo(code: r.0, status: RetailRules.status(stored: r.1, redeemed: r.20 != nil), owner: TaxpayerID(trustedRow: r.2),
                                 series: StampSeries(r.3)!, number: StampNumber(r.4)!, waybillNumber: r.5, issuedOn: CalendarDate(r.6)!,
                                 productName: r.7, productCode: r.8, activatedAt: r.9.map(Timestamp.init(milliseconds:)), lineId: r.10,
                                 equipmentId: r.11, batchId: r.12.flatMap(UUID.init(uuidString:)),
                                 writtenOffAt: r.13.map(Timestamp.init(milliseconds:)), writeOffReason: r.14,
                                 case: r.15.map(UnitCode.init(trusted:)), pallet: r.16.map(UnitCode.init(trusted:)),
                                 activatedBy: r.17.map(TaxpayerID.init(trustedRow:)), writtenOffBy: r.18.map(TaxpayerID.init(trustedRow:)))
+                    .redeemed(at: r.19, by: r.20)
             }
             return nil
         }
