@@ -18,6 +18,17 @@ enum DemoRetailParties {
     static let operatorBIN = "930303000051"
 }
 
+/// The retail step's size.
+public struct DemoRetailOptions: Sendable {
+    /// Bottles the shop buys from the wholesaler (at most what the line activated).
+    public var shopBottles = 16
+    /// The shop's cash registers; the second goes offline for three of the hours.
+    public var registers = 3
+    /// Simulated hours of the tills' day (sales spread over them).
+    public var hours = 8
+    public init() {}
+}
+
 /// What the retail step did, for the summary.
 public struct DemoRetailSummary: Codable, Sendable {
     public var orderId: String
@@ -43,11 +54,12 @@ public struct DemoRetailSummary: Codable, Sendable {
 }
 
 extension DemoRegistrar {
-    /// The retail step: the wholesaler's order of up to 16 of `codes` to the demo shop, the till simulation through the
+    /// The retail step: the wholesaler's order of up to `options.shopBottles` of `codes` to the demo shop, the till simulation through the
     /// FDO relay, then the registrar's codes compared with what the tills sold.
-    func retailScenario(_ trade: DemoTradeParties, codes held: [String], logger: Logger) async throws -> DemoRetailSummary {
+    func retailScenario(_ trade: DemoTradeParties, codes held: [String], options: DemoRetailOptions = DemoRetailOptions(),
+                        logger: Logger) async throws -> DemoRetailSummary {
         let wholesaler = TaxpayerID(DemoTradeParties.wholesalerBIN)!, shop = TaxpayerID(DemoRetailParties.shopBIN)!
-        let codes = Array(held.prefix(16))
+        let codes = Array(held.prefix(options.shopBottles))
         guard !codes.isEmpty else { throw AgentSetupError("the retail step has no bottles to sell on") }
         let order = SaleOrder(number: "DEMO-SHOP-1", seller: wholesaler, buyer: shop, codes: codes,
                               volumeLitres: String(format: "%.3f", Double(codes.count) * 0.5),
@@ -60,14 +72,18 @@ extension DemoRegistrar {
         // The shop's three registers; the second offline from the 2nd to the 5th hour of an 8-hour day.
         let product = CatalogueProduct.sample(1, name: "Demo Vodka 0.5 l")
         let stock = try Shop(seller: shop, stock: codes.map { StockItem(code: $0, product: product) })
-        let registers = (1...3).map { CashRegister.sample($0, seller: shop) }
+        let registers = (1...max(2, options.registers)).map { CashRegister.sample($0, seller: shop) }
+        let hours = max(4, options.hours)
+        // Enough visits to sell most of the shelf in the day (1-2 bottles each).
+        let visitsPerHour = max(2, Double(codes.count) / Double(hours) / 1.6)
         var quiet = logger
         quiet.logLevel = max(logger.logLevel, .warning)
         var simulation = try TillSimulation(
             shop: stock, registers: registers,
-            // The tills' day is simulated in no time; its receipts are dated in the 8 hours before now (never in the future).
-            schedule: TillSchedule(start: Date().addingTimeInterval(-8 * 3600 - 60), length: .seconds(8 * 3600), visitsPerHour: 2, bottlesPerSale: 1...2, returnShare: 0.1,
-                                   outages: [Outage(register: 2, start: .seconds(2 * 3600), length: .seconds(3 * 3600))], seed: 2026),
+            // The tills' day is simulated in no time; its receipts are dated in the hours before now (never in the future).
+            schedule: TillSchedule(start: Date().addingTimeInterval(-Double(hours) * 3600 - 60), length: .seconds(hours * 3600),
+                                   visitsPerHour: visitsPerHour, bottlesPerSale: 1...2, returnShare: 0.1,
+                                   outages: [Outage(register: 2, start: .seconds(hours * 3600 / 4), length: .seconds(hours * 3600 * 3 / 8))], seed: 2026),
             logger: quiet)
         let sink = RegistrarReceiptSink(baseURL: "http://127.0.0.1:\(port)", token: fdoToken)
         let relay = FDORelay(sink: sink, configuration: RelayConfiguration(maxBatch: 50, recheckInterval: .milliseconds(100)), logger: quiet)

@@ -82,10 +82,14 @@ public struct DemoTradeSummary: Codable, Sendable {
 extension DemoRegistrar {
     /// The trade step after the line: sells up to 24 activated bottles to the demo wholesaler under a signed order and
     /// counter-order, reads the extracts, submits the producer's signed App. 10; every step checked.
-    func tradeScenario(_ trade: DemoTradeParties, usage: (ReportingMonth) async throws -> QRUsageReport) async throws -> DemoTradeSummary {
+    func tradeScenario(_ trade: DemoTradeParties, bottles: Int = 24, usage: (ReportingMonth) async throws -> QRUsageReport) async throws -> DemoTradeSummary {
         let producer = TaxpayerID(LineDemo.producerBIN)!, wholesaler = TaxpayerID(DemoTradeParties.wholesalerBIN)!
-        let page = try await revenueClient.pool(bin: producer, status: .activated, after: nil, limit: 24)
-        let codes = page.items.map(\.code)
+        var codes = [String]()
+        while codes.count < bottles {
+            let page = try await revenueClient.pool(bin: producer, status: .activated, after: codes.last, limit: min(1000, bottles - codes.count))
+            codes += page.items.map(\.code)
+            if page.items.isEmpty || page.next == nil { break }
+        }
         guard !codes.isEmpty else { throw AgentSetupError("the trade step found no activated codes to sell") }
         func send(_ client: QazAPIClient, _ path: String, _ body: [UInt8]) async throws -> RawResponse {
             let response = try await client.raw(method: "POST", path: path, body: body)

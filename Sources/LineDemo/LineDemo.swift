@@ -64,6 +64,8 @@ public struct DemoOptions: Sendable {
     /// Run the registrar's trade half: signed stamp applications before the waybills, and after the line a signed order
     /// of activated bottles to a wholesaler, its counter-order, the extracts and a signed App. 10 (needs `openssl`).
     public var trade = false
+    /// The retail step after trade (with `trade`): bottles the shop buys, its registers, the simulated hours of its tills.
+    public var retail = DemoRetailOptions()
     public init() {}
 }
 
@@ -200,14 +202,14 @@ public enum LineDemo {
                 var trade: DemoTradeSummary?
                 if let parties = plant.registrar.trade {
                     status("trade: the producer sells activated bottles to \(DemoTradeParties.wholesalerBIN) under a signed order")
-                    trade = try await plant.registrar.tradeScenario(parties) { month in
+                    trade = try await plant.registrar.tradeScenario(parties, bottles: max(24, plant.options.retail.shopBottles)) { month in
                         try await plant.registrar.usageReport(bin: producerBIN, month: month)
                     }
                 }
                 var retail: DemoRetailSummary?
                 if let parties = plant.registrar.trade, let trade {
                     status("retail: the wholesaler sells on to the shop \(DemoRetailParties.shopBIN); its tills sell through the FDO relay")
-                    retail = try await plant.registrar.retailScenario(parties, codes: trade.orderCodes, logger: logger)
+                    retail = try await plant.registrar.retailScenario(parties, codes: trade.orderCodes, options: plant.options.retail, logger: logger)
                 }
                 func summary() async throws -> DemoSummary {
                     var summary = try await plant.summarize(agent)

@@ -64,6 +64,15 @@ struct DemoCommand: AsyncParsableCommand {
         """)
     var noTrade = false
 
+    @Option(name: .long, help: "Retail step: bottles the demo shop buys from the wholesaler and sells at its tills (at most the good bottles).")
+    var shopBottles = 16
+
+    @Option(name: .long, help: "Retail step: the shop's cash registers (the second goes offline for 3/8 of the day).")
+    var registers = 3
+
+    @Option(name: .long, help: "Retail step: simulated hours of the tills' day (4-720).")
+    var tillHours = 8
+
     @Option(name: .long, help: "Bottles per case: 12, 20 or 24.")
     var bottlesPerCase = 12
 
@@ -84,6 +93,9 @@ struct DemoCommand: AsyncParsableCommand {
         }
         guard (0...65_535).contains(consolePort) else { throw ValidationError("--console-port must be 0-65535, got \(consolePort)") }
         guard [12, 20, 24].contains(bottlesPerCase) else { throw ValidationError("--bottles-per-case must be 12, 20 or 24, got \(bottlesPerCase)") }
+        guard (1...1_000_000).contains(shopBottles) else { throw ValidationError("--shop-bottles must be 1-1000000, got \(shopBottles)") }
+        guard (2...500).contains(registers) else { throw ValidationError("--registers must be 2-500, got \(registers)") }
+        guard (4...720).contains(tillHours) else { throw ValidationError("--till-hours must be 4-720, got \(tillHours)") }
         guard (0...1).contains(caseDefects) else { throw ValidationError("--case-defects must be a share 0-1, got \(caseDefects)") }
         if let consolePassword, consolePassword.count < 8 {
             throw ValidationError("--console-password needs at least 8 characters")
@@ -103,6 +115,9 @@ struct DemoCommand: AsyncParsableCommand {
         options.consolePassword = consolePassword
         options.caseStation = !noCaseStation
         options.trade = !noTrade
+        options.retail.shopBottles = shopBottles
+        options.retail.registers = registers
+        options.retail.hours = tillHours
         options.bottlesPerCase = bottlesPerCase
         options.printedCaseCodes = printCaseCodes
         let kinds: [CaseDefect] = printCaseCodes ? [.missingBottle, .rejectedCap, .unreadableCap]

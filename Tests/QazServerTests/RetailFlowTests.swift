@@ -359,6 +359,34 @@ extension RetailFlowTests {
     }
 }
 
+extension RetailFlowTests {
+    @Test("a new register's receipts out of order in one batch apply in order; a code in an expired, unswept order sells; late receipts credit their own FDO",
+          arguments: [TestBackend.sqliteMemory, .postgres])
+    func batchOrderAndExpiredOrders(backend: TestBackend) async throws {
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T10:00:00+05:00")!)
+        try await withRegistrar(backend: backend, trade: try T.settings(pki: pki, clock: clock), retail: RetailSettings(clock: { clock.now })) { r in
+            let codes = try await Self.shopStock(r, pki: pki, count: 6, shop: 6, prefix: "ORD")
+            let fdo = try r.client("fdo"), retailer = try r.client("retailer")
+            let t = clock.now
+            let batch = [3, 1, 2].map { Self.receipt($0, at: t.adding(seconds: Int64($0)), lines: [Self.line([codes[$0]])]) }
+            let answers = try await Self.send(fdo, batch)
+            #expect(answers.map(\.number) == [3, 1, 2] && answers.allSatisfy { $0.state == .applied && $0.flags.isEmpty }, "\(answers)")
+            // The shop offers a bottle to the wholesaler and the order lapses unsigned (Friday → Wednesday); the expiry job
+            // has not run yet, but the bottle is the shop's to sell.
+            _ = try T.decode(OrderInfo.self, try await post(retailer, "/v1/orders", try T.envelope(
+                T.order("ORD-BACK", from: retailerR, to: wholesalerW, codes: [codes[4]]), by: pki.signer(retailerR))), 201)
+            let pending = try await Self.send(fdo, [Self.receipt(4, at: t.adding(seconds: 60), lines: [Self.line([codes[4]])])])
+            #expect(Self.outcomes(pending[0]) == [.inPendingOrder])
+            clock.now = Timestamp(text: "2026-12-03T10:00:00+05:00")!
+            let lapsed = try await Self.send(fdo, [Self.receipt(5, at: clock.now, lines: [Self.line([codes[4]])])])
+            #expect(Self.outcomes(lapsed[0]) == [.redeemed])
+            try await retailer.shutdown()
+            try await fdo.shutdown()
+        }
+    }
+}
+
 extension Timestamp {
     func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
 }

@@ -563,8 +563,8 @@ struct RetailStoreTests {
                 try """
                     BEGIN;
                     SET LOCAL session_replication_role = replica;
-                    INSERT INTO receipt (register_id, number, sign, body_hash, seller, operation, issued_at, received_at, state, flags, lines)
-                    SELECT id, \(number), 'EXT-\(number)', '\\x\(hash.map { String(format: "%02x", $0) }.joined())', seller, 'sale', 0, 0, 'waiting', '',
+                    INSERT INTO receipt (register_id, number, sign, body_hash, seller, operator, operation, issued_at, received_at, state, flags, lines)
+                    SELECT id, \(number), 'EXT-\(number)', '\\x\(hash.map { String(format: "%02x", $0) }.joined())', seller, operator, 'sale', 0, 0, 'waiting', '',
                            convert_to('[]', 'UTF8')
                     FROM cash_register WHERE registration = '\(register)';
                     SELECT pg_sleep(1.5);

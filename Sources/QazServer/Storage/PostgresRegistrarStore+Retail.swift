@@ -54,6 +54,7 @@ extension PostgresRegistrarStore {
             sign TEXT NOT NULL,
             body_hash BYTEA NOT NULL,
             seller TEXT NOT NULL,
+            operator TEXT NOT NULL,
             operation TEXT NOT NULL CHECK (operation IN ('sale', 'saleReturn')),
             issued_at BIGINT NOT NULL,
             received_at BIGINT NOT NULL,
@@ -140,12 +141,17 @@ extension PostgresRegistrarStore: RetailStore {
     public func recordReceipts(_ commands: [ReceiptCommand]) async throws(StoreError) -> [ReceiptAnswer] {
         var recorded = [Recorded]()
         recorded.reserveCapacity(commands.count)
-        for command in commands {
+        // Each register's receipts of the batch in number order (a new register's sequence starts at its lowest number);
+        // the answers in the order sent.
+        var slots = [Int: Recorded]()
+        for index in RetailRules.processingOrder(commands) {
+            let command = commands[index]
             // `claiming`: should a writer that skips the register's lock insert the same receipt meanwhile (a unique
             // violation on (register, number) or (register, sign)), the receipt is recorded once more from the start
             // and finds the stored one: a replay, or a conflict.
-            recorded.append(try await claiming { c in try await self.record(c, command) })
+            slots[index] = try await claiming { c in try await self.record(c, command) }
         }
+        recorded = commands.indices.map { slots[$0]! }
         let ids = recorded.compactMap { if case .stored(let id) = $0 { id } else { nil } }
         let stored = ids.isEmpty ? [:] : try await connection { c in try await self.receiptAnswers(c, ids: ids) }
         return try recorded.map { (entry) throws(StoreError) -> ReceiptAnswer in
@@ -199,15 +205,20 @@ extension PostgresRegistrarStore: RetailStore {
                                                 "the fiscal sign \(sign) belongs to receipt \(other) of register \(r.registrationNumber); the receipt was not recorded",
                                                 details: ["registrationNumber": r.registrationNumber, "receipt": String(other), "sign": sign]))
         }
+        let newest = try await rows(c, "SELECT MAX(number) FROM receipt WHERE register_id = \(registerID)").first?.decode(Int64?.self) ?? nil
         let id = try await rows(c, """
-            INSERT INTO receipt (register_id, number, sign, body_hash, seller, operation, issued_at, received_at, state, flags, lines)
-            VALUES (\(registerID), \(Int64(r.number)), \(sign), \(ByteBuffer(bytes: command.bodyHash)), \(r.seller.rawValue), \(r.operation.rawValue),
+            INSERT INTO receipt (register_id, number, sign, body_hash, seller, operator, operation, issued_at, received_at, state, flags, lines)
+            VALUES (\(registerID), \(Int64(r.number)), \(sign), \(ByteBuffer(bytes: command.bodyHash)), \(r.seller.rawValue), \(command.operatorID.rawValue),
+                    \(r.operation.rawValue),
                     \(command.issuedAt.milliseconds), \(at), 'waiting', \(RetailRules.flagsText(command.flags)), \(try RetailRules.encode(command.lines)))
             RETURNING id
             """).first.orMissing("receipt \(r.number)").decode(Int64.self)
-        try await c.query("""
-            UPDATE cash_register SET seller = \(r.seller.rawValue), operator = \(command.operatorID.rawValue), last_received = \(at) WHERE id = \(registerID)
-            """, logger: logger)
+        // The register's seller and operator are its newest receipt's (a late receipt does not change them).
+        if Int64(r.number) > (newest ?? Int64.min) {
+            try await c.query("UPDATE cash_register SET seller = \(r.seller.rawValue), operator = \(command.operatorID.rawValue) WHERE id = \(registerID)",
+                              logger: logger)
+        }
+        try await c.query("UPDATE cash_register SET last_received = \(at) WHERE id = \(registerID)", logger: logger)
         if Int64(r.number) <= lastApplied {
             // Its number was passed: a gap reported before it arrived, or before the register's first receipt seen.
             try await applyReceipts(c, [(id: id, extra: [.filledGap])], at: command.receivedAt)
@@ -249,7 +260,7 @@ extension PostgresRegistrarStore: RetailStore {
         guard !chain.isEmpty else { return }
         var receipts = [Int64: StoredReceipt]()
         for row in try await rows(c, """
-            SELECT r.id, r.register_id, r.number, r.seller, r.operation, r.issued_at, r.flags, r.lines, c.registration, c.operator
+            SELECT r.id, r.register_id, r.number, r.seller, r.operation, r.issued_at, r.flags, r.lines, c.registration, r.operator
             FROM receipt r JOIN cash_register c ON c.id = r.register_id WHERE r.id = ANY(\(chain.map(\.id))::int8[])
             """) {
             let (id, register, number, seller, operation, issuedAt, flags, lines, registration, operatorID) =
@@ -271,7 +282,7 @@ extension PostgresRegistrarStore: RetailStore {
             }
             let reference = RetailRules.reference(registration: receipt.registration, number: Int(receipt.number))
             let answers = try await applyCodes(c, lines: receipt.lines, operation: receipt.operation, seller: receipt.seller, channel: "receipt",
-                                               reference: reference, soldAt: receipt.issuedAt, recordedAt: at.milliseconds, actor: receipt.operatorID)
+                                               reference: reference, soldAt: receipt.issuedAt, recordedAt: at.milliseconds, actor: receipt.seller)
             try await c.query("""
                 UPDATE receipt SET state = 'applied', applied_at = \(at.milliseconds), flags = \(RetailRules.flagsText(flags)),
                     answer = \(try RetailRules.encode(answers))
@@ -312,7 +323,9 @@ extension PostgresRegistrarStore: RetailStore {
         let codes = Array(Set(Self.codes(of: lines)))
         if !codes.isEmpty {
             for row in try await rows(c, """
-                SELECT code, id, COALESCE(holder_bin, owner_bin), status, pending_order, redeemed_by FROM code WHERE code = ANY(\(codes)::text[])
+                SELECT c.code, c.id, COALESCE(c.holder_bin, c.owner_bin), c.status, CASE WHEN o.expires_at > \(recordedAt) THEN c.pending_order END,
+                       c.redeemed_by
+                FROM code c LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ANY(\(codes)::text[])
                 """) {
                 let (code, id, holder, status, pending, redeemedBy) = try row.decode((String, Int64, String, String, Int64?, String?).self)
                 facts[code] = RetailCodeFact(id: id, holder: holder, status: status, pendingOrder: pending, redeemedBy: redeemedBy)
@@ -552,9 +565,11 @@ extension PostgresRegistrarStore: RetailStore {
             let p = participant.rawValue
             // The account's row locked (as a block locks it): a counter-order signed meanwhile reads the consent before
             // or after, never half of it.
-            guard try await self.accounts(c, [p], lock: .update).first != nil else {
+            guard let account = try await self.accounts(c, [p], lock: .update).first else {
                 return .failure(TradeRules.unknownAccount(participant, role: "participant"))
             }
+            // The same consent again (an answer lost on the way): nothing changes.
+            if (account.redeemOnCounterOrder ?? false) == command.consent.redeemOnCounterOrder { return .success(account) }
             let documentID = try await self.insert(c, command.document)
             try await c.query("UPDATE account SET redeem_on_counter_order = \(command.consent.redeemOnCounterOrder) WHERE participant = \(p)",
                               logger: self.logger)
@@ -582,6 +597,7 @@ extension PostgresRegistrarStore: RetailStore {
             )
             SELECT count(*) FROM redeemed
             """).first.orMissing("the count of redeemed codes").decode(Int64.self)
+        guard count > 0 else { return }
         try await log(c, participant: buyer, actor: actor, kind: .redeemed, at: at, reference: orderID, count: Int(count),
                       detail: "at the counter-order, under the buyer's consent", document: document)
     }

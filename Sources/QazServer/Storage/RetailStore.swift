@@ -404,3 +404,14 @@ extension CodeInfo {
         return info
     }
 }
+
+extension RetailRules {
+    /// The order a store records a batch's receipts in: by register, then number (a register's receipts sent out of
+    /// order in one batch apply in order, and a new register's sequence starts at its lowest number); otherwise as sent.
+    public static func processingOrder(_ commands: [ReceiptCommand]) -> [Int] {
+        commands.indices.sorted { a, b in
+            let x = commands[a].receipt, y = commands[b].receipt
+            return (x.registrationNumber, x.number, a) < (y.registrationNumber, y.number, b)
+        }
+    }
+}

@@ -47,6 +47,7 @@ extension SQLiteRegistrarStore {
                     sign TEXT NOT NULL,
                     body_hash BLOB NOT NULL,
                     seller TEXT NOT NULL,
+                    operator TEXT NOT NULL,
                     operation TEXT NOT NULL CHECK (operation IN ('sale', 'saleReturn')),
                     issued_at INTEGER NOT NULL,
                     received_at INTEGER NOT NULL,
@@ -125,12 +126,14 @@ extension SQLiteRegistrarStore: RetailStore {
 
     public func recordReceipts(_ commands: [ReceiptCommand]) async throws(StoreError) -> [ReceiptAnswer] {
         try await write { db in
-            var answers = [Either]()
-            for command in commands {
-                answers.append(try Self.record(db, command))
+            // Each register's receipts of the batch in number order, whatever order they were sent in (a new register's
+            // sequence starts at its lowest number); the answers in the order sent.
+            var answers = [Either?](repeating: nil, count: commands.count)
+            for index in RetailRules.processingOrder(commands) {
+                answers[index] = try Self.record(db, commands[index])
             }
             return try answers.map { answer in
-                switch answer {
+                switch answer! {
                 case .answer(let answer): answer
                 case .stored(let id): try Self.receiptAnswer(db, id: id)!
                 }
@@ -175,14 +178,19 @@ extension SQLiteRegistrarStore: RetailStore {
                                                 "the fiscal sign \(sign) belongs to receipt \(other) of register \(r.registrationNumber); the receipt was not recorded",
                                                 details: ["registrationNumber": r.registrationNumber, "receipt": String(other), "sign": sign]))
         }
+        let newest = try Int.fetchOne(db, sql: "SELECT MAX(number) FROM receipt WHERE register_id = ?", arguments: [registerID]) ?? Int.min
         try db.execute(sql: """
-            INSERT INTO receipt (register_id, number, sign, body_hash, seller, operation, issued_at, received_at, state, flags, lines)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)
-            """, arguments: [registerID, r.number, sign, Data(command.bodyHash), r.seller.rawValue, r.operation.rawValue, command.issuedAt.milliseconds,
-                             at, RetailRules.flagsText(command.flags), try RetailRules.encode(command.lines)])
+            INSERT INTO receipt (register_id, number, sign, body_hash, seller, operator, operation, issued_at, received_at, state, flags, lines)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 'waiting', ?, ?)
+            """, arguments: [registerID, r.number, sign, Data(command.bodyHash), r.seller.rawValue, command.operatorID.rawValue, r.operation.rawValue,
+                             command.issuedAt.milliseconds, at, RetailRules.flagsText(command.flags), try RetailRules.encode(command.lines)])
         let id = db.lastInsertedRowID
-        try db.execute(sql: "UPDATE cash_register SET seller = ?, operator = ?, last_received = ? WHERE id = ?",
-                       arguments: [r.seller.rawValue, command.operatorID.rawValue, at, registerID])
+        // The register's seller and operator are its newest receipt's (a late receipt does not change them).
+        if r.number > newest {
+            try db.execute(sql: "UPDATE cash_register SET seller = ?, operator = ? WHERE id = ?",
+                           arguments: [r.seller.rawValue, command.operatorID.rawValue, registerID])
+        }
+        try db.execute(sql: "UPDATE cash_register SET last_received = ? WHERE id = ?", arguments: [at, registerID])
         if r.number <= lastApplied {
             // Its number was passed: a gap reported before it arrived, or before the register's first receipt seen.
             try apply(db, receipt: id, extra: [.filledGap], at: command.receivedAt)
@@ -206,7 +214,7 @@ extension SQLiteRegistrarStore: RetailStore {
     /// Applies one stored receipt: each code's outcome decided and written, its answer stored, the register advanced.
     private static func apply(_ db: Database, receipt id: Int64, extra: [ReceiptFlag], at: Timestamp) throws {
         let row = try Row.fetchOne(db, sql: """
-            SELECT r.register_id, r.number, r.seller, r.operation, r.issued_at, r.flags, r.lines, c.registration, c.operator
+            SELECT r.register_id, r.number, r.seller, r.operation, r.issued_at, r.flags, r.lines, c.registration, r.operator
             FROM receipt r JOIN cash_register c ON c.id = r.register_id WHERE r.id = ?
             """, arguments: [id])!
         let registerID: Int64 = row[0], number: Int = row[1], seller: String = row[2]
@@ -222,7 +230,7 @@ extension SQLiteRegistrarStore: RetailStore {
         default: break
         }
         let answers = try applyCodes(db, lines: lines, operation: operation, seller: seller, channel: "receipt", reference: reference,
-                                     soldAt: issuedAt, recordedAt: at.milliseconds, actor: operatorID)
+                                     soldAt: issuedAt, recordedAt: at.milliseconds, actor: seller)
         try db.execute(sql: "UPDATE receipt SET state = 'applied', applied_at = ?, flags = ?, answer = ? WHERE id = ?",
                        arguments: [at.milliseconds, RetailRules.flagsText(flags), try RetailRules.encode(answers), id])
         try db.execute(sql: "UPDATE cash_register SET last_applied = MAX(last_applied, ?) WHERE id = ?", arguments: [number, registerID])
@@ -236,8 +244,10 @@ extension SQLiteRegistrarStore: RetailStore {
     /// Decides and writes each code's outcome of a sale or return.
     static func applyCodes(_ db: Database, lines: [PreparedLine], operation: ReceiptOperation, seller: String, channel: String, reference: String,
                            soldAt: Int64, recordedAt: Int64, actor: String) throws -> [ReceiptLineAnswer] {
+        // A pending order past its expiry holds no codes (the expiry job has not swept it yet).
         let lookup = try db.cachedStatement(sql: """
-            SELECT id, COALESCE(holder_bin, owner_bin), status, pending_order, redeemed_by FROM code WHERE code = ?
+            SELECT c.id, COALESCE(c.holder_bin, c.owner_bin), c.status, CASE WHEN o.expires_at > ? THEN c.pending_order END, c.redeemed_by
+            FROM code c LEFT JOIN trade_order o ON o.seq = c.pending_order WHERE c.code = ?
             """)
         let redeem = try db.cachedStatement(sql: "UPDATE code SET redeemed_at = ?, redeemed_by = ? WHERE id = ?")
         let restore = try db.cachedStatement(sql: "UPDATE code SET redeemed_at = NULL, redeemed_by = NULL WHERE id = ?")
@@ -245,7 +255,7 @@ extension SQLiteRegistrarStore: RetailStore {
             INSERT INTO redemption (code_id, seller, kind, channel, reference, at, recorded_at, actor) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
             """)
         return try RetailRules.answer(lines: lines, operation: operation, seller: seller, fact: { code in
-            try Row.fetchOne(lookup, arguments: [code]).map {
+            try Row.fetchOne(lookup, arguments: [recordedAt, code]).map {
                 RetailCodeFact(id: $0[0], holder: $0[1], status: $0[2], pendingOrder: $0[3], redeemedBy: $0[4])
             }
         }, apply: { fact, outcome in
@@ -397,7 +407,9 @@ extension SQLiteRegistrarStore: RetailStore {
     public func setRedemptionConsent(_ command: RedemptionConsentCommand) async throws(StoreError) -> AccountInfo {
         let participant = command.consent.participant
         let outcome: Result<AccountInfo, TradeRefusal> = try await write { db in
-            guard try Self.account(db, participant.rawValue) != nil else { return .failure(TradeRules.unknownAccount(participant, role: "participant")) }
+            guard let account = try Self.account(db, participant.rawValue) else { return .failure(TradeRules.unknownAccount(participant, role: "participant")) }
+            // The same consent again (an answer lost on the way): nothing changes.
+            if (account.redeemOnCounterOrder ?? false) == command.consent.redeemOnCounterOrder { return .success(account) }
             let documentID = try Self.insert(db, command.document)
             try db.execute(sql: "UPDATE account SET redeem_on_counter_order = ? WHERE participant = ?",
                            arguments: [command.consent.redeemOnCounterOrder, participant.rawValue])
@@ -420,6 +432,7 @@ extension SQLiteRegistrarStore: RetailStore {
         try db.execute(sql: """
             UPDATE code SET redeemed_at = ?, redeemed_by = ? WHERE id IN (SELECT code_id FROM order_code WHERE order_seq = ?) AND redeemed_by IS NULL
             """, arguments: [at.milliseconds, buyer, orderSeq])
+        guard count > 0 else { return }
         try log(db, participant: buyer, actor: actor, kind: .redeemed, at: at, reference: orderID, count: count,
                 detail: "at the counter-order, under the buyer's consent", document: document)
     }
