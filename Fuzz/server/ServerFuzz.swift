@@ -1,6 +1,7 @@
 // libFuzzer target: the registrar's request decoding (Sources/QazServer/RequestDecoding.swift): each input is one
 // request body, decoded as an activation batch, a waybill, a write-off and an App. 8 import report, each with the
-// JSON decoder and error mapping of `BodyReader` and then the checks of `Validator`. See docs/fuzzing.md.
+// JSON decoder and error mapping of `BodyReader` and then the checks of `Validator`; a batch of cash-register receipts,
+// each receipt and line checked as the retail route checks them; a consumer's scan request. See docs/fuzzing.md.
 import Foundation
 import LineCore
 import QazAPI
@@ -37,6 +38,21 @@ public func serverFuzz(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         let command = try validator.importReport(report, participant: participant, now: now)
         precondition(command.items.count == report.rows.count, "import report: \(command.items.count) items for \(report.rows.count) rows")
     }
+    // A batch of cash-register receipts (RetailRoutes.submitReceipts): the batch split into receipts, each decoded and
+    // checked alone, each line checked; the Astana date-time parser on any text.
+    if let items = try? RegistrarServer.receiptItems(body) {
+        for (index, item) in items.enumerated() {
+            run(FiscalReceipt.self, item) { (receipt: FiscalReceipt) throws(RegistrarError) in
+                let issuedAt = try RetailValidation.receipt(receipt, prefix: "receipts[\(index)].")
+                precondition(issuedAt.milliseconds > 0, "receipt dated before 1970: \(receipt.dateTime)")
+                for line in receipt.lines { _ = RetailValidation.lineProblem(line) }
+            }
+        }
+    }
+    if let text = String(data: body, encoding: .utf8), let instant = RetailValidation.astanaDateTime(text) {
+        precondition(RetailValidation.astanaDateTime(String(AstanaTime.iso8601(instant.date).prefix(19))) == instant, "Astana time round trip: \(text)")
+    }
+    run(VerifyRequest.self, body) { (_: VerifyRequest) throws(RegistrarError) in }
     // The ingest fast path gives the same answer as the payload rules for any text.
     if let text = String(data: body, encoding: .utf8), let fast = validator.fastBareCode(text) {
         precondition(fast == PayloadRules.default.parse(text), "fastBareCode and PayloadRules disagree on \(text.debugDescription)")

@@ -44,6 +44,9 @@ public struct DemoRetailSummary: Codable, Sendable {
     /// Codes the registrar shows redeemed; codes the till simulation expected redeemed.
     public var redeemedAtRegistrar: Int
     public var expectedRedeemed: Int
+    /// The registrar's answers to the tills' marking codes, by outcome; the receipts' flags.
+    public var outcomes: [String: Int]
+    public var flags: [String: Int]
     /// One sold code and its history as the extract shows it.
     public var sampleCode: String?
     public var history: [String]
@@ -136,7 +139,10 @@ extension DemoRegistrar {
         return DemoRetailSummary(
             orderId: saved.id, stock: codes.count, registers: registers.count, receipts: till.receipts, autonomousReceipts: till.autonomousReceipts,
             maxOfflineHours: Double(till.maxOffline.components.seconds) / 3600, sold: till.codesSold, returned: till.codesReturned,
-            redeemedAtRegistrar: redeemed.count, expectedRedeemed: expected.count, sampleCode: sample, history: history,
+            redeemedAtRegistrar: redeemed.count, expectedRedeemed: expected.count,
+            outcomes: Dictionary(uniqueKeysWithValues: (relayCounts?.outcomes ?? [:]).map { ($0.key.rawValue, $0.value) }),
+            flags: Dictionary(uniqueKeysWithValues: (relayCounts?.flags ?? [:]).map { ($0.key.rawValue, $0.value) }),
+            sampleCode: sample, history: history,
             soldScan: soldScan.map { "\($0.verdict.rawValue) «\($0.status)»" }, unsoldScan: unsoldScan.map { "\($0.verdict.rawValue) «\($0.status)»" },
             checks: checks)
     }

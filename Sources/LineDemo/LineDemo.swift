@@ -385,11 +385,13 @@ public enum LineDemo {
             lines.append("    App. 10 submitted signed: \(t.app10Verdict)")
         }
         if let r = s.retail {
-            lines.append("  retail (FDO receipts through the relay; the tills' simulated day is dated in the 8 hours before now):")
+            lines.append("  retail (FDO receipts through the relay; the tills' simulated days are dated in the hours before now):")
             lines.append("    order \(r.orderId): \(r.stock) bottles \(DemoTradeParties.wholesalerBIN) → \(DemoRetailParties.shopBIN), signed")
             lines.append(String(format: "    tills:                %d registers, %d receipts (%d formed offline; longest offline %.1f h)",
                                 r.registers, r.receipts, r.autonomousReceipts, r.maxOfflineHours))
             lines.append("    sold \(r.sold), returned \(r.returned); redeemed at the registrar \(r.redeemedAtRegistrar) (tills expect \(r.expectedRedeemed))")
+            lines.append("    registrar's answers:  " + r.outcomes.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")
+                         + (r.flags.isEmpty ? "" : "; flags " + r.flags.sorted { $0.key < $1.key }.map { "\($0.key) \($0.value)" }.joined(separator: ", ")))
             if let code = r.sampleCode {
                 lines.append("    code \(code):")
                 lines += r.history.map { "      \($0)" }

@@ -381,6 +381,15 @@ extension RetailFlowTests {
             clock.now = Timestamp(text: "2026-12-03T10:00:00+05:00")!
             let lapsed = try await Self.send(fdo, [Self.receipt(5, at: clock.now, lines: [Self.line([codes[4]])])])
             #expect(Self.outcomes(lapsed[0]) == [.redeemed])
+            // Receipts of different registers in one batch keep the order sent: a bottle returned at one register and sold
+            // again at another (whose number sorts first) is restored, then redeemed.
+            let other = "030303456789"
+            _ = try await Self.send(fdo, [Self.receipt(1, at: clock.now, register: other, lines: [Self.line([codes[5]])])])
+            let crossed = try await Self.send(fdo, [
+                Self.receipt(2, at: clock.now.adding(seconds: 60), operation: .saleReturn, register: other, lines: [Self.line([codes[5]])]),
+                Self.receipt(6, at: clock.now.adding(seconds: 120), lines: [Self.line([codes[5]])]),
+            ])
+            #expect(crossed.map(Self.outcomes) == [[.restored], [.redeemed]])
             try await retailer.shutdown()
             try await fdo.shutdown()
         }

@@ -141,17 +141,15 @@ extension PostgresRegistrarStore: RetailStore {
     public func recordReceipts(_ commands: [ReceiptCommand]) async throws(StoreError) -> [ReceiptAnswer] {
         var recorded = [Recorded]()
         recorded.reserveCapacity(commands.count)
-        // Each register's receipts of the batch in number order (a new register's sequence starts at its lowest number);
-        // the answers in the order sent.
-        var slots = [Int: Recorded]()
-        for index in RetailRules.processingOrder(commands) {
-            let command = commands[index]
+        // In the order sent; a register new in this batch starts at its lowest number in it.
+        let starts = RetailRules.sequenceStarts(commands)
+        for command in commands {
+            let start = starts[command.receipt.registrationNumber] ?? command.receipt.number
             // `claiming`: should a writer that skips the register's lock insert the same receipt meanwhile (a unique
             // violation on (register, number) or (register, sign)), the receipt is recorded once more from the start
             // and finds the stored one: a replay, or a conflict.
-            slots[index] = try await claiming { c in try await self.record(c, command) }
+            recorded.append(try await claiming { c in try await self.record(c, command, start: start) })
         }
-        recorded = commands.indices.map { slots[$0]! }
         let ids = recorded.compactMap { if case .stored(let id) = $0 { id } else { nil } }
         let stored = ids.isEmpty ? [:] : try await connection { c in try await self.receiptAnswers(c, ids: ids) }
         return try recorded.map { (entry) throws(StoreError) -> ReceiptAnswer in
@@ -165,7 +163,7 @@ extension PostgresRegistrarStore: RetailStore {
     /// A receipt's outcome in its transaction: refused (not stored), or stored (answered from storage at the end).
     private enum Recorded: Sendable { case answer(ReceiptAnswer), stored(Int64) }
 
-    private func record(_ c: PostgresConnection, _ command: ReceiptCommand) async throws -> Recorded {
+    private func record(_ c: PostgresConnection, _ command: ReceiptCommand, start: Int) async throws -> Recorded {
         let r = command.receipt
         let at = command.receivedAt.milliseconds
         // The register's row locked until commit (lock order 3).
@@ -178,7 +176,7 @@ extension PostgresRegistrarStore: RetailStore {
             // the same register waits here for the other to commit, then finds its row (and waits for its lock).
             try await c.query("""
                 INSERT INTO cash_register (registration, factory_number, seller, operator, last_applied, first_seen, last_received)
-                VALUES (\(r.registrationNumber), \(r.factoryNumber), \(r.seller.rawValue), \(command.operatorID.rawValue), \(Int64(r.number) - 1),
+                VALUES (\(r.registrationNumber), \(r.factoryNumber), \(r.seller.rawValue), \(command.operatorID.rawValue), \(Int64(min(start, r.number)) - 1),
                         \(at), \(at))
                 ON CONFLICT (registration) DO NOTHING
                 """, logger: logger)

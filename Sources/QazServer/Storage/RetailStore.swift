@@ -406,12 +406,17 @@ extension CodeInfo {
 }
 
 extension RetailRules {
-    /// The order a store records a batch's receipts in: by register, then number (a register's receipts sent out of
-    /// order in one batch apply in order, and a new register's sequence starts at its lowest number); otherwise as sent.
-    public static func processingOrder(_ commands: [ReceiptCommand]) -> [Int] {
-        commands.indices.sorted { a, b in
-            let x = commands[a].receipt, y = commands[b].receipt
-            return (x.registrationNumber, x.number, a) < (y.registrationNumber, y.number, b)
+    /// Where a register first seen in this batch starts its sequence: at its lowest receipt number in the batch (its
+    /// receipts sent out of order in one batch then wait for each other and apply in order).
+    ///
+    /// A store records a batch's receipts in the order sent, never reordering receipts of different registers: a bottle
+    /// returned at one register and sold again at another must reach the registrar in that order.
+    public static func sequenceStarts(_ commands: [ReceiptCommand]) -> [String: Int] {
+        var starts = [String: Int]()
+        for command in commands {
+            let r = command.receipt
+            starts[r.registrationNumber] = min(starts[r.registrationNumber] ?? r.number, r.number)
         }
+        return starts
     }
 }

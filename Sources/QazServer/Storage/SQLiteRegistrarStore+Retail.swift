@@ -126,11 +126,11 @@ extension SQLiteRegistrarStore: RetailStore {
 
     public func recordReceipts(_ commands: [ReceiptCommand]) async throws(StoreError) -> [ReceiptAnswer] {
         try await write { db in
-            // Each register's receipts of the batch in number order, whatever order they were sent in (a new register's
-            // sequence starts at its lowest number); the answers in the order sent.
-            var answers = [Either?](repeating: nil, count: commands.count)
-            for index in RetailRules.processingOrder(commands) {
-                answers[index] = try Self.record(db, commands[index])
+            // In the order sent; a register new in this batch starts at its lowest number in it.
+            let starts = RetailRules.sequenceStarts(commands)
+            var answers = [Either?]()
+            for command in commands {
+                answers.append(try Self.record(db, command, start: starts[command.receipt.registrationNumber] ?? command.receipt.number))
             }
             return try answers.map { answer in
                 switch answer! {
@@ -143,7 +143,7 @@ extension SQLiteRegistrarStore: RetailStore {
 
     private enum Either { case answer(ReceiptAnswer), stored(Int64) }
 
-    private static func record(_ db: Database, _ command: ReceiptCommand) throws -> Either {
+    private static func record(_ db: Database, _ command: ReceiptCommand, start: Int) throws -> Either {
         let r = command.receipt
         let at = command.receivedAt.milliseconds
         var register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied FROM cash_register WHERE registration = ?",
@@ -153,7 +153,7 @@ extension SQLiteRegistrarStore: RetailStore {
             try db.execute(sql: """
                 INSERT INTO cash_register (registration, factory_number, seller, operator, last_applied, first_seen, last_received)
                 VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [r.registrationNumber, r.factoryNumber, r.seller.rawValue, command.operatorID.rawValue, r.number - 1, at, at])
+                """, arguments: [r.registrationNumber, r.factoryNumber, r.seller.rawValue, command.operatorID.rawValue, min(start, r.number) - 1, at, at])
             register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied FROM cash_register WHERE registration = ?",
                                         arguments: [r.registrationNumber])
         }
