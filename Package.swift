@@ -200,7 +200,7 @@ let package = Package(
         // The registrar console on `/` of the registrar's server (QazServer only knows its extension protocol).
         .target(
             name: "RegistrarConsole",
-            dependencies: ["QazServer", "ConsoleKit", "ConfigKit", "QazAPI", "LineCore", httpTypes, hummingbird, logging, serviceLifecycle],
+            dependencies: ["QazServer", "ConsoleKit", "ConfigKit", "CounterfeitAnalytics", "QazAPI", "LineCore", httpTypes, hummingbird, logging, serviceLifecycle],
             swiftSettings: swiftSettings),
         .executableTarget(
             name: "QazServerApp",
@@ -321,7 +321,8 @@ let package = Package(
         .testTarget(
             name: "QazServerTests",
             dependencies: [
-                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", "Signatures", "SignaturesTesting",
+                "QazServer", "QazClient", "Delivery", "LineAgentTesting", "QazAPI", "LineCore", "ConfigKit", "CounterfeitAnalytics", "Signatures",
+                "SignaturesTesting",
                 "WorkingCalendar", httpTypes,
                 hummingbird, hummingbirdTesting, logging, nioCore, prometheus, serviceLifecycle,
             ],
@@ -329,7 +330,8 @@ let package = Package(
         .testTarget(
             name: "RegistrarConsoleTests",
             dependencies: [
-                "RegistrarConsole", "QazServer", "QazAPI", "LineCore", "ConsoleKit", asyncHTTPClient, hummingbird, logging, nioCore, nioHTTP1,
+                "RegistrarConsole", "QazServer", "QazAPI", "LineCore", "ConsoleKit", "CounterfeitAnalytics", asyncHTTPClient, hummingbird, logging,
+                nioCore, nioHTTP1,
                 serviceLifecycle,
             ],
             swiftSettings: swiftSettings),

@@ -354,7 +354,6 @@ extension RegistrarServer {
             let codeFacts = CodeFacts(known: facts != nil, activated: facts.map { $0.status == .activated || $0.status == .redeemed } ?? false,
                                       writtenOff: facts?.status == .writtenOff, redeemedAt: facts?.redeemedAt, producer: facts?.owner)
             return AlertEngine.evaluate(scan: scan, facts: codeFacts, earlier: earlier, earlierAlerts: earlierAlerts, rules: rules)
-                .map { NewAlert(kind: $0.kind, message: $0.message, evidence: $0.evidence) }
         }
     }
 

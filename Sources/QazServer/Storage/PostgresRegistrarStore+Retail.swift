@@ -1,3 +1,4 @@
+import CounterfeitAnalytics
 import Foundation
 import LineCore
 import Logging

@@ -1,3 +1,4 @@
+import CounterfeitAnalytics
 import Foundation
 import LineCore
 import QazAPI
@@ -68,17 +69,8 @@ public protocol RetailStore: Sendable {
 /// it (kind and time).
 public typealias ScanEvaluator = @Sendable (_ scan: ScanRecord, _ facts: VerifyFacts?, _ earlier: [ScanRecord], _ earlierAlerts: [(kind: AlertKind, at: Timestamp)]) -> [NewAlert]
 
-/// An alert to store.
-public struct NewAlert: Sendable, Equatable {
-    public var kind: AlertKind
-    public var message: String
-    public var evidence: AlertEvidence
-    public init(kind: AlertKind, message: String, evidence: AlertEvidence) {
-        self.kind = kind
-        self.message = message
-        self.evidence = evidence
-    }
-}
+/// An alert to store: what the analytics' engine drafts.
+public typealias NewAlert = AlertDraft
 
 /// What a store knows about a scanned code.
 public struct VerifyFacts: Sendable, Equatable {
