@@ -12,7 +12,8 @@ import Synchronization
 
 /// The registrar console on `/` of `qazserver`: activations per participant per hour (an SVG chart), the last
 /// activations live (server-sent events), every participant's App. 9/10 of any month with its JSON, CSV and printable
-/// forms, and a code look-up box.
+/// forms, a code look-up box, and the counterfeits page (`/alerts`: consumers' scans on a map of Kazakhstan by region and
+/// the alerts they raised, with their evidence, live; `RegistrarConsole+Counterfeits.swift`).
 ///
 /// Who may sign in: a registrar or revenue-body API token (looked up by its SHA-256 hash in the token table, as API
 /// requests are; never logged), or a console user of the server configuration (bcrypt). Producers' and importers'
@@ -26,6 +27,8 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
     let sessions: SessionStore
     let throttle: LoginThrottle
     let feed: LiveFeed
+    /// The counterfeits page's live feed: the newest alert (pages fetch their filtered list again when it changes).
+    let alertFeed: LiveFeed
     let logger: Logger
     let now: @Sendable () -> Date
     /// The server whose routes the console serves (set when its routes are registered).
@@ -65,12 +68,15 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
         self.now = now
         self.chartRefresh = chartRefresh
         shell = try ConsoleShell(
-            product: "QazLine", nav: [.init("/", "navOverview"), .init("/reports", "navReports"), .init("/lookup", "navLookup")],
-            localizer: Localizer(RegistrarConsoleTexts.table), fallbackLanguage: ConsoleLanguage(rawValue: configuration.language) ?? .ru,
-            templates: RegistrarConsoleTemplates.all)
+            product: "QazLine", nav: [.init("/", "navOverview"), .init("/reports", "navReports"), .init("/lookup", "navLookup"),
+                                         .init("/alerts", "navCounterfeits")],
+            localizer: Localizer(RegistrarConsoleTexts.table, RegistrarConsoleTexts.counterfeits),
+            fallbackLanguage: ConsoleLanguage(rawValue: configuration.language) ?? .ru,
+            templates: RegistrarConsoleTemplates.all.merging(CounterfeitTemplates.all) { own, _ in own })
         sessions = SessionStore(cookieName: "qz_registrar_session", idleTimeout: configuration.sessionTimeout.duration, now: now)
         throttle = LoginThrottle(now: now)
         feed = LiveFeed(interval: liveInterval)
+        alertFeed = LiveFeed(interval: liveInterval)
         users = Dictionary(configuration.users.map { ($0.name.lowercased(), $0) }, uniquingKeysWith: { first, _ in first })
     }
 
@@ -87,6 +93,8 @@ public final class RegistrarConsole: RegistrarHTTPExtension {
         registerOverview(on: router, server: server)
         registerReports(on: router, server: server)
         registerLookup(on: router, server: server)
+        CounterfeitAssets.register(on: router)
+        registerCounterfeits(on: router, server: server)
     }
 
     var server: RegistrarServer? { attached.withLock { $0 } }
@@ -272,6 +280,9 @@ struct RegistrarConsoleService: Service {
                 group.addTask { await console.watchActivations() }
                 group.addTask {
                     await console.feed.run { [console] in await console.liveUpdate(fresh: false).event() }
+                }
+                group.addTask {
+                    await console.alertFeed.run { [console] in await console.alertUpdate().event() }
                 }
                 await group.waitForAll()
             }

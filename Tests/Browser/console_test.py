@@ -5,6 +5,7 @@ prints one, the registrar console. Each page is checked for JavaScript errors in
 --screenshots DIR every page is saved at desktop size and at 1280x800 (the line's touch panel).
 """
 import argparse
+import json
 import os
 import re
 import sqlite3
@@ -349,6 +350,63 @@ class RegistrarConsole(unittest.TestCase):
         self.shot("reports")
         self.driver.get(printable)
         self.assertIn(ARGS.producer, self.driver.page_source)
+        self.assertEqual(self.errors(), [])
+
+    def verify(self, code, location=None):
+        """A consumer's scan through the registrar's public POST /v1/verify (no token), as the stamp-check page sends it."""
+        body = {"code": code}
+        if location:
+            body["location"] = location
+        request = urllib.request.Request(self.url + "/v1/verify", data=json.dumps(body).encode(), method="POST",
+                                         headers={"Content-Type": "application/json"})
+        with urllib.request.urlopen(request, timeout=20) as response:
+            return json.load(response)
+
+    def test_4_counterfeits_map_and_alerts_live(self):
+        # Scans that raise alerts: a well-formed code the registrar never issued, and a code the line activated (the
+        # newest on the overview, not the one verify_test.py scans) scanned in Almaty, then at once in Astana.
+        self.driver.get(self.url + "/?lang=en")
+        code = self.driver.execute_script("return document.querySelector('#events tr td:nth-child(4)').textContent")
+        self.assertEqual(self.verify("QAZLINE0COUNTERFEIT0001")["verdict"], "unknown")
+        self.verify(code, {"latitude": 43.2389, "longitude": 76.8897, "accuracy": 25})
+        self.driver.find_element(By.LINK_TEXT, "Counterfeits").click()
+        self.wait.until(EC.presence_of_element_located((By.CSS_SELECTOR, "#alerts .cf-kind.unknownScanned")))
+        latest = self.driver.find_element(By.ID, "alerts-latest").text
+        # Live: the Astana scan's alert appears without reloading, highlighted, newest first.
+        self.verify(code, {"latitude": 51.1283, "longitude": 71.4305, "accuracy": 30})
+        self.wait.until(lambda d: d.find_element(By.ID, "alerts-latest").text != latest)
+        self.wait.until(lambda d: d.find_elements(By.CSS_SELECTOR, "#alerts tr.cf-alert.new .cf-kind.impossibleTravel"))
+        row = next(r for r in self.driver.find_elements(By.CSS_SELECTOR, "#alerts tr.cf-alert.new")
+                   if r.find_element(By.CSS_SELECTOR, "button.cf-code").text == code)
+        self.assertEqual(row.find_element(By.CSS_SELECTOR, ".cf-kind").text, "Copied stamp: impossible travel")
+        self.assertIn(ARGS.producer, row.text)
+        # The evidence opens: both scans with their places, the distance and the speed it would need.
+        details = row.find_element(By.CSS_SELECTOR, "details.cf-evidence")
+        details.find_element(By.TAG_NAME, "summary").click()
+        self.assertTrue(details.get_attribute("open"))
+        self.assertIn("km/h needed", details.text)
+        self.assertIn("43.2389, 76.8897", details.text)
+        self.assertIn("Astana (city)", details.text)
+        # The map (refreshed with the list): the outline, a point per region, Astana coloured by its alert.
+        self.wait.until(lambda d: d.find_element(By.CSS_SELECTOR, "#map-svg circle[data-region='Astana (city)']")
+                        .get_attribute("data-alerts") != "0")
+        self.assertEqual(len(self.driver.find_elements(By.CSS_SELECTOR, "#map-svg circle.region[data-region]")), 20)
+        self.assertTrue(self.driver.find_element(By.CSS_SELECTOR, "#map-svg path.land").get_attribute("d").startswith("M"))
+        self.assertNotIn("alerts-0", self.driver.find_element(
+            By.CSS_SELECTOR, "#map-svg circle[data-region='Astana (city)']").get_attribute("class"))
+        self.assertEqual(self.errors(), [])
+        self.shot("counterfeits")
+        # The filter form: one kind only.
+        self.driver.get(self.url + "/alerts?lang=en")
+        self.driver.find_element(By.CSS_SELECTOR, "#kind option[value='unknownScanned']").click()
+        submit = self.driver.find_element(By.ID, "show")
+        submit.click()
+        answered(self.driver, submit)
+        self.assertIn("kind=unknownScanned", self.driver.current_url)
+        kinds = {badge.text for badge in self.driver.find_elements(By.CSS_SELECTOR, "#alerts .cf-kind")}
+        self.assertEqual(kinds, {"Unknown stamp"})
+        self.driver.get(self.url + "/alerts?lang=kk")
+        self.assertIn("Жалған өнім", self.driver.find_element(By.CSS_SELECTOR, "header nav").text)
         self.assertEqual(self.errors(), [])
 
 
