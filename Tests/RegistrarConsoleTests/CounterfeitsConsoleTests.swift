@@ -297,16 +297,9 @@ struct CounterfeitsConsoleTests {
         }
     }
 
-    @Test("the map's copy of Kazakhstan matches CounterfeitAnalytics vertex by vertex, and every point lies on the drawing")
+    @Test("the map draws CounterfeitAnalytics' Kazakhstan: each centre is its own region, and every point lies on the drawing")
     func mapGeometry() {
-        #expect(KazakhstanMapGeometry.outline.count == KazakhstanRegions.outline.count)
-        for (copy, original) in zip(KazakhstanMapGeometry.outline, KazakhstanRegions.outline) {
-            #expect(copy.latitude == original.0 && copy.longitude == original.1)
-        }
-        #expect(KazakhstanMapGeometry.centres.map(\.name) == KazakhstanRegions.names)
-        for (copy, original) in zip(KazakhstanMapGeometry.centres, KazakhstanRegions.centres) {
-            #expect(copy.latitude == original.latitude && copy.longitude == original.longitude, "\(copy.name)")
-        }
+        #expect(KazakhstanMapGeometry.outline.count > 50 && KazakhstanMapGeometry.centres.map(\.name) == KazakhstanRegions.names)
         for (name, latitude, longitude) in KazakhstanMapGeometry.centres {
             #expect(KazakhstanRegions.region(of: ScanLocation(latitude: latitude, longitude: longitude)) == name)
         }
