@@ -96,7 +96,7 @@ build_server() {
   if stale "$out/server-fuzz" Fuzz/server "$bin/QazServer.build"; then
     log "linking server-fuzz (${#objects[@]} objects)"
     swiftc -sanitize=fuzzer,address -parse-as-library -swift-version 6 -I "$bin/Modules" "${includes[@]}" Fuzz/server/*.swift \
-      "${objects[@]}" -lsqlite3 -lz -lstdc++ -o "$out/server-fuzz" 2> >(grep -v "ld.gold: warning" >&2)
+      "${objects[@]}" -lsqlite3 -lz -lstdc++ -lcrypto -o "$out/server-fuzz" 2> >(grep -v "ld.gold: warning" >&2)
   fi
 }
 

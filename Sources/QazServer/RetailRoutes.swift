@@ -452,12 +452,14 @@ extension RegistrarServer {
             start = try await call(context.logger) { () async throws(StoreError) in try await store.alerts(AlertQuery(limit: 1)).items.first?.id ?? 0 }
         }
         let heartbeat = streamConfiguration.heartbeat.duration
+        let channel = context.channel, readiness = readiness
         let headers: HTTPFields = [.contentType: "text/event-stream; charset=utf-8", .cacheControl: "no-cache", HTTPField.Name("X-Accel-Buffering")!: "no"]
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
             var last = start
             var quiet = Duration.zero
             let encoder = WireCoding.encoder()
-            while !Task.isCancelled {
+            // Ends when the client goes away or the server shuts down gracefully (within a second of either).
+            while !Task.isCancelled, channel.isActive, readiness.isReady {
                 let alerts = try await store.alerts(after: last, limit: 200)
                 if alerts.isEmpty {
                     if quiet >= heartbeat {
