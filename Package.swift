@@ -279,7 +279,8 @@ let package = Package(
         .executableTarget(
             name: "RetailBench",
             dependencies: [
-                "QazServer", "QazAPI", "LineCore", asyncHTTPClient, grdb, postgresNIO, hummingbird, logging, nioCore, serviceLifecycle,
+                "QazServer", "QazAPI", "LineCore", "ConfigKit", asyncHTTPClient, grdb, postgresNIO, hummingbird, logging, nioCore, nioHTTP1,
+                serviceLifecycle,
             ],
             path: "Benchmarks/RetailBench", swiftSettings: swiftSettings),
 
