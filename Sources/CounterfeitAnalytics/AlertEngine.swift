@@ -77,9 +77,13 @@ public enum AlertEngine {
                                 rules: AnalyticsRules) -> [AlertDraft] {
         let lookbackStart = minus(scan.at.milliseconds, AnalyticsRules.milliseconds(hours: rules.lookbackHours))
         var seen: Set<UUID> = [scan.id]
-        let past = earlier
-            .filter { $0.at.milliseconds >= lookbackStart && $0.at <= scan.at && seen.insert($0.id).inserted }
+        let lookbackEnd = plus(scan.at.milliseconds, AnalyticsRules.milliseconds(hours: rules.lookbackHours))
+        // Travel compares with scans on both sides in time (a location is often added to a scan after later scans of the
+        // code); the other rules look back only.
+        let around = earlier
+            .filter { $0.at.milliseconds >= lookbackStart && $0.at.milliseconds <= lookbackEnd && seen.insert($0.id).inserted }
             .sorted { ($0.at.milliseconds, $0.id.uuidString) < ($1.at.milliseconds, $1.id.uuidString) }
+        let past = around.filter { $0.at <= scan.at }
         let repeatWindow = AnalyticsRules.milliseconds(hours: rules.repeatAlertHours)
         func raisedRecently(_ kind: AlertKind) -> Bool {
             earlierAlerts.contains { $0.kind == kind && span($0.at, scan.at) < repeatWindow }
@@ -87,7 +91,7 @@ public enum AlertEngine {
 
         var drafts: [AlertDraft] = []
         if let status = statusAlert(scan: scan, facts: facts, rules: rules), !raisedRecently(status.kind) { drafts.append(status) }
-        if let travel = travelAlert(scan: scan, past: past, rules: rules) { drafts.append(travel) }
+        if !raisedRecently(.impossibleTravel), let travel = travelAlert(scan: scan, past: around, rules: rules) { drafts.append(travel) }
         if !raisedRecently(.frequentScans), let frequent = frequentAlert(scan: scan, past: past, rules: rules) { drafts.append(frequent) }
         return drafts
     }
@@ -135,12 +139,13 @@ public enum AlertEngine {
         }
         guard let worst else { return nil }
         let km = rounded(worst.km, 1)
-        let places = "Code \(scan.code) was scanned \(place(worst.other)) and"
+        let (first, second) = worst.other.at <= scan.at ? (worst.other, scan) : (scan, worst.other)
+        let places = "Code \(scan.code) was scanned \(place(first)) and"
         let message = worst.hours > 0
-            ? "\(places) \(duration(hours: worst.hours)) later \(place(scan)), \(text(km)) km away net of the locations' accuracy: "
+            ? "\(places) \(duration(hours: worst.hours)) later \(place(second)), \(text(km)) km away net of the locations' accuracy: "
                 + "that needs \(text(rounded(worst.speed, 0))) km/h, over the \(text(rules.maxSpeedKmh)) km/h allowed."
-            : "\(places) at the same moment \(place(scan)), \(text(km)) km away net of the locations' accuracy: one stamp cannot be in two places."
-        let evidence = AlertEvidence(scans: [worst.other, scan], distanceKm: km, hours: rounded(worst.hours, 3),
+            : "\(places) at the same moment \(place(second)), \(text(km)) km away net of the locations' accuracy: one stamp cannot be in two places."
+        let evidence = AlertEvidence(scans: [first, second], distanceKm: km, hours: rounded(worst.hours, 3),
                                      speedKmh: worst.hours > 0 ? rounded(worst.speed, 1) : nil, maxSpeedKmh: rules.maxSpeedKmh)
         return AlertDraft(kind: .impossibleTravel, message: message, evidence: evidence)
     }

@@ -161,6 +161,8 @@ public enum ReceiptFlag: String, Codable, Sendable, CaseIterable {
     case afterGap
     /// It arrived after a gap that covered its number was reported, and filled it.
     case filledGap
+    /// Numbered before the first receipt the registrar saw from its register: applied at once, out of the register's order.
+    case beforeFirstReceipt
     /// The seller's account is blocked (cl. 23(2)): the sale is a fiscal fact and is applied, the revenue body sees it.
     case sellerBlocked
     /// The registrar has no account record for the seller.
@@ -547,6 +549,8 @@ public enum RetailLimits {
     /// The most lines in one receipt, and marking codes in one line.
     public static let maxLinesPerReceipt = 500
     public static let maxCodesPerLine = 1_000
+    /// How far past a register's last applied receipt a number may be (a larger jump is refused, not taken for a gap).
+    public static let maxReceiptsAhead = 100_000
     /// The most codes in one redemption through the Service.
     public static let maxRedemptionCodes = 10_000
     /// How old a receipt may be when it reaches the registrar before it is flagged `beyondAutonomy` (72 h).

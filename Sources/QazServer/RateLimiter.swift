@@ -10,6 +10,9 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
         var updated: C.Instant
     }
 
+    /// How many keys before the refilled buckets are dropped.
+    static var pruneAt: Int { 50_000 }
+
     private let rate: Double
     private let burst: Double
     private let clock: C
@@ -30,6 +33,13 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
     public func acquire(_ key: String) -> Duration? {
         let now = clock.now
         return buckets.withLock { buckets in
+            // Keys are bounded by pruning the buckets that have refilled (they hold nothing a new bucket would not).
+            if buckets.count >= Self.pruneAt, buckets[key] == nil {
+                buckets = buckets.filter { _, bucket in
+                    let idle = bucket.updated.duration(to: now)
+                    return bucket.tokens + (Double(idle.components.seconds) + Double(idle.components.attoseconds) / 1e18) * rate < burst
+                }
+            }
             var bucket = buckets[key] ?? Bucket(tokens: burst, updated: now)
             let elapsed = bucket.updated.duration(to: now)
             let seconds = Double(elapsed.components.seconds) + Double(elapsed.components.attoseconds) / 1e18

@@ -239,6 +239,8 @@ public struct RegistrarServer: Sendable {
     public let retail: RetailSettings
     /// The consumers' token buckets, by client address (in memory only; never stored with a scan).
     let verifyLimiter: RateLimiter<ContinuousClock>
+    /// The stamp-check page's recent scans by client and code (a reload counts no new scan).
+    let recentPageScans = RecentPageScans()
 
     /// - Parameters:
     ///   - store: the storage backend (migrated before the server takes requests).

@@ -7,6 +7,7 @@ import LineCore
 import Logging
 import NIOCore
 import QazAPI
+import Synchronization
 
 /// What the retail half needs beside storage: how long a register's gap waits, the public endpoint's limits, the
 /// analytics' rules.
@@ -81,7 +82,9 @@ extension RegistrarServer {
             do throws(RegistrarError) {
                 let receipt = try BodyReader.decode(FiscalReceipt.self, from: item, prefix: prefix)
                 let issuedAt = try RetailValidation.receipt(receipt, prefix: prefix + ".")
-                commands.append((index, command(receipt, issuedAt: issuedAt, operatorID: identity.participant, now: now)))
+                var command = command(receipt, issuedAt: issuedAt, operatorID: identity.participant, now: now)
+                command.registrarActs = identity.role == .registrar
+                commands.append((index, command))
             } catch {
                 let object = (try? JSONSerialization.jsonObject(with: item)) as? [String: Any]
                 answers[index] = ReceiptAnswer(registrationNumber: (object?["registrationNumber"] as? String).map { String($0.prefix(40)) } ?? "",
@@ -133,7 +136,8 @@ extension RegistrarServer {
         let lines = receipt.lines.map { line in
             PreparedLine(error: RetailValidation.lineProblem(line), codes: line.markingCodes.map(prepared))
         }
-        return ReceiptCommand(receipt: receipt, issuedAt: issuedAt, bodyHash: RetailValidation.digest(receipt), lines: lines, operatorID: operatorID,
+        return ReceiptCommand(receipt: receipt, issuedAt: issuedAt, bodyHash: RetailValidation.digest(receipt, issuedAt: issuedAt, lines: lines),
+                              lines: lines, operatorID: operatorID,
                               receivedAt: now, flags: flags)
     }
 
@@ -146,28 +150,35 @@ extension RegistrarServer {
     }
 
     func getReceipt(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        _ = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read receipts")
+        let identity = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read receipts")
         let registration = try registrationParameter(context)
         guard let number = context.parameters.get("number").flatMap(Int.init), number > 0 else {
             throw RegistrarError.invalidField("number", "expected a receipt number, 1-2147483647")
         }
         let store = try retailStore
+        _ = try await visibleRegister(registration, identity, store, context)
         guard let answer = try await call(context.logger, { () async throws(StoreError) in try await store.receipt(registration: registration, number: number) })
         else { throw RegistrarError.notFound("receipt \(number) of register \(registration)") }
         return try Self.json(answer)
     }
 
     func getRegister(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        _ = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read cash registers")
+        let identity = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read cash registers")
         let registration = try registrationParameter(context)
-        let store = try retailStore
-        guard let state = try await call(context.logger, { () async throws(StoreError) in try await store.cashRegister(registration) })
+        return try Self.json(try await visibleRegister(registration, identity, try retailStore, context))
+    }
+
+    /// A register the caller may see: a fiscal data operator only those it sends for (another's is `not_found`, as if
+    /// it did not exist); the registrar and the revenue body every one.
+    func visibleRegister(_ registration: String, _ identity: Identity, _ store: any RetailStore, _ context: RegistrarContext) async throws -> CashRegisterState {
+        guard let state = try await call(context.logger, { () async throws(StoreError) in try await store.cashRegister(registration) }),
+              identity.role != .fiscalDataOperator || state.operatorID == identity.participant
         else { throw RegistrarError.notFound("register \(registration)") }
-        return try Self.json(state)
+        return state
     }
 
     func listGaps(_ request: Request, _ context: RegistrarContext) async throws -> Response {
-        _ = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read receipt gaps")
+        let identity = try require(context, [.fiscalDataOperator, .registrar, .revenueBody], "read receipt gaps")
         let query = request.uri.queryParameters
         var registration: String?
         if let text = query["registration"] {
@@ -179,6 +190,11 @@ extension RegistrarServer {
         let limit = try pageLimit(query["limit"], default: TradeLimits.defaultPage, max: TradeLimits.maxPage)
         let before = try cursor(query["before"], "before")
         let store = try retailStore
+        if identity.role == .fiscalDataOperator {
+            // An operator lists the gaps of one of its registers at a time.
+            guard let registration else { throw RegistrarError.missingField("registration") }
+            _ = try await visibleRegister(registration, identity, store, context)
+        }
         let page = try await call(context.logger) { () async throws(StoreError) in
             try await store.receiptGaps(registration: registration, before: before, limit: limit)
         }
@@ -205,6 +221,9 @@ extension RegistrarServer {
         }
         if let soldAt = redemption.soldAt, soldAt.milliseconds > now.milliseconds + RetailValidation.futureSkew {
             throw RegistrarError.invalidField("document.soldAt", "the sale is in the future (\(soldAt.astana))")
+        }
+        if let soldAt = redemption.soldAt, soldAt.milliseconds < now.milliseconds - RetailLimits.autonomyLimit {
+            throw RegistrarError.invalidField("document.soldAt", "the sale is more than 72 hours ago (\(soldAt.astana)); redeem codes when they are sold")
         }
         let store = try retailStore
         let stored = try await call(context.logger) { () async throws(StoreError) in
@@ -269,14 +288,21 @@ extension RegistrarServer {
         }
     }
 
-    /// The rate-limit key of a client: its IP address (IPv6 by its /64, which one household or phone usually has).
+    /// The rate-limit key of a client: its IPv4 address, or its IPv6 /64 (what one household or phone usually has),
+    /// from the address's bytes (an IPv4-mapped IPv6 address counts as the IPv4 one).
     static func clientKey(_ address: SocketAddress?) -> String {
-        guard let address, let ip = address.ipAddress else { return "unknown" }
-        if case .v6 = address {
-            let groups = ip.split(separator: ":", omittingEmptySubsequences: false)
-            if groups.count >= 4, !ip.contains(".") { return groups.prefix(4).joined(separator: ":") + "::/64" }
+        guard let address else { return "unknown" }
+        switch address {
+        case .v6(let v6):
+            var raw = v6.address.sin6_addr
+            let bytes = withUnsafeBytes(of: &raw) { Array($0) }
+            if bytes.prefix(10).allSatisfy({ $0 == 0 }), bytes[10] == 0xff, bytes[11] == 0xff {
+                return bytes.suffix(4).map(String.init).joined(separator: ".")
+            }
+            return stride(from: 0, to: 8, by: 2).map { String(format: "%02x%02x", bytes[$0], bytes[$0 + 1]) }.joined(separator: ":") + "::/64"
+        default:
+            return address.ipAddress ?? "unknown"
         }
-        return ip
     }
 
     func verify(_ request: Request, _ context: RegistrarContext) async throws -> Response {
@@ -303,10 +329,23 @@ extension RegistrarServer {
         }
     }
 
+    /// The page records one scan per client and code in ``RetailLimits/locationWindow``: a reload, the back button or a
+    /// change of language within it shows the same scan (and its location button) without counting another.
     private func pageScan(_ context: RegistrarContext) async -> Result<VerifyAnswer, RegistrarError> {
         do throws(RegistrarError) {
             try chargeClient(context)
-            return .success(try await scan(text: context.parameters.get("code") ?? "", field: "code", location: nil, context: context))
+            let code = try parse(code: context.parameters.get("code") ?? "", field: "code")
+            let client = Self.clientKey(context.channel.remoteAddress)
+            let now = retail.clock()
+            if let recent = recentPageScans.recent(client: client, code: code.rawValue, now: now) {
+                let store = try retailStore
+                let facts = try await call(context.logger) { () async throws(StoreError) in try await store.verifyFacts(code.rawValue) }
+                let scan = ScanRecord(id: recent, code: code.rawValue, at: now, verdict: RetailRules.verdict(facts))
+                return .success(Self.answer(ScanOutcome(scan: scan, facts: facts, alerts: [])))
+            }
+            let answer = try await scan(text: code.rawValue, field: "code", location: nil, context: context)
+            if let id = answer.scan { recentPageScans.remember(client: client, code: code.rawValue, scan: id, now: now) }
+            return .success(answer)
         } catch {
             return .failure(error)
         }
@@ -380,14 +419,15 @@ extension RegistrarServer {
         }
         return VerifyAnswer(code: facts.code, verdict: verdict, status: status,
                             product: VerifiedProduct(name: facts.productName, productCode: facts.productCode), producer: facts.owner,
-                            producerName: facts.ownerName, activatedOn: facts.activatedAt.map { Self.astanaDay($0) },
-                            redeemed: facts.status == .redeemed, redeemedOn: facts.redeemedAt.map { Self.astanaDay($0) }, message: message,
+                            producerName: facts.ownerName, activatedOn: facts.activatedAt.flatMap(Self.astanaDay),
+                            redeemed: facts.status == .redeemed, redeemedOn: facts.redeemedAt.flatMap(Self.astanaDay), message: message,
                             scan: outcome.scan.id)
     }
 
-    static func astanaDay(_ at: Timestamp) -> CalendarDate {
+    /// The Astana calendar day of an instant; nil outside the days a `CalendarDate` holds (1970–9999).
+    static func astanaDay(_ at: Timestamp) -> CalendarDate? {
         let civil = AstanaTime.components(of: at.date)
-        return CalendarDate(String(format: "%04d-%02d-%02d", civil.year, civil.month, civil.day))!
+        return CalendarDate(String(format: "%04d-%02d-%02d", civil.year, civil.month, civil.day))
     }
 
     // MARK: Counterfeit analytics (revenue body, registrar)
@@ -482,6 +522,25 @@ extension RegistrarServer {
             }
             try await writer.finish(nil)
         })
+    }
+}
+
+/// The scans the stamp-check page recorded lately, by client and code (in memory, never stored; bounded).
+final class RecentPageScans: Sendable {
+    private let table = Mutex<[String: (scan: UUID, at: Int64)]>([:])
+
+    func recent(client: String, code: String, now: Timestamp) -> UUID? {
+        table.withLock { table in
+            guard let entry = table[client + " " + code], now.milliseconds - entry.at < RetailLimits.locationWindow else { return nil }
+            return entry.scan
+        }
+    }
+
+    func remember(client: String, code: String, scan: UUID, now: Timestamp) {
+        table.withLock { table in
+            if table.count >= 100_000 { table = table.filter { now.milliseconds - $0.value.at < RetailLimits.locationWindow } }
+            if table.count < 100_000 { table[client + " " + code] = (scan, now.milliseconds) }
+        }
     }
 }
 

@@ -98,9 +98,17 @@ enum RetailValidation {
         return nil
     }
 
-    /// The receipt's identity for idempotency: SHA-256 of its canonical JSON.
-    static func digest(_ receipt: FiscalReceipt) -> [UInt8] {
-        let data = (try? WireCoding.canonicalEncoder().encode(receipt)) ?? Data()
+    /// The receipt's identity for idempotency: SHA-256 of what it means, not how it was written — the date-time as an
+    /// instant (with or without `+05:00`), each marking code as the stamp code it carries (link or bare code), without
+    /// the goods' printed names; every other field as sent, in canonical JSON.
+    static func digest(_ receipt: FiscalReceipt, issuedAt: Timestamp, lines: [PreparedLine]) -> [UInt8] {
+        var normal = receipt
+        normal.dateTime = String(issuedAt.milliseconds)
+        for (index, line) in lines.enumerated() where index < normal.lines.count {
+            normal.lines[index].name = nil
+            normal.lines[index].markingCodes = line.codes.map { $0.code ?? $0.marking }
+        }
+        let data = (try? WireCoding.canonicalEncoder().encode(normal)) ?? Data()
         return Array(SHA256.hash(data: data))
     }
 }

@@ -396,6 +396,61 @@ extension RetailFlowTests {
     }
 }
 
+extension RetailFlowTests {
+    @Test("review fixes: FDOs kept apart, implausible numbers refused, receipts identified by meaning, a sale before the first receipt, old dates, page reloads, travel judged both ways",
+          arguments: [TestBackend.sqliteMemory, .postgres])
+    func reviewFixes(backend: TestBackend) async throws {
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T10:00:00+05:00")!)
+        try await withRegistrar(over: .socket, backend: backend, trade: try T.settings(pki: pki, clock: clock), retail: RetailSettings(clock: { clock.now })) { r in
+            let codes = try await Self.shopStock(r, pki: pki, count: 8, shop: 8, prefix: "REV")
+            let fdo = try r.client("fdo"), retailer = try r.client("retailer"), public_ = try r.client("nobody"), revenue = try r.client("revenue")
+            let otherToken = try await TokenService(store: r.store).issue(participant: bin("93030300005"), role: .fiscalDataOperator).token
+            let other = try r.client(otherToken)
+            let t = clock.now
+            // The register's first receipt is 5; 4 arrives later: applied at once, flagged as before the first receipt seen.
+            _ = try await Self.send(fdo, [Self.receipt(5, at: t, lines: [Self.line([codes[0]])])])
+            let earlier = try await Self.send(fdo, [Self.receipt(4, at: t.adding(seconds: -60), lines: [Self.line([codes[1]])])])
+            #expect(earlier[0].state == .applied && earlier[0].flags == [.beforeFirstReceipt])
+            // The same receipt written differently (the time with +05:00, a code as its link, no goods name) is the same receipt.
+            var same = Self.receipt(5, at: t, lines: [Self.line(["https://qr.example.kz/c/\(codes[0])"])])
+            same.dateTime += "+05:00"
+            same.lines[0].name = nil
+            #expect(try await Self.send(fdo, [same])[0].state == .applied)
+            // Another operator may neither send for the register nor read it; a number far ahead is refused.
+            let foreign = try await Self.send(other, [Self.receipt(6, at: t, lines: [Self.line([codes[2]])])])
+            #expect(foreign[0].state == .rejected && foreign[0].error?.code == .forbidden)
+            _ = T.refusal(try await other.raw(method: "GET", path: "/v1/fdo/registers/\(Self.register)", body: nil), 404, .notFound)
+            _ = T.refusal(try await other.raw(method: "GET", path: "/v1/fdo/receipts/\(Self.register)/5", body: nil), 404, .notFound)
+            _ = T.refusal(try await other.raw(method: "GET", path: "/v1/fdo/gaps", body: nil), 422, .missingField)
+            let far = try await Self.send(fdo, [Self.receipt(2_000_000_000, at: t, lines: [Self.line([codes[2]])])])
+            #expect(far[0].state == .rejected && far[0].error?.details?["field"] == "number")
+            // A sale through the Service dated more than 72 hours ago is refused.
+            let stale = RedemptionRequest(seller: retailerR, number: "OLD-1", codes: [codes[3]], soldAt: t.adding(seconds: -80 * 3600))
+            _ = T.refusal(try await post(retailer, "/v1/redemptions", try T.envelope(stale, by: pki.signer(retailerR))), 422, .invalidField)
+            // A reload of the stamp-check page within ten minutes shows the same scan and records no other.
+            func pageScan() async throws -> String {
+                let html = String(decoding: try await public_.raw(method: "GET", path: "/c/\(codes[4])", body: nil).body, as: UTF8.self)
+                return try #require(html.range(of: #"data-scan="([0-9a-f-]{36})""#, options: .regularExpression).map { String(html[$0]) })
+            }
+            #expect(try await pageScan() == (try await pageScan()))
+            // Locations added out of order (the later scan's first) still make an impossible-travel alert.
+            func scanID(_ code: String) async throws -> String {
+                let answer = try T.decode(VerifyAnswer.self, try await post(public_, "/v1/verify", #"{"code":"\#(code)"}"#))
+                return try #require(answer.scan).uuidString.lowercased()
+            }
+            let first = try await scanID(codes[5])
+            clock.now = clock.now.adding(seconds: 600)
+            let second = try await scanID(codes[5])
+            #expect(try await post(public_, "/v1/verify/scans/\(second)/location", #"{"latitude": 51.1694, "longitude": 71.4491}"#).status == 204)
+            #expect(try await post(public_, "/v1/verify/scans/\(first)/location", #"{"latitude": 43.2389, "longitude": 76.8897}"#).status == 204)
+            let alerts = try T.decode(AlertPage.self, try await revenue.raw(method: "GET", path: "/v1/analytics/alerts?kind=impossibleTravel", body: nil))
+            #expect(alerts.items.map(\.code) == [codes[5]])
+            for client in [fdo, retailer, public_, revenue, other] { try await client.shutdown() }
+        }
+    }
+}
+
 extension Timestamp {
     func adding(seconds: Int64) -> Timestamp { Timestamp(milliseconds: milliseconds + seconds * 1000) }
 }

@@ -102,7 +102,7 @@ private func receipt(_ register: String, _ number: Int, _ lines: [[String]], sel
     let prepared = lines.map { codes in
         PreparedLine(error: nil, codes: codes.map { PreparedCode(marking: $0, code: $0.hasPrefix("<") ? nil : $0) })
     }
-    return ReceiptCommand(receipt: fiscal, issuedAt: issued, bodyHash: RetailValidation.digest(fiscal), lines: prepared, operatorID: fdoBIN,
+    return ReceiptCommand(receipt: fiscal, issuedAt: issued, bodyHash: RetailValidation.digest(fiscal, issuedAt: issued, lines: prepared), lines: prepared, operatorID: fdoBIN,
                           receivedAt: receivedAt ?? Timestamp(milliseconds: issued.milliseconds + 1000), flags: [])
 }
 

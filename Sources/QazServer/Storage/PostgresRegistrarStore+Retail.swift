@@ -44,6 +44,7 @@ extension PostgresRegistrarStore {
             factory_number TEXT NOT NULL,
             seller TEXT NOT NULL,
             operator TEXT NOT NULL,
+            first_number BIGINT NOT NULL,
             last_applied BIGINT NOT NULL,
             first_seen BIGINT NOT NULL,
             last_received BIGINT NOT NULL
@@ -169,21 +170,22 @@ extension PostgresRegistrarStore: RetailStore {
         let at = command.receivedAt.milliseconds
         // The register's row locked until commit (lock order 3).
         let lock: PostgresQuery = """
-            SELECT id, factory_number, last_applied FROM cash_register WHERE registration = \(r.registrationNumber) FOR UPDATE
+            SELECT id, factory_number, last_applied, first_number, operator FROM cash_register WHERE registration = \(r.registrationNumber) FOR UPDATE
             """
         var register = try await rows(c, lock).first
         if register == nil {
             // The first receipt the registrar sees from a register starts its sequence. A concurrent first receipt of
             // the same register waits here for the other to commit, then finds its row (and waits for its lock).
             try await c.query("""
-                INSERT INTO cash_register (registration, factory_number, seller, operator, last_applied, first_seen, last_received)
-                VALUES (\(r.registrationNumber), \(r.factoryNumber), \(r.seller.rawValue), \(command.operatorID.rawValue), \(Int64(min(start, r.number)) - 1),
-                        \(at), \(at))
+                INSERT INTO cash_register (registration, factory_number, seller, operator, first_number, last_applied, first_seen, last_received)
+                VALUES (\(r.registrationNumber), \(r.factoryNumber), \(r.seller.rawValue), \(command.operatorID.rawValue), \(Int64(min(start, r.number))),
+                        \(Int64(min(start, r.number)) - 1), \(at), \(at))
                 ON CONFLICT (registration) DO NOTHING
                 """, logger: logger)
             register = try await rows(c, lock).first
         }
-        let (registerID, factory, lastApplied) = try register.orMissing("register \(r.registrationNumber)").decode((Int64, String, Int64).self)
+        let (registerID, factory, lastApplied, firstNumber, operatorID) =
+            try register.orMissing("register \(r.registrationNumber)").decode((Int64, String, Int64, Int64, String).self)
         if let existing = try await rows(c, "SELECT id, body_hash FROM receipt WHERE register_id = \(registerID) AND number = \(Int64(r.number))").first {
             let (id, hash) = try existing.decode((Int64, Data).self)
             guard Array(hash) == command.bodyHash else {
@@ -197,6 +199,9 @@ extension PostgresRegistrarStore: RetailStore {
             return .answer(RetailRules.rejected(r, .invalidField,
                                                 "register \(r.registrationNumber) has factory number \(factory), not \(r.factoryNumber); the receipt was not recorded",
                                                 details: ["field": "factoryNumber", "expected": factory]))
+        }
+        if let refusal = RetailRules.registerRefusal(r, operatorID: operatorID, command: command, lastApplied: Int(lastApplied)) {
+            return .answer(refusal)
         }
         let sign = r.sign ?? ""
         if let other = try await rows(c, "SELECT number FROM receipt WHERE register_id = \(registerID) AND sign = \(sign)").first?.decode(Int64.self) {
@@ -212,15 +217,15 @@ extension PostgresRegistrarStore: RetailStore {
                     \(command.issuedAt.milliseconds), \(at), 'waiting', \(RetailRules.flagsText(command.flags)), \(try RetailRules.encode(command.lines)))
             RETURNING id
             """).first.orMissing("receipt \(r.number)").decode(Int64.self)
-        // The register's seller and operator are its newest receipt's (a late receipt does not change them).
+        // The register's seller is its newest receipt's (a late receipt does not change it); its operator the one that first sent for it.
         if Int64(r.number) > (newest ?? Int64.min) {
-            try await c.query("UPDATE cash_register SET seller = \(r.seller.rawValue), operator = \(command.operatorID.rawValue) WHERE id = \(registerID)",
+            try await c.query("UPDATE cash_register SET seller = \(r.seller.rawValue) WHERE id = \(registerID)",
                               logger: logger)
         }
         try await c.query("UPDATE cash_register SET last_received = \(at) WHERE id = \(registerID)", logger: logger)
         if Int64(r.number) <= lastApplied {
             // Its number was passed: a gap reported before it arrived, or before the register's first receipt seen.
-            try await applyReceipts(c, [(id: id, extra: [.filledGap])], at: command.receivedAt)
+            try await applyReceipts(c, [(id: id, extra: [Int64(r.number) < firstNumber ? .beforeFirstReceipt : .filledGap])], at: command.receivedAt)
         } else if Int64(r.number) == lastApplied + 1 {
             // It, then the waiting receipts that follow it without a gap.
             var chain: [(id: Int64, extra: [ReceiptFlag])] = [(id, [])]
@@ -502,7 +507,11 @@ extension PostgresRegistrarStore: RetailStore {
 
     public func oldestWaitingReceipt() async throws(StoreError) -> Timestamp? {
         try await connection { c in
-            try await self.rows(c, "SELECT MIN(received_at) FROM receipt WHERE state = 'waiting'").first?
+            // Each register's lowest-numbered waiting receipt decides when its gap is due (what the sweep tests).
+            try await self.rows(c, """
+                SELECT MIN(r.received_at) FROM receipt r WHERE r.state = 'waiting' AND NOT EXISTS (
+                SELECT 1 FROM receipt x WHERE x.register_id = r.register_id AND x.state = 'waiting' AND x.number < r.number)
+                """).first?
                 .decode(Int64?.self).map(Timestamp.init(milliseconds:))
         }
     }
@@ -603,9 +612,10 @@ extension PostgresRegistrarStore: RetailStore {
 
     /// A code's redemptions and restorations, oldest first.
     func redemptions(_ c: PostgresConnection, codeID: Int64) async throws -> [TradeHistory.Redemption] {
-        try await rows(c, "SELECT seller, kind, at, channel, reference, actor FROM redemption WHERE code_id = \(codeID) ORDER BY id").map { row in
-            let (seller, kind, at, channel, reference, actor) = try row.decode((String, String, Int64, String, String, String).self)
-            return TradeHistory.Redemption(seller: seller, restored: kind == "restored", at: at, channel: channel, reference: reference, actor: actor)
+        try await rows(c, "SELECT seller, kind, at, channel, reference, actor, recorded_at FROM redemption WHERE code_id = \(codeID) ORDER BY id").map { row in
+            let (seller, kind, at, channel, reference, actor, recorded) = try row.decode((String, String, Int64, String, String, String, Int64).self)
+            return TradeHistory.Redemption(seller: seller, restored: kind == "restored", at: at, channel: channel, reference: reference, actor: actor,
+                                           recordedAt: recorded)
         }
     }
 
@@ -682,6 +692,10 @@ extension PostgresRegistrarStore: RetailStore {
                                            message: draft.message, evidence: draft.evidence))
         }
         return alerts
+    }
+
+    public func verifyFacts(_ code: String) async throws(StoreError) -> VerifyFacts? {
+        try await connection { c in try await self.verifyFacts(c, code: code) }
     }
 
     func verifyFacts(_ c: PostgresConnection, code: String) async throws -> VerifyFacts? {

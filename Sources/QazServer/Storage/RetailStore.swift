@@ -48,6 +48,9 @@ public protocol RetailStore: Sendable {
     /// inside the transaction that stores them. Answers the code's facts (nil when never issued) and the new alerts.
     func recordScan(_ command: ScanCommand, evaluate: @escaping ScanEvaluator) async throws(StoreError) -> ScanOutcome
 
+    /// A code's facts as a scan would answer them, without recording a scan (nil when never issued).
+    func verifyFacts(_ code: String) async throws(StoreError) -> VerifyFacts?
+
     /// Adds the location a consumer shared to a recent scan and evaluates the travel rule again.
     /// - Throws: `not_found`; `invalid_state` when the scan already has a location or is older than the window.
     func addScanLocation(_ command: ScanLocationCommand, evaluate: @escaping ScanEvaluator) async throws(StoreError) -> ScanOutcome
@@ -194,6 +197,8 @@ public struct ReceiptCommand: Sendable {
     public var receivedAt: Timestamp
     /// Flags known at receipt: autonomous, beyondAutonomy, futureDated.
     public var flags: [ReceiptFlag]
+    /// The registrar sends it (cl. 24(2)): it may send for a register another operator serves.
+    public var registrarActs = false
     public init(receipt: FiscalReceipt, issuedAt: Timestamp, bodyHash: [UInt8], lines: [PreparedLine], operatorID: TaxpayerID,
                 receivedAt: Timestamp, flags: [ReceiptFlag]) {
         self.receipt = receipt
@@ -410,5 +415,23 @@ extension RetailRules {
             starts[r.registrationNumber] = min(starts[r.registrationNumber] ?? r.number, r.number)
         }
         return starts
+    }
+}
+
+extension RetailRules {
+    /// Why a receipt is refused for its register: another fiscal data operator serves it (only the registrar may send for
+    /// any), or its number is implausibly far past the last applied one (``RetailLimits/maxReceiptsAhead``).
+    public static func registerRefusal(_ r: FiscalReceipt, operatorID: String, command: ReceiptCommand, lastApplied: Int) -> ReceiptAnswer? {
+        if operatorID != command.operatorID.rawValue, !command.registrarActs {
+            return rejected(r, .forbidden,
+                            "register \(r.registrationNumber) sends its receipts through the fiscal data operator \(operatorID); the receipt was not recorded",
+                            details: ["registrationNumber": r.registrationNumber, "operator": operatorID])
+        }
+        if r.number > lastApplied + RetailLimits.maxReceiptsAhead {
+            return rejected(r, .invalidField,
+                            "number: receipt \(r.number) is more than \(RetailLimits.maxReceiptsAhead) past the register's last applied receipt \(lastApplied); the receipt was not recorded",
+                            details: ["field": "number", "lastApplied": String(lastApplied)])
+        }
+        return nil
     }
 }

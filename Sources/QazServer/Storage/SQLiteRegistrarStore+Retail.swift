@@ -37,6 +37,7 @@ extension SQLiteRegistrarStore {
                     factory_number TEXT NOT NULL,
                     seller TEXT NOT NULL,
                     operator TEXT NOT NULL,
+                    first_number INTEGER NOT NULL,
                     last_applied INTEGER NOT NULL,
                     first_seen INTEGER NOT NULL,
                     last_received INTEGER NOT NULL
@@ -147,18 +148,20 @@ extension SQLiteRegistrarStore: RetailStore {
     private static func record(_ db: Database, _ command: ReceiptCommand, start: Int) throws -> Either {
         let r = command.receipt
         let at = command.receivedAt.milliseconds
-        var register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied FROM cash_register WHERE registration = ?",
+        var register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied, first_number, operator FROM cash_register WHERE registration = ?",
                                         arguments: [r.registrationNumber])
         if register == nil {
             // The first receipt the registrar sees from a register starts its sequence.
             try db.execute(sql: """
-                INSERT INTO cash_register (registration, factory_number, seller, operator, last_applied, first_seen, last_received)
-                VALUES (?, ?, ?, ?, ?, ?, ?)
-                """, arguments: [r.registrationNumber, r.factoryNumber, r.seller.rawValue, command.operatorID.rawValue, min(start, r.number) - 1, at, at])
-            register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied FROM cash_register WHERE registration = ?",
+                INSERT INTO cash_register (registration, factory_number, seller, operator, first_number, last_applied, first_seen, last_received)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                """, arguments: [r.registrationNumber, r.factoryNumber, r.seller.rawValue, command.operatorID.rawValue, min(start, r.number),
+                                 min(start, r.number) - 1, at, at])
+            register = try Row.fetchOne(db, sql: "SELECT id, factory_number, last_applied, first_number, operator FROM cash_register WHERE registration = ?",
                                         arguments: [r.registrationNumber])
         }
-        let registerID: Int64 = register![0], factory: String = register![1], lastApplied: Int = register![2]
+        let registerID: Int64 = register![0], factory: String = register![1], lastApplied: Int = register![2], firstNumber: Int = register![3]
+        let operatorID: String = register![4]
         if let existing = try Row.fetchOne(db, sql: "SELECT id, body_hash FROM receipt WHERE register_id = ? AND number = ?",
                                            arguments: [registerID, r.number]) {
             guard Array(existing[1] as Data) == command.bodyHash else {
@@ -173,6 +176,7 @@ extension SQLiteRegistrarStore: RetailStore {
                                                 "register \(r.registrationNumber) has factory number \(factory), not \(r.factoryNumber); the receipt was not recorded",
                                                 details: ["field": "factoryNumber", "expected": factory]))
         }
+        if let refusal = RetailRules.registerRefusal(r, operatorID: operatorID, command: command, lastApplied: lastApplied) { return .answer(refusal) }
         let sign = r.sign ?? ""
         if let other = try Int.fetchOne(db, sql: "SELECT number FROM receipt WHERE register_id = ? AND sign = ?", arguments: [registerID, sign]) {
             return .answer(RetailRules.rejected(r, .fiscalSignReused,
@@ -186,15 +190,15 @@ extension SQLiteRegistrarStore: RetailStore {
             """, arguments: [registerID, r.number, sign, Data(command.bodyHash), r.seller.rawValue, command.operatorID.rawValue, r.operation.rawValue,
                              command.issuedAt.milliseconds, at, RetailRules.flagsText(command.flags), try RetailRules.encode(command.lines)])
         let id = db.lastInsertedRowID
-        // The register's seller and operator are its newest receipt's (a late receipt does not change them).
+        // The register's seller is its newest receipt's (a late receipt does not change it); its operator is the one
+        // that first sent for it (another's receipts are refused above).
         if r.number > newest {
-            try db.execute(sql: "UPDATE cash_register SET seller = ?, operator = ? WHERE id = ?",
-                           arguments: [r.seller.rawValue, command.operatorID.rawValue, registerID])
+            try db.execute(sql: "UPDATE cash_register SET seller = ? WHERE id = ?", arguments: [r.seller.rawValue, registerID])
         }
         try db.execute(sql: "UPDATE cash_register SET last_received = ? WHERE id = ?", arguments: [at, registerID])
         if r.number <= lastApplied {
             // Its number was passed: a gap reported before it arrived, or before the register's first receipt seen.
-            try apply(db, receipt: id, extra: [.filledGap], at: command.receivedAt)
+            try apply(db, receipt: id, extra: [r.number < firstNumber ? .beforeFirstReceipt : .filledGap], at: command.receivedAt)
         } else if r.number == lastApplied + 1 {
             try apply(db, receipt: id, extra: [], at: command.receivedAt)
             try drain(db, register: registerID, extra: [], at: command.receivedAt)
@@ -358,7 +362,11 @@ extension SQLiteRegistrarStore: RetailStore {
 
     public func oldestWaitingReceipt() async throws(StoreError) -> Timestamp? {
         try await read { db in
-            try Int64.fetchOne(db, sql: "SELECT MIN(received_at) FROM receipt WHERE state = 'waiting'").map(Timestamp.init(milliseconds:))
+            // Each register's lowest-numbered waiting receipt decides when its gap is due (what the sweep tests).
+            try Int64.fetchOne(db, sql: """
+                SELECT MIN(r.received_at) FROM receipt r WHERE r.state = 'waiting' AND NOT EXISTS (
+                SELECT 1 FROM receipt x WHERE x.register_id = r.register_id AND x.state = 'waiting' AND x.number < r.number)
+                """).map(Timestamp.init(milliseconds:))
         }
     }
 
@@ -488,6 +496,10 @@ extension SQLiteRegistrarStore: RetailStore {
                                            producer: facts?.owner, message: draft.message, evidence: draft.evidence))
         }
         return alerts
+    }
+
+    public func verifyFacts(_ code: String) async throws(StoreError) -> VerifyFacts? {
+        try await read { db in try Self.verifyFacts(db, code: code) }
     }
 
     static func verifyFacts(_ db: Database, code: String) throws -> VerifyFacts? {

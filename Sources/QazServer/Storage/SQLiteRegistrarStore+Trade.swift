@@ -662,8 +662,10 @@ extension SQLiteRegistrarStore: TradeStore {
 
     /// A code's redemptions and restorations, oldest first.
     static func redemptions(_ db: Database, codeID: Int64) throws -> [TradeHistory.Redemption] {
-        try Row.fetchAll(db, sql: "SELECT seller, kind, at, channel, reference, actor FROM redemption WHERE code_id = ? ORDER BY id", arguments: [codeID])
-            .map { TradeHistory.Redemption(seller: $0[0], restored: ($0[1] as String) == "restored", at: $0[2], channel: $0[3], reference: $0[4], actor: $0[5]) }
+        try Row.fetchAll(db, sql: "SELECT seller, kind, at, channel, reference, actor, recorded_at FROM redemption WHERE code_id = ? ORDER BY id",
+                         arguments: [codeID])
+            .map { TradeHistory.Redemption(seller: $0[0], restored: ($0[1] as String) == "restored", at: $0[2], channel: $0[3], reference: $0[4], actor: $0[5],
+                                           recordedAt: $0[6]) }
     }
 
     public func operations(_ query: OperationQuery) async throws(StoreError) -> (items: [OperationRecord], last: Int64?) {

@@ -505,7 +505,7 @@ public enum TradeHistory {
         // Transfers and redemptions in the order they happened (a redemption at a counter-order follows its transfer).
         enum Event { case transfer(seller: String, buyer: String, order: String), redemption(Redemption) }
         let events = transfers.map { (at: $0.at, rank: 0, event: Event.transfer(seller: $0.seller, buyer: $0.buyer, order: $0.order)) }
-            + redemptions.map { (at: $0.at, rank: 1, event: Event.redemption($0)) }
+            + redemptions.map { (at: $0.recordedAt, rank: 1, event: Event.redemption($0)) }
         for (at, _, event) in events.enumerated().sorted(by: { ($0.element.at, $0.element.rank, $0.offset) < ($1.element.at, $1.element.rank, $1.offset) })
             .map(\.element) {
             switch event {
@@ -513,9 +513,9 @@ public enum TradeHistory {
                 set(seller, .transferred, at, orderID)
                 set(buyer, .active, at, orderID)
             case .redemption(let redemption) where redemption.restored:
-                set(redemption.seller, redemption.seller == owner ? .produced : .active, at, nil)
+                set(redemption.seller, redemption.seller == owner ? .produced : .active, redemption.at, nil)
             case .redemption(let redemption):
-                set(redemption.seller, .redeemed, at, nil)
+                set(redemption.seller, .redeemed, redemption.at, nil)
             }
         }
         return order.compactMap { latest[$0] }
@@ -529,13 +529,17 @@ public enum TradeHistory {
         public var channel: String
         public var reference: String
         public var actor: String
-        public init(seller: String, restored: Bool, at: Int64, channel: String, reference: String, actor: String) {
+        /// When the registrar recorded it (a sale may be dated before the counter-order that gave the seller the bottle
+        /// was signed: statuses follow the order things reached the registrar).
+        public var recordedAt: Int64
+        public init(seller: String, restored: Bool, at: Int64, channel: String, reference: String, actor: String, recordedAt: Int64? = nil) {
             self.seller = seller
             self.restored = restored
             self.at = at
             self.channel = channel
             self.reference = reference
             self.actor = actor
+            self.recordedAt = recordedAt ?? at
         }
 
         /// How a code's history shows it.
