@@ -1,3 +1,4 @@
+import CounterfeitAnalytics
 import Foundation
 import LineCore
 import QazAPI
@@ -36,7 +37,7 @@ struct ContractDocumentTests {
         for value in values:
             if v.is_valid(value):
                 failures.append(f"{name}: accepted an invalid value {json.dumps(value)[:120]}")
-    spec_codes = set(doc["components"]["schemas"]["ErrorResponse"]["properties"]["error"]["properties"]["code"]["enum"])
+    spec_codes = set(doc["components"]["schemas"]["ErrorBody"]["properties"]["code"]["enum"])
     if spec_codes != set(samples["errorCodes"]):
         failures.append(f"error codes differ: document only {sorted(spec_codes - set(samples['errorCodes']))}, Swift only {sorted(set(samples['errorCodes']) - spec_codes)}")
     print("\n".join(failures) if failures else "OK")
@@ -187,6 +188,25 @@ struct ContractDocumentTests {
             try sample("ErrorResponse", try await post(producer, "/v1/applications", #"{"document":{},"signature":"AAAA"}"#))
             for client in [producer, wholesaler] { try await client.shutdown() }
         }
+        // Real answers of the retail half (receipts, registers, gaps, redemptions, consent, scans, alerts, the stream).
+        try await Self.retailSamples(&valid)
+        let astana = "2026-11-27T10:00:00"
+        let fullReceipt = FiscalReceipt(registrationNumber: "010101234567", factoryNumber: "ZN-4567", seller: retailerR, number: 7, fiscalSign: "FS-7",
+                                        dateTime: astana, lines: [ReceiptLine(catalogueCode: "4870001234567", name: "Vodka", quantity: 1,
+                                                                              markingCodes: ["QZA000000000000000001"])])
+        let bareReceipt = FiscalReceipt(registrationNumber: "01010123456789012345", factoryNumber: "ZN.1/2", seller: retailerR, number: 2_147_483_647,
+                                        autonomousSign: "AFS-1", autonomous: true, dateTime: astana + "+05:00", operation: .saleReturn,
+                                        lines: [ReceiptLine(catalogueCode: "X-1", quantity: 3, markingCodes: [])])
+        valid["FiscalReceipt", default: []] += [try json(fullReceipt), try json(bareReceipt)]
+        valid["ReceiptBatch", default: []].append(try json(ReceiptBatch(receipts: [fullReceipt, bareReceipt])))
+        valid["RedemptionRequest", default: []] += [try json(RedemptionRequest(seller: retailerR, number: "CAB-1", codes: ["x"], soldAt: time)),
+                                                    try json(RedemptionRequest(seller: retailerR, number: "CAB-2", codes: ["QZA000000000000000001"]))]
+        valid["RedemptionConsent", default: []].append(try json(RedemptionConsent(participant: retailerR, redeemOnCounterOrder: false,
+                                                                                  date: CalendarDate("2026-11-27")!)))
+        valid["VerifyRequest", default: []] += [try json(VerifyRequest(code: "https://qr.example.kz/c/QZA000000000000000001",
+                                                                       location: ScanLocation(latitude: -90, longitude: 180, accuracy: 0))),
+                                                try json(VerifyRequest(code: "QZA000000000000000001"))]
+        valid["ScanLocation", default: []].append(try json(ScanLocation(latitude: 43.2, longitude: 76.9)))
         var extra = try json(receipt) as! [String: Any]
         extra["surprise"] = 1
         var badTime = try json(ActivationBatch(batchId: UUID(), lineId: "l", equipmentId: "e", items: items(["C"]))) as! [String: Any]
@@ -208,14 +228,28 @@ struct ContractDocumentTests {
             ImportReportRow(code: "QZA000000000000000001", stamp: AffixedStamp(series: StampSeries("AB")!, number: StampNumber(0)!), affixedAt: time),
         ])) as! [String: Any]
         let zeroRange = try json(makeWaybill(number: "WB-0", to: producerA, prefix: "QZA", start: 0, count: 2))
+        // Retail: an autonomous receipt with the FDO's sign, an online one with none, a line of no units, a receipt time
+        // that is not Astana local time; a buyer's answer naming a holder; a location off the earth.
+        var mixedSigns = try json(bareReceipt) as! [String: Any]
+        mixedSigns["fiscalSign"] = "FS-1"
+        var unsigned = try json(fullReceipt) as! [String: Any]
+        unsigned["fiscalSign"] = nil
+        var zeroLine = try json(fullReceipt) as! [String: Any]
+        zeroLine["lines"] = [["catalogueCode": "4870001234567", "quantity": 0, "markingCodes": [String]()]]
+        var utcReceipt = try json(fullReceipt) as! [String: Any]
+        utcReceipt["dateTime"] = "2026-11-27T05:00:00Z"
+        var nosy = try json(VerifyAnswer(code: "C", verdict: .genuine, status: "Белсендірілген", redeemed: false, message: "m")) as! [String: Any]
+        nosy["holder"] = retailerR.rawValue
         let invalid: [String: [Any]] = ["ActivationReceipt": [extra], "ActivationBatch": [badTime], "ActivationEvent": [eventWithoutCode],
                                         "AggregationBatch": [badKind], "UnitInfo": [unitWithExtra], "CodeInfo": [badUnitCode],
-                                        "ImportReportRequest": [zeroStamp], "WaybillRequest": [zeroRange]]
+                                        "ImportReportRequest": [zeroStamp], "WaybillRequest": [zeroRange],
+                                        "FiscalReceipt": [mixedSigns, unsigned, zeroLine, utcReceipt], "VerifyAnswer": [nosy],
+                                        "ScanLocation": [["latitude": 91, "longitude": 0], ["latitude": 0, "longitude": 0, "accuracy": 100_001]]]
         let codes = [ErrorCode.invalidJSON, .invalidField, .missingField, .bodyTooLarge, .batchTooLarge, .codeTooLong, .duplicateCode,
                      .unauthenticated, .tokenExpired, .forbidden, .notOwner, .useImportReport, .notFound, .methodNotAllowed, .idempotencyConflict,
                      .alreadyIssued, .waybillMismatch, .unsupportedMediaType, .rateLimited, .timeout, .unavailable, .internal,
                      .accountBlocked, .accountUnknown, .signatureInvalid, .signerMismatch, .signaturesNotConfigured, .invalidState, .orderExpired,
-                     .codesNotHeld, .codesPending, .codesNotActive, .applicationMismatch, .calendarNotCovered].map(\.rawValue)
+                     .codesNotHeld, .codesPending, .codesNotActive, .applicationMismatch, .calendarNotCovered, .fiscalSignReused].map(\.rawValue)
         let directory = FileManager.default.temporaryDirectory.appendingPathComponent("qaz-spec-\(UUID().uuidString)")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         defer { try? FileManager.default.removeItem(at: directory) }
@@ -238,6 +272,114 @@ struct ContractDocumentTests {
         // The document served is the one in the repository.
         let served = OpenAPIDocument.yaml
         #expect(served == (try String(contentsOf: Self.root.appendingPathComponent("docs/openapi.yaml"), encoding: .utf8)))
+    }
+
+    /// Real answers of the retail half on a registrar with a movable clock: a shop's stock sold at a till through an FDO
+    /// (applied, waiting, rejected receipts; a reported gap a late return fills), in the cabinet and under consent;
+    /// consumers' scans raising every kind of alert; the analytics' list, report, scans and stream.
+    static func retailSamples(_ valid: inout [String: [Any]]) async throws {
+        typealias R = RetailFlowTests
+        let pki = try SigningPKI.shared()
+        let clock = TestClock(Timestamp(text: "2026-11-27T10:00:00+05:00")!)
+        let retail = RetailSettings(verifyRate: 1000, verifyBurst: 1000, analytics: AnalyticsRules(frequentScans: 3), clock: { clock.now })
+        try await withRegistrar(over: .socket, trade: try TradeFlowTests.settings(pki: pki, clock: clock), retail: retail) { r in
+            let codes = try await R.shopStock(r, pki: pki, count: 8, shop: 6, prefix: "CDR")
+            let notActivated = try await r.issue(1, to: producerA, prefix: "CDN", series: "AC", number: "WB-CDN")
+            let fdo = try r.client("fdo"), shop = try r.client("retailer"), revenue = try r.client("revenue"), buyer = try r.client("nobody")
+            func sample(_ schema: String, _ response: RawResponse, _ status: Int = 200) throws {
+                #expect(response.status == status, "\(schema): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
+                valid[schema, default: []].append(try JSONSerialization.jsonObject(with: Data(response.body)))
+            }
+            func get(_ client: QazAPIClient, _ path: String) async throws -> RawResponse { try await client.raw(method: "GET", path: path, body: nil) }
+            func batch(_ receipts: [Any]) throws -> String {
+                String(decoding: try JSONSerialization.data(withJSONObject: ["receipts": receipts]), as: UTF8.self)
+            }
+            func object(_ receipt: FiscalReceipt) throws -> Any { try JSONSerialization.jsonObject(with: try WireCoding.encoder().encode(receipt)) }
+            let t = clock.now
+            // Receipt 1 applies (redeemed, malformed, notSellers, a repeat, an invalid line); 3 waits for 2; receipt 4
+            // reuses 1's sign; one is not a receipt; an autonomous register's receipt dated 80 hours ago.
+            let first = R.receipt(1, at: t, lines: [R.line([codes[0], "https://qr.example.kz/c/\(codes[1])", codes[0]]), R.line(["nonsense", codes[6]]),
+                                                    R.line([codes[2]], quantity: -1)])
+            let third = R.receipt(3, at: t.adding(seconds: 120), lines: [R.line([codes[2]])])
+            let reused = R.receipt(4, at: t, sign: first.fiscalSign, lines: [R.line([codes[3]])])
+            let offline = R.receipt(1, at: t.adding(seconds: -80 * 3600), register: "020202345678", autonomous: true, lines: [R.line([codes[5]])])
+            try sample("ReceiptBatchAnswer", try await post(fdo, "/v1/fdo/receipts", try batch([
+                try object(first), try object(third), try object(reused), "not a receipt", try object(offline)])))
+            try sample("ReceiptAnswer", try await get(fdo, "/v1/fdo/receipts/\(R.register)/1"))
+            try sample("ReceiptAnswer", try await get(fdo, "/v1/fdo/receipts/\(R.register)/3"))
+            // The gap before 3 is reported after the wait; 2 (a return of code 0) arrives late and fills it.
+            clock.now = t.adding(seconds: 16 * 60)
+            #expect(try await r.server.receiptGapService!.sweep().count == 1)
+            let second = R.receipt(2, at: t.adding(seconds: 60), operation: .saleReturn, lines: [R.line([codes[0], codes[4]])])
+            // With it: receipt 1 again (its stored answer), a number far past the last applied (rejected), a third
+            // register first seen at 5; then its receipt 4 (before the first seen).
+            let third3 = "030303456789"
+            let far = R.receipt(200_000, at: t, lines: [R.line([codes[3]])])
+            let fifth = R.receipt(5, at: t, register: third3, lines: [R.line([codes[5]])])
+            try sample("ReceiptBatchAnswer", try await post(fdo, "/v1/fdo/receipts", try batch([try object(second), try object(first), try object(far),
+                                                                                                  try object(fifth)])))
+            try sample("ReceiptBatchAnswer", try await post(fdo, "/v1/fdo/receipts", try batch([
+                try object(R.receipt(4, at: t, register: third3, lines: [R.line([codes[5]])]))])))
+            try sample("CashRegisterState", try await get(fdo, "/v1/fdo/registers/\(R.register)"))
+            try sample("CashRegisterState", try await get(fdo, "/v1/fdo/registers/020202345678"))
+            try sample("ReceiptGapPage", try await get(fdo, "/v1/fdo/gaps?registration=\(R.register)"))
+            try sample("ReceiptGapPage", try await get(revenue, "/v1/fdo/gaps"))
+            try sample("ErrorResponse", try await get(fdo, "/v1/fdo/gaps"), 422)
+            try sample("ReceiptGapPage", try await get(revenue, "/v1/fdo/gaps?registration=\(R.register)&limit=1"))
+            try sample("ErrorResponse", try await get(fdo, "/v1/fdo/receipts/\(R.register)/99"), 404)
+            // Redemption in the cabinet (cl. 22, first way), and the consent (second way).
+            let request = RedemptionRequest(seller: retailerR, number: "CAB-1", codes: [codes[3], "nonsense", codes[7], codes[3], codes[1]], soldAt: clock.now)
+            try sample("RedemptionAnswer", try await post(shop, "/v1/redemptions", try TradeFlowTests.envelope(request, by: pki.signer(retailerR))), 201)
+            try sample("RedemptionAnswer", try await get(shop, "/v1/redemptions/\(retailerR)/CAB-1"))
+            let consent = RedemptionConsent(participant: retailerR, redeemOnCounterOrder: true, date: CalendarDate("2026-11-27")!)
+            try sample("AccountInfo", try await post(shop, "/v1/accounts/\(retailerR)/redemption-consent", try TradeFlowTests.envelope(consent, by: pki.signer(retailerR))))
+            try sample("ErrorResponse", try await post(shop, "/v1/accounts/\(wholesalerW)/redemption-consent", try TradeFlowTests.envelope(consent, by: pki.signer(retailerR))), 422)
+            // A redeemed code's look-up, extract and history; the shop's account.
+            for (schema, path) in [("CodeInfo", "/v1/codes/\(codes[1])"), ("CodeExtract", "/v1/codes/\(codes[1])/extract"),
+                                   ("CodeExtract", "/v1/codes/\(codes[0])/extract"), ("OperationPage", "/v1/codes/\(codes[3])/operations"),
+                                   ("AccountExtract", "/v1/accounts/\(retailerR)/extract"), ("OperationPage", "/v1/accounts/\(retailerR)/operations"),
+                                   ("AccountInfo", "/v1/accounts/\(retailerR)")] {
+                try sample(schema, try await get(shop, path))
+            }
+            // Consumers' scans: genuine in Almaty, then Astana 10 minutes later (impossible travel, and the third scan is
+            // frequent); never issued (its location shared afterwards); never activated; sold and scanned 36 h later.
+            func verify(_ code: String, _ location: ScanLocation? = nil) async throws -> RawResponse {
+                try await post(buyer, "/v1/verify", String(decoding: try WireCoding.encoder().encode(VerifyRequest(code: code, location: location)), as: UTF8.self))
+            }
+            try sample("VerifyAnswer", try await verify("https://qr.example.kz/c/\(codes[4])", ScanLocation(latitude: 43.2389, longitude: 76.8897, accuracy: 30)))
+            clock.now = clock.now.adding(seconds: 600)
+            try sample("VerifyAnswer", try await verify(codes[4], ScanLocation(latitude: 51.1694, longitude: 71.4491)))
+            try sample("VerifyAnswer", try await verify(codes[4]))
+            let unknown = try await verify(makeCode("FAKE", 9))
+            try sample("VerifyAnswer", unknown)
+            let scan = try WireCoding.decoder().decode(VerifyAnswer.self, from: Data(unknown.body)).scan!
+            let located = try await post(buyer, "/v1/verify/scans/\(scan.uuidString)/location", #"{"latitude": 42.3417, "longitude": 69.5901, "accuracy": 15}"#)
+            #expect(located.status == 204)
+            try sample("ErrorResponse", try await post(buyer, "/v1/verify/scans/\(scan.uuidString)/location", #"{"latitude": 42.3, "longitude": 69.5}"#), 409)
+            try sample("VerifyAnswer", try await verify(notActivated[0], ScanLocation(latitude: 47.1, longitude: 51.9, accuracy: 100)))
+            try sample("VerifyAnswer", try await verify(codes[1]))
+            clock.now = clock.now.adding(seconds: 36 * 3600)
+            try sample("VerifyAnswer", try await verify(codes[1], ScanLocation(latitude: 48.0, longitude: 40.0)))
+            try sample("ErrorResponse", try await post(buyer, "/v1/verify", #"{"code":"\#(codes[1])","location":{"latitude":91,"longitude":0}}"#), 422)
+            // The revenue body's analytics.
+            let alerts = try await get(revenue, "/v1/analytics/alerts")
+            try sample("AlertPage", alerts)
+            let page = try WireCoding.decoder().decode(AlertPage.self, from: Data(alerts.body))
+            #expect(Set(page.items.map(\.kind)) == Set(AlertKind.allCases), "\(page.items.map(\.kind))")
+            try sample("AlertPage", try await get(revenue, "/v1/analytics/alerts?limit=1&kind=impossibleTravel&region=Astana%20(city)"))
+            try sample("ScanReport", try await get(revenue, "/v1/analytics/report?from=2026-11-27T00:00:00%2B05:00&to=2026-12-01T00:00:00%2B05:00"))
+            try sample("ScanPage", try await get(revenue, "/v1/analytics/scans?code=\(codes[4])"))
+            try sample("ScanPage", try await get(revenue, "/v1/analytics/scans?code=\(makeCode("FAKE", 9))"))
+            try sample("ErrorResponse", try await get(shop, "/v1/analytics/alerts"), 403)
+            let stream = try SSEConnection(port: r.port, path: "/v1/analytics/alerts/stream?after=0", token: r.tokens["revenue"])
+            #expect(try await stream.readHead() == 200)
+            for event in try await stream.events(page.items.count, timeout: .seconds(10)) {
+                #expect(event.name == "alert")
+                valid["CounterfeitAlert", default: []].append(try JSONSerialization.jsonObject(with: Data(event.data.utf8)))
+            }
+            stream.close()
+            for client in [fdo, shop, revenue, buyer] { try await client.shutdown() }
+        }
     }
 
     @Test("receipt codec round-trips every outcome, times and reasons")
