@@ -286,7 +286,7 @@ receipt["autonomousSign" if autonomous else "fiscalSign"] = ("AFS" if autonomous
 print(json.dumps(receipt))
 EOF
 }
-astana() { TZ=Asia/Almaty date -d "$1" +%Y-%m-%dT%H:%M:%S; }  # the Astana local time of a moment (Almaty shares UTC+5)
+astana() { TZ=Etc/GMT-5 date -d "$1" +%Y-%m-%dT%H:%M:%S; }  # the Astana local time (UTC+5) of a moment
 post fdo /v1/fdo/receipts "{\"receipts\": [
   $(receipt $register 1 sale 2026-11-27T10:00:00 false QZA000000000000000009),
   $(receipt $register 2 sale "$(astana '-2 hours')" false QZA000000000000000010 QZA000000000000000011),
