@@ -85,13 +85,20 @@ func runPhases(_ backend: Backend, settings: Settings, logger: Logger) async thr
     report(label, "store", failures: failures, receipts: settings.receipts, check: storeCheck, lines: n, ok: &ok)
 
     // 3. HTTP over loopback: a real RegistrarServer, C clients each with its own registers.
-    let (http, latencies, httpFailures, httpGrowth) = try await measureHTTP(backend, phase: httpPhase, settings: settings, logger: logger)
+    let replay = storePhase.batches()[0].map(storePhase.receipt)
+    let (http, latencies, httpFailures, httpGrowth, replayed) = try await measureHTTP(backend, phase: httpPhase, settings: settings, replay: replay, logger: logger)
     let httpCheck = try await backend.redeemed(httpPhase.firstCode..<httpPhase.firstCode + n, false)
     print(String(format: "%@ HTTP:  %@ lines in %.2f s = %@ lines/s, %@ receipts/s (POST /v1/fdo/receipts, %d clients over 127.0.0.1, %d receipts per batch); batch latency p50 %.1f ms, p99 %.1f ms, max %.1f ms (%d batches); HTTP / store = %.2f",
                  label, grouped(http.lines), http.seconds, grouped(http.rate), grouped(Double(settings.receipts) / http.seconds), settings.clients,
                  settings.receiptsPerBatch, percentile(ofSorted: latencies, 0.5), percentile(ofSorted: latencies, 0.99), latencies.last ?? 0,
                  latencies.count, http.rate / store.rate))
     report(label, "HTTP", failures: httpFailures, receipts: settings.receipts, check: httpCheck, lines: n, ok: &ok)
+    if replayed.isEmpty {
+        print("\(label)        replay: the store phase's first batch sent again over HTTP was answered from storage (\(replay.count) receipts, the same answers): the bench's body hashes are the server's")
+    } else {
+        ok = false
+        print("\(label) FAILED (replay over HTTP): \(replayed.count) answers differ; first: \(replayed[0])")
+    }
 
     // 4. Verdict and disk.
     print(String(format: "%@ verdict: a day's %@ lines in %.1f min at the store rate (%.1f min over HTTP); peak target %.0f lines/s: headroom %@× at the store rate, %@× over HTTP",
@@ -115,8 +122,10 @@ func report(_ label: String, _ phase: String, failures: [String], receipts: Int,
     }
 }
 
-func measureHTTP(_ backend: Backend, phase: Phase, settings: Settings, logger: Logger) async throws
-    -> (Timing, [Double], [String], Int64)
+/// Sends the phase's batches from C clients and checks their answers; then sends `replay` (receipts the store phase
+/// recorded) once more, which must be answered from storage as before (failures returned last).
+func measureHTTP(_ backend: Backend, phase: Phase, settings: Settings, replay: [FiscalReceipt], logger: Logger) async throws
+    -> (Timing, [Double], [String], Int64, [String])
 {
     var limits = LimitsConfiguration()
     limits.requestsPerSecond = 100_000
@@ -175,22 +184,43 @@ func measureHTTP(_ backend: Backend, phase: Phase, settings: Settings, logger: L
             }
             return (latencies, all)
         }
-        return (start.duration(to: .now).inSeconds, results.0.sorted(), results.1)
+        let elapsed = start.duration(to: .now).inSeconds
+        // The replay, after the clock stopped.
+        let http = HTTPClient(eventLoopGroupProvider: .singleton)
+        var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/v1/fdo/receipts")
+        request.method = .POST
+        request.headers.add(name: "Authorization", value: "Bearer \(token)")
+        request.headers.add(name: "Content-Type", value: "application/json")
+        request.body = .bytes(ByteBuffer(bytes: try WireCoding.encoder().encode(ReceiptBatch(receipts: replay))))
+        let replayed: (Int, ByteBuffer)
+        do {
+            let response = try await http.execute(request, timeout: .seconds(120))
+            replayed = (Int(response.status.code), try await response.body.collect(upTo: 64 << 20))
+        } catch {
+            try? await http.shutdown()
+            throw error
+        }
+        try await http.shutdown()
+        return (elapsed, results.0.sorted(), results.1 + [[replayed]])
     }
     let growth = try await backend.size() - before
     // Answers decoded after the clock stopped: every receipt applied, every line redeemed.
     var lines = 0, failures = [String]()
     let byReceipts = Dictionary(uniqueKeysWithValues: work.flatMap { $0 }.map { ("\($0.receipts[0].registrationNumber)/\($0.receipts[0].number)", $0.receipts) })
-    for (status, bytes) in responses.flatMap({ $0 }) {
+    func check(_ status: Int, _ bytes: ByteBuffer, _ expected: (String) -> [FiscalReceipt]?) -> (lines: Int, failures: [String]) {
         let data = Data(bytes.readableBytesView)
         guard status == 200, let answer = try? WireCoding.decoder().decode(ReceiptBatchAnswer.self, from: data), let first = answer.receipts.first,
-              let receipts = byReceipts["\(first.registrationNumber)/\(first.number)"] else {
-            failures.append("HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))")
-            continue
+              let receipts = expected("\(first.registrationNumber)/\(first.number)") else {
+            return (0, ["HTTP \(status): \(String(decoding: data.prefix(300), as: UTF8.self))"])
         }
-        let (n, failed) = redeemedLines(answer.receipts, expected: receipts)
+        return redeemedLines(answer.receipts, expected: receipts)
+    }
+    let (replayStatus, replayBytes) = responses.last![0]
+    let replayFailures = check(replayStatus, replayBytes, { _ in replay }).failures
+    for (status, bytes) in responses.dropLast().flatMap({ $0 }) {
+        let (n, failed) = check(status, bytes, { byReceipts[$0] })
         lines += n
         failures += failed
     }
-    return (Timing(lines: lines, seconds: elapsed), latencies, failures, growth)
+    return (Timing(lines: lines, seconds: elapsed), latencies, failures, growth, replayFailures)
 }

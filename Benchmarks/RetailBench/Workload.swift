@@ -81,18 +81,25 @@ struct Phase: Sendable {
 
 /// The command `RegistrarServer.command(_:issuedAt:operatorID:now:)` builds for a valid online receipt (that function
 /// and `RetailValidation` are internal to QazServer): no flags, each line without a problem, each marking code parsed
-/// by the payload rules into a `PreparedCode`, and the body hash SHA-256 of the receipt's canonical JSON
+/// by the payload rules into a `PreparedCode`, and the body hash of `RetailValidation.digest` — SHA-256 of the canonical
+/// JSON of the receipt with its date-time as an instant, each marking code as its stamp code, no printed names
 /// (`TokenService.hash` is the same SHA-256 over the same UTF-8 bytes).
 func command(_ receipt: FiscalReceipt, issuedAt: Timestamp, now: Timestamp, rules: PayloadRules = .default) throws -> ReceiptCommand {
-    let canonical = try WireCoding.canonicalEncoder().encode(receipt)
     let lines = receipt.lines.map { line in
         PreparedLine(error: nil, codes: line.markingCodes.map { marking in
-            switch rules.parse(marking) {
-            case .success(let code): PreparedCode(marking: marking, code: code.rawValue)
-            case .failure: PreparedCode(marking: marking, code: nil)
+            guard marking.utf8.count <= rules.maxPayloadBytes, case .success(let code) = rules.parse(marking) else {
+                return PreparedCode(marking: String(marking.prefix(rules.maxPayloadBytes)), code: nil)
             }
+            return PreparedCode(marking: marking, code: code.rawValue)
         })
     }
+    var normal = receipt
+    normal.dateTime = String(issuedAt.milliseconds)
+    for (index, line) in lines.enumerated() {
+        normal.lines[index].name = nil
+        normal.lines[index].markingCodes = line.codes.map { $0.code ?? $0.marking }
+    }
+    let canonical = try WireCoding.canonicalEncoder().encode(normal)
     return ReceiptCommand(receipt: receipt, issuedAt: issuedAt, bodyHash: TokenService.hash(String(decoding: canonical, as: UTF8.self)),
                           lines: lines, operatorID: fiscalDataOperator, receivedAt: now, flags: [])
 }
