@@ -52,7 +52,8 @@ public enum AlertEngine {
     /// - Status (at most one): a code never issued or written off → `unknownScanned`; issued, not activated →
     ///   `notActivatedScanned`; redeemed, scanned later than ``AnalyticsRules/redeemedGraceHours`` after the
     ///   redemption → `redeemedScanned` (exactly at the end of the grace is still the buyer's check).
-    /// - `impossibleTravel`: the worst pair (the highest speed needed) of this scan and an earlier located one whose
+    /// - `impossibleTravel`: the worst pair (the highest speed needed) of this scan and another located one (earlier
+    ///   or later within the lookback either side: a location may be added after later scans) whose
     ///   net distance is at least ``AnalyticsRules/minDistanceKm`` and needs more than
     ///   ``AnalyticsRules/maxSpeedKmh`` (a pair at exactly the limit is allowed; two places at the same millisecond
     ///   are always impossible). Evidence: both scans, `distanceKm` (0.1 km), `hours` (0.001 h) and `speedKmh`
@@ -61,16 +62,15 @@ public enum AlertEngine {
     ///   included, this one counted) reach ``AnalyticsRules/frequentScans``. Evidence: the count, the window and the
     ///   last ``maxEvidenceScans`` scans.
     ///
-    /// Every kind but `impossibleTravel` is skipped when `earlierAlerts` holds the same kind less than
+    /// Every kind is skipped when `earlierAlerts` holds the same kind less than
     /// ``AnalyticsRules/repeatAlertHours`` from this scan (either side: scans may be judged out of order).
     /// Locations that fail ``LocationCheck`` are treated as absent.
     ///
     /// - Parameters:
     ///   - scan: the scan to judge.
     ///   - facts: the code's state at the registrar.
-    ///   - earlier: earlier scans of the same code, in any order; those outside the lookback
-    ///     (``AnalyticsRules/lookbackHours`` before `scan`, inclusive), later than `scan`, or repeating `scan`'s id
-    ///     or another's are ignored.
+    ///   - earlier: the other scans of the same code, in any order; those outside the lookback either side of `scan`,
+    ///     or repeating `scan`'s id or another's, are ignored; only travel looks at those later than `scan`.
     ///   - earlierAlerts: the alerts already raised for the code.
     ///   - rules: validated rules (invalid ones never trap, but their results mean little).
     public static func evaluate(scan: ScanRecord, facts: CodeFacts, earlier: [ScanRecord], earlierAlerts: [(kind: AlertKind, at: Timestamp)],

@@ -411,7 +411,7 @@ public struct VerifyAnswer: Codable, Sendable, Equatable {
 /// One recorded scan: no client address, no device, no person; the code, the time, the place if shared.
 public struct ScanRecord: Codable, Sendable, Equatable {
     public var id: UUID
-    /// The stamp code, or the text scanned when it is not one of ours (truncated).
+    /// The stamp code scanned (a text that is not a stamp code is refused, not recorded).
     public var code: String
     public var at: Timestamp
     public var verdict: VerifyVerdict

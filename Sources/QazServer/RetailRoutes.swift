@@ -95,7 +95,8 @@ extension RegistrarServer {
         let stored = try await call(context.logger) { () async throws(StoreError) in try await store.recordReceipts(commands.map(\.command)) }
         for (slot, answer) in zip(commands.map(\.index), stored) { answers[slot] = answer }
         let result = answers.map { $0! }
-        metrics.receipts(result)
+        // Counted once: a receipt sent again (answered from storage) was counted when it first came.
+        metrics.receipts(result.filter { $0.state == .rejected || $0.receivedAt == now })
         context.logger.info("receipts received", metadata: [
             "receipts.count": "\(result.count)", "receipts.applied": "\(result.filter { $0.state == .applied }.count)",
             "receipts.waiting": "\(result.filter { $0.state == .waiting }.count)", "receipts.rejected": "\(result.filter { $0.state == .rejected }.count)",
