@@ -123,6 +123,12 @@ struct RetailFlowTests {
             let resale = try await post(retailer, "/v1/orders", try T.envelope(
                 T.order("R-RESELL", from: retailerR, to: wholesalerW, codes: [codes[2]]), by: pki.signer(retailerR)))
             #expect(T.refusal(resale, 422, .codesNotActive)?.message.contains("redeemed") == true)
+            // The producer's pool lists redeemed codes under redeemed, not activated.
+            let revenue = try r.client("revenue")
+            let redeemedPool = try await revenue.pool(bin: producerA, status: .redeemed).items.map(\.code)
+            let activatedPool = try await revenue.pool(bin: producerA, status: .activated).items.map(\.code)
+            #expect(redeemedPool.contains(codes[2]) && !activatedPool.contains(codes[2]) && activatedPool.contains(codes[3]))
+            try await revenue.shutdown()
             // The register as the registrar sees it.
             let state = try T.decode(CashRegisterState.self, try await fdo.raw(method: "GET", path: "/v1/fdo/registers/\(Self.register)", body: nil))
             #expect(state.lastApplied == 5 && state.waiting.isEmpty && state.seller == retailerR && state.operatorID == fdoBIN)

@@ -475,7 +475,9 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         try await connection { c in
             var page = [PoolCode]()
             let rows = try await c.query("""
-                SELECT code, series, number FROM code WHERE owner_bin = \(owner.rawValue) AND status = \(status.rawValue)
+                SELECT code, series, number FROM code WHERE owner_bin = \(owner.rawValue)
+                AND status = \(status == .redeemed ? CodeStatus.activated.rawValue : status.rawValue)
+                AND (redeemed_by IS NOT NULL) = \(status == .redeemed)
                 AND code COLLATE "C" > \(after ?? "") ORDER BY code COLLATE "C" LIMIT \(limit)
                 """, logger: self.logger)
             for try await (code, series, number) in rows.decode((String, String, Int).self) {

@@ -435,8 +435,10 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     public func pool(owner: TaxpayerID, status: CodeStatus, after: String?, limit: Int) async throws(StoreError) -> [PoolCode] {
         try await read { db in
             try Row.fetchAll(db, sql: """
-                SELECT code, series, number FROM code WHERE owner_bin = ? AND status = ? AND code > ? ORDER BY code LIMIT ?
-                """, arguments: [owner.rawValue, status.rawValue, after ?? "", limit]).map { row in
+                SELECT code, series, number FROM code WHERE owner_bin = ? AND status = ? AND (redeemed_by IS NOT NULL) = ? AND code > ?
+                ORDER BY code LIMIT ?
+                """, arguments: [owner.rawValue, status == .redeemed ? CodeStatus.activated.rawValue : status.rawValue, status == .redeemed, after ?? "",
+                                 limit]).map { row in
                 PoolCode(code: row[0], series: StampSeries(row[1] as String)!, number: StampNumber(row[2] as Int)!)
             }
         }
