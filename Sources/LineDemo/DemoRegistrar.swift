@@ -183,13 +183,16 @@ public final class DemoRegistrar: Sendable {
 
     /// Codes the registrar holds as activated for a participant, counted through the pool endpoint.
     public func activatedCount(bin: TaxpayerID) async throws -> Int {
+        // Activated codes still in circulation and those since redeemed at retail (the demo's shop sells some).
         var count = 0
-        var after: String?
-        repeat {
-            let page = try await revenue.pool(bin: bin, status: .activated, after: after, limit: 1000)
-            count += page.items.count
-            after = page.next
-        } while after != nil
+        for status in [CodeStatus.activated, .redeemed] {
+            var after: String?
+            repeat {
+                let page = try await revenue.pool(bin: bin, status: status, after: after, limit: 1000)
+                count += page.items.count
+                after = page.next
+            } while after != nil
+        }
         return count
     }
 

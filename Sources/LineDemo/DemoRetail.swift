@@ -147,6 +147,7 @@ extension DemoRegistrar {
             checks: checks)
     }
 
+    /// POSTs a body; anything but 2xx is an error naming the path and the answer (the trade and retail steps).
     static func send(_ client: QazAPIClient, _ path: String, _ body: [UInt8]) async throws -> RawResponse {
         let response = try await client.raw(method: "POST", path: path, body: body)
         guard (200..<300).contains(response.status) else {
@@ -155,6 +156,7 @@ extension DemoRegistrar {
         return response
     }
 
+    /// GETs and decodes; anything but 200 is an error naming the path and the answer.
     static func get<T: Decodable>(_ client: QazAPIClient, _ type: T.Type, _ path: String) async throws -> T {
         let response = try await client.raw(method: "GET", path: path, body: nil)
         guard response.status == 200 else {

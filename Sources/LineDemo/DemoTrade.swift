@@ -91,37 +91,23 @@ extension DemoRegistrar {
             if page.items.isEmpty || page.next == nil { break }
         }
         guard !codes.isEmpty else { throw AgentSetupError("the trade step found no activated codes to sell") }
-        func send(_ client: QazAPIClient, _ path: String, _ body: [UInt8]) async throws -> RawResponse {
-            let response = try await client.raw(method: "POST", path: path, body: body)
-            guard (200..<300).contains(response.status) else {
-                throw AgentSetupError("POST \(path) answered \(response.status): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
-            }
-            return response
-        }
-        func get<T: Decodable>(_ client: QazAPIClient, _ type: T.Type, _ path: String) async throws -> T {
-            let response = try await client.raw(method: "GET", path: path, body: nil)
-            guard response.status == 200 else {
-                throw AgentSetupError("GET \(path) answered \(response.status): \(String(decoding: response.body.prefix(400), as: UTF8.self))")
-            }
-            return try WireCoding.decoder().decode(T.self, from: Data(response.body))
-        }
         let order = SaleOrder(number: "DEMO-ORDER-1", seller: producer, buyer: wholesaler, codes: codes,
                               volumeLitres: String(format: "%.3f", Double(codes.count) * 0.5),
                               price: String(format: "%.2f", Double(codes.count) * 4_500), note: "demo: the first activated bottles")
         let saved = try WireCoding.decoder().decode(OrderInfo.self, from: Data(
-            try await send(producerClient, "/v1/orders", try trade.envelope(order, by: producer)).body))
+            try await Self.send(producerClient, "/v1/orders", try trade.envelope(order, by: producer)).body))
         let counter = CounterOrder(order: saved.id, seller: producer, buyer: wholesaler, orderDigest: saved.sellerSignature.documentDigest)
         let signed = try WireCoding.decoder().decode(OrderInfo.self, from: Data(
-            try await send(wholesalerClient, "/v1/orders/\(saved.id)/counter-order", try trade.envelope(counter, by: wholesaler)).body))
-        let extract = try await get(wholesalerClient, CodeExtract.self, "/v1/codes/\(codes[0])/extract")
-        let seller = try await get(producerClient, AccountExtract.self, "/v1/accounts/\(producer)/extract")
-        let buyer = try await get(wholesalerClient, AccountExtract.self, "/v1/accounts/\(wholesaler)/extract")
+            try await Self.send(wholesalerClient, "/v1/orders/\(saved.id)/counter-order", try trade.envelope(counter, by: wholesaler)).body))
+        let extract = try await Self.get(wholesalerClient, CodeExtract.self, "/v1/codes/\(codes[0])/extract")
+        let seller = try await Self.get(producerClient, AccountExtract.self, "/v1/accounts/\(producer)/extract")
+        let buyer = try await Self.get(wholesalerClient, AccountExtract.self, "/v1/accounts/\(wholesaler)/extract")
         let month = ReportingMonth.containing(Date())
         let report = try await usage(month)
         let submission = ReportSubmission(participant: producer, form: .app10, month: month, received: report.received,
                                           openingBalance: report.openingBalance, used: report.used, closingBalance: report.closingBalance)
         let verdict = try WireCoding.decoder().decode(ReportSubmissionResult.self, from: Data(
-            try await send(producerClient, "/v1/reports/submissions", try trade.envelope(submission, by: producer)).body))
+            try await Self.send(producerClient, "/v1/reports/submissions", try trade.envelope(submission, by: producer)).body))
         let kinds = extract.operations.map(\.kind)
         let checks: [String: Bool] = [
             "trade: waybills cite approved applications": applicationsApproved == 2,
