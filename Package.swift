@@ -129,6 +129,8 @@ let package = Package(
         .target(name: "Delivery", dependencies: ["LineCore", "QazAPI"], swiftSettings: swiftSettings),
         // What every executable's command line shares: `--log-level`, logging set-up, standard error.
         .target(name: "CommandSupport", dependencies: [argumentParser, logging], swiftSettings: swiftSettings),
+        // sd_notify in plain Swift (READY=1, STOPPING=1, STATUS=, the watchdog) for the services under systemd (docs/packages.md).
+        .target(name: "SystemdNotify", dependencies: [logging, serviceLifecycle], swiftSettings: swiftSettings),
 
         // What both consoles share: pages, live updates, sessions, CSRF, passwords, charts, languages, CSV.
         .target(name: "ConsoleKit", dependencies: ["LineCore", bcrypt, httpTypes, hummingbird, mustache], swiftSettings: swiftSettings),
@@ -172,7 +174,8 @@ let package = Package(
             name: "LineAgent",
             dependencies: [
                 "LineCore", "LineConfig", "ConfigKit", "Vision", "PLC", "QazClient", "QazAPI", "Outbox", "AgentRuntime",
-                "AgentConsole", "ConsoleKit", "CommandSupport", "Signatures", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
+                "AgentConsole", "ConsoleKit", "CommandSupport", "Signatures", "SystemdNotify", argumentParser, asyncHTTPClient, logging, nioCore, nioHTTP1,
+                serviceLifecycle, unixSignals,
             ],
             swiftSettings: swiftSettings),
 
@@ -206,7 +209,7 @@ let package = Package(
             name: "QazServerApp",
             dependencies: [
                 "QazServer", "RegistrarConsole", "ConsoleKit", "QazAPI", "ConfigKit", "CounterfeitAnalytics", "LineCore", "CommandSupport", "Signatures",
-                "WorkingCalendar",
+                "WorkingCalendar", "SystemdNotify",
                 argumentParser,
                 logging, metrics, prometheus, serviceLifecycle, unixSignals,
             ],
@@ -288,6 +291,8 @@ let package = Package(
         .testTarget(name: "LineCoreTests", dependencies: ["LineCore"], swiftSettings: swiftSettings),
         .testTarget(name: "ConsoleKitTests", dependencies: ["ConsoleKit", hummingbird], swiftSettings: swiftSettings),
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"], swiftSettings: swiftSettings),
+        .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", argumentParser, logging], swiftSettings: swiftSettings),
+        .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", logging, serviceLifecycle], swiftSettings: swiftSettings),
         .testTarget(name: "LineConfigTests", dependencies: ["LineConfig", "ConfigKit", "QazServer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeLibrariesTests", dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim", "CZXing3Shim"],
