@@ -6,6 +6,9 @@ import ConfigKit
 import Foundation
 import LineConfig
 import Logging
+import ServiceLifecycle
+import SystemdNotify
+import UnixSignals
 
 /// `run` and `demo`: the agent itself, and the complete simulated line.
 let agentCommands: [any ParsableCommand.Type] = [RunCommand.self, DemoCommand.self]
@@ -30,6 +33,9 @@ struct RunCommand: AsyncParsableCommand {
     @Option(name: .long, help: "Seconds the outbox may spend delivering on shutdown.")
     var flushTimeout: Double = 5
 
+    @Option(name: .long, help: "Log lines as text or json (one JSON object per line, for journald and log shippers).")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         var stderr = StandardError()
         let plan: AgentPlan
@@ -40,7 +46,7 @@ struct RunCommand: AsyncParsableCommand {
             print("\(error.issues.count) problem(s) found; the agent does not start.", to: &stderr)
             throw ExitCode.failure
         }
-        CommandLogging.bootstrap(level: logLevel)
+        CommandLogging.bootstrap(level: logLevel, format: logFormat)
         let logger = Logger(label: "qazline.agent")
         var overrides = LineAgentRuntime.Overrides()
         overrides.shutdownFlushTimeout = .milliseconds(Int(flushTimeout * 1_000))
@@ -58,13 +64,32 @@ struct RunCommand: AsyncParsableCommand {
             "agent.lines": "\(plan.configuration.lines.map(\.id).joined(separator: ","))", "outbox.path": "\(plan.outboxPath)",
             "http.endpoint": "\(plan.endpointURL)"])
         do {
-            try await agent.run()
+            try await Self.runGroup(agent, logger: logger)
         } catch {
             await agent.close()
             print("lineagent run: \(error)", to: &stderr)
             throw ExitCode.failure
         }
         await agent.close()
+    }
+}
+
+extension RunCommand {
+    /// The agent's services in one group (stopped in reverse order on SIGTERM/SIGINT), with the systemd notifier last:
+    /// READY=1 once the outbox is open (the agent was built), every service runs and the HTTP endpoint listens;
+    /// watchdog pings while every line's bottle path and PLC poll loop move (``AgentLiveness``); STOPPING=1 first.
+    static func runGroup(_ agent: LineAgentRuntime, logger: Logger) async throws {
+        let started = ServiceStartTracker()
+        let liveness = AgentLiveness(agent: agent)
+        let lines = agent.plan.configuration.lines.map(\.id).joined(separator: ", "), endpoint = agent.plan.endpointURL
+        let notify = SystemdNotifyService(
+            isReady: { started.allStarted && agent.httpPort != nil }, readyStatus: { "lines \(lines) running; HTTP \(endpoint)" },
+            health: { await liveness.problem().map { .unhealthy($0) } ?? .healthy }, logger: logger)
+        var configuration = ServiceGroupConfiguration(
+            services: (started.wrap(agent.services) + [notify]).map { .init(service: $0) },
+            gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        configuration.maximumGracefulShutdownDuration = agent.maximumGracefulShutdown
+        try await ServiceGroup(configuration: configuration).run()
     }
 }
 
