@@ -11,6 +11,7 @@ import ConsoleKit
 import QazServer
 import RegistrarConsole
 import ServiceLifecycle
+import SystemdNotify
 import UnixSignals
 
 /// Options every command that opens the registrar's storage shares.
@@ -72,9 +73,12 @@ struct Serve: AsyncParsableCommand {
 
     @OptionGroup var options: ConfigOptions
 
+    @Option(name: .long, help: "Log lines as text or json (one JSON object per line, for journald and log shippers).")
+    var logFormat: LogFormat = .text
+
     func run() async throws {
         let (configuration, file) = try options.load()
-        CommandLogging.bootstrap(level: options.logLevel, to: .standardOutput)
+        CommandLogging.bootstrap(level: options.logLevel, to: .standardOutput, format: logFormat)
         let registry = PrometheusCollectorRegistry()
         MetricsSystem.bootstrap(PrometheusMetricsFactory(registry: registry))
         let logger = Logger(label: "qazserver")
@@ -92,16 +96,23 @@ struct Serve: AsyncParsableCommand {
                                   privateKey: ConfigLoader.resolve(tls.privateKey, relativeTo: base).path,
                                   clientCA: tls.clientCA.map { ConfigLoader.resolve($0, relativeTo: base).path })
         }
+        let ready = ReadinessFlag()
         let app = try server.application(
             host: configuration.listen.host, port: configuration.listen.port.value, tls: tls, logger: logger,
             onServerRunning: { port in
                 logger.info("registrar listening", metadata: ["listen.host": "\(configuration.listen.host)", "listen.port": "\(port)"])
+                ready.set(status: "serving on \(configuration.listen.host):\(port)")  // migrated (RegistrarService) and listening
             })
         // Graceful shutdown runs in reverse: the console's live feed first (it ends live pages' streams), then the HTTP
         // service, then the store (PostgreSQL's pool).
         let services: [any Service] = (store as? any Service).map { [$0] } ?? []
+        // Under systemd (Type=notify): READY=1 once listening, watchdog pings while the store answers, STOPPING=1 first
+        // on shutdown (last in the group, so the first to stop).
+        let notify = SystemdNotifyService(ready: ready, health: {
+            do { try await store.ping(); return .healthy } catch { return .unhealthy("storage does not answer: \(error)") }
+        }, logger: logger)
         var groupConfiguration = ServiceGroupConfiguration(
-            services: (services + [RegistrarService(store: store, app: app)] + server.extensionServices + reload).map { .init(service: $0) },
+            services: (services + [RegistrarService(store: store, app: app)] + server.extensionServices + reload + [notify]).map { .init(service: $0) },
             gracefulShutdownSignals: [.sigterm, .sigint], cancellationSignals: [], logger: logger)
         // In-flight batches get the grace period to finish (their transactions commit or roll back whole); after it
         // the group escalates to cancellation and unfinished requests are not acknowledged.
