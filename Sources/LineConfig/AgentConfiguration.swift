@@ -167,24 +167,49 @@ public struct OutboxConfiguration: Codable, Sendable, ValidatableConfig {
 }
 
 /// The registrar's API as the agent reaches it.
+///
+/// One address (`url`) or several (`urls`: `qazserver` instances over one database serve the same API). With several,
+/// requests go to the first; on a connection failure (or a 502/503/504) they move to the next, and after `failback`
+/// the first is tried again (see `docs/agent.md`, "Several registrar addresses").
 public struct ServerLinkConfiguration: Codable, Sendable, ValidatableConfig {
-    /// Base URL, e.g. `https://registrar.example.kz`.
-    public var url: String
-    /// A file holding the bearer token (one line).
+    /// The registrar's base URLs, the preferred first, e.g. `https://registrar.example.kz` (the API lives under `/v1`).
+    /// Written as `url:` (one) or `urls:` (a list) in the file.
+    public var urls: [String]
+    /// The preferred (first) base URL; setting it replaces the list with that one address.
+    public var url: String {
+        get { urls.first ?? "" }
+        set { urls = [newValue] }
+    }
+    /// After moving off the first URL, requests go back to it after this long.
+    public var failback: ConfigDuration
+    /// A file holding the bearer token (one line). Must give no permission to group or others (`chmod 600`).
     public var credentialFile: String
     /// PEM file of the CA that signs the server's certificate (default: the system's trust store).
     public var caFile: String?
-    /// PEM client certificate and key, for servers that require mutual TLS.
+    /// PEM client certificate and key, for servers that require mutual TLS. The key file must be `chmod 600`.
     public var clientCertificate: String?
     public var clientKey: String?
     /// Timeout of one request.
     public var timeout: ConfigDuration
     /// At most this many requests per second (a courtesy limit; the server enforces its own).
     public var requestsPerSecond: Double
+    /// Which keys the file used for the addresses (for validation messages).
+    private var addressKeys: Set<CodingKeys>
+
+    /// The default of `failback`.
+    public static let defaultFailback = ConfigDuration(.seconds(300))
+
+    enum CodingKeys: String, CodingKey {
+        case url, urls, failback, credentialFile, caFile, clientCertificate, clientKey, timeout, requestsPerSecond
+    }
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
-        url = try c.decode(String.self, forKey: .url)
+        let one = try c.decodeIfPresent(String.self, forKey: .url)
+        let many = try c.decodeIfPresent([String].self, forKey: .urls)
+        urls = (many ?? []) + (one.map { [$0] } ?? [])
+        addressKeys = Set([one.map { _ in CodingKeys.url }, many.map { _ in CodingKeys.urls }].compactMap { $0 })
+        failback = try c.decodeIfPresent(ConfigDuration.self, forKey: .failback) ?? Self.defaultFailback
         credentialFile = try c.decode(String.self, forKey: .credentialFile)
         caFile = try c.decodeIfPresent(String.self, forKey: .caFile)
         clientCertificate = try c.decodeIfPresent(String.self, forKey: .clientCertificate)
@@ -193,11 +218,41 @@ public struct ServerLinkConfiguration: Codable, Sendable, ValidatableConfig {
         requestsPerSecond = try c.decodeIfPresent(Double.self, forKey: .requestsPerSecond) ?? 20
     }
 
+    public func encode(to encoder: any Encoder) throws {
+        var c = encoder.container(keyedBy: CodingKeys.self)
+        if urls.count == 1 { try c.encode(urls[0], forKey: .url) } else { try c.encode(urls, forKey: .urls) }
+        try c.encode(failback, forKey: .failback)
+        try c.encode(credentialFile, forKey: .credentialFile)
+        try c.encodeIfPresent(caFile, forKey: .caFile)
+        try c.encodeIfPresent(clientCertificate, forKey: .clientCertificate)
+        try c.encodeIfPresent(clientKey, forKey: .clientKey)
+        try c.encode(timeout, forKey: .timeout)
+        try c.encode(requestsPerSecond, forKey: .requestsPerSecond)
+    }
+
     public func validate(_ v: inout ConfigValidator) {
-        let parsed = URL(string: url)
-        v.check(parsed?.scheme == "https" || parsed?.scheme == "http", at: "url",
-                "expected an http:// or https:// URL, got \"\(url.prefix(80))\"")
-        v.check(parsed?.host?.isEmpty == false, at: "url", "the URL has no host")
+        switch (addressKeys.contains(.url), addressKeys.contains(.urls)) {
+        case (true, true):
+            v.error(at: "urls", "server.url and server.urls are both given; keep one: server.urls lists every registrar address, the preferred first")
+        case (false, false):
+            v.error(at: "url", "no registrar address: give server.url (one URL) or server.urls (a list, the preferred first)")
+        case (true, false):
+            Self.checkURL(url, at: "url", in: &v)
+        case (false, true):
+            v.check(!urls.isEmpty, at: "urls", "the list is empty: give at least one registrar URL")
+            v.each("urls", urls) { v, url in Self.checkURL(url, at: nil, in: &v) }
+            var seen: [String: Int] = [:]
+            for (index, url) in urls.enumerated() {
+                let key = Self.normalized(url)
+                if let first = seen[key] {
+                    v.error(at: "urls", "server.urls[\(index)] repeats server.urls[\(first)] (\(url.prefix(80))); list each registrar once")
+                } else {
+                    seen[key] = index
+                }
+            }
+        }
+        v.check(failback.duration >= .seconds(1) && failback.duration <= .seconds(24 * 3600), at: "failback",
+                "expected a duration from 1s to 24h, got \(failback)")
         v.check(!credentialFile.isEmpty, at: "credentialFile", "the credential file path is empty")
         if let caFile { v.checkFileExists(caFile, at: "caFile", what: "CA file") }
         v.check((clientCertificate == nil) == (clientKey == nil), at: "clientKey",
@@ -206,6 +261,25 @@ public struct ServerLinkConfiguration: Codable, Sendable, ValidatableConfig {
         if let clientKey { v.checkFileExists(clientKey, at: "clientKey", what: "client key") }
         v.check(timeout.duration > .zero && timeout.duration <= .seconds(300), at: "timeout", "expected a timeout from 1ms to 300s")
         v.checkRange(requestsPerSecond, 0.1...10_000, at: "requestsPerSecond", what: "requests per second")
+    }
+
+    /// Checks one base URL at `key` (nil: the validator's current path, a list item).
+    private static func checkURL(_ url: String, at key: String?, in v: inout ConfigValidator) {
+        let parsed = URL(string: url)
+        var problems: [String] = []
+        if parsed?.scheme != "https" && parsed?.scheme != "http" {
+            problems.append("expected an http:// or https:// URL, got \"\(url.prefix(80))\"")
+        } else if parsed?.host?.isEmpty != false {
+            problems.append("the URL has no host: \"\(url.prefix(80))\"")
+        }
+        for problem in problems {
+            if let key { v.error(at: key, problem) } else { v.error(problem) }
+        }
+    }
+
+    /// A base URL without its trailing slash, lowercased (to find repeats).
+    private static func normalized(_ url: String) -> String {
+        (url.hasSuffix("/") ? String(url.dropLast()) : url).lowercased()
     }
 }
 
