@@ -108,7 +108,7 @@ public final class LineAgentRuntime: Sendable {
             sink = given
             client = nil
         } else {
-            let made = try plan.makeClient(logger: logger)
+            let made = try plan.makeClient(logger: logger, metrics: metrics)
             sink = made
             client = made
         }
@@ -363,11 +363,13 @@ public final class AgentView: Sendable {
             aggregation = AggregationQueueStatus(pending: depth.pending, waitingForActivations: depth.waitingForActivations,
                                                  delivered: depth.delivered, dead: depth.dead)
         }
-        return AgentStatusSnapshot(
+        var snapshot = AgentStatusSnapshot(
             version: AgentRuntimeVersion.string, producer: plan.configuration.producer.bin.rawValue, startedAt: startedAt,
             takenAt: Date(), ready: reasons.isEmpty, notReadyReasons: reasons, lines: lineStatus,
             outbox: watch.status(writable: writable), alarms: events.alarms, lastErrors: events.errors, caseStations: stations,
             aggregation: aggregation)
+        snapshot.registrar = registrar?.registrarStatus
+        return snapshot
     }
 
     func registerRoutes(_ router: Router<BasicRequestContext>) {

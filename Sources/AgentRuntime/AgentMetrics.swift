@@ -3,6 +3,7 @@ import Foundation
 import LineCore
 import Metrics
 import Prometheus
+import QazClient
 
 /// The agent's Prometheus metrics (`/metrics`), created in one registry.
 public struct AgentMetrics: Sendable {
@@ -125,5 +126,30 @@ struct OutboxMetrics: Sendable {
         delivered = metrics.counter("qazline_activations_delivered_total")
         deliveryLatency = metrics.timer("qazline_delivery_latency_seconds")
         writable = metrics.gauge("qazline_outbox_writable")
+    }
+}
+
+/// The registrar link's metric handles: moves between the configured registrar addresses (`server.urls`).
+struct RegistrarMetrics: Sendable {
+    /// Moves away from a failing registrar address.
+    let failovers: Metrics.Counter
+    /// Returns to the first (preferred) address after `server.failback`.
+    let failbacks: Metrics.Counter
+    /// The index in `server.urls` of the address in use (0: the preferred one).
+    let activeIndex: Metrics.Gauge
+
+    init(_ metrics: AgentMetrics) {
+        failovers = metrics.counter("qazline_registrar_failovers_total")
+        failbacks = metrics.counter("qazline_registrar_failbacks_total")
+        activeIndex = metrics.gauge("qazline_registrar_active_index")
+        activeIndex.record(0)
+    }
+
+    func record(_ move: RegistrarSwitch) {
+        switch move.reason {
+        case .failover: failovers.increment()
+        case .failback: failbacks.increment()
+        }
+        activeIndex.record(move.to)
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import QazClient
 
 /// What the running agent serves at `GET /status` (JSON, dates ISO 8601 UTC) and `lineagent status` shows on one
 /// screen: lines, rates, the outbox queue, alarms and the last errors.
@@ -27,6 +28,8 @@ public struct AgentStatusSnapshot: Codable, Sendable, Equatable {
     public var caseStations: [CaseStationStatus]?
     /// The aggregation events' queue (nil when no aggregation is configured).
     public var aggregation: AggregationQueueStatus?
+    /// The registrar addresses (`server.urls`) and the one requests go to now (nil when the agent delivers elsewhere).
+    public var registrar: RegistrarAddressStatus?
 
     public init(version: String, producer: String, startedAt: Date, takenAt: Date, ready: Bool, notReadyReasons: [String],
                 lines: [LineStatus], outbox: OutboxStatus, alarms: [StatusEvent], lastErrors: [StatusEvent],

@@ -7,6 +7,7 @@ import LineCore
 import NIOCore
 import NIOHTTP1
 import Outbox
+import QazClient
 
 /// `lineagent status --config FILE [--json]`: the running agent's `GET /status` on one screen; when the agent does
 /// not answer, says so and shows the outbox read from its file.
@@ -216,10 +217,19 @@ enum StatusScreen {
             + " · oldest pending \(outbox.oldestPendingAgeSeconds.map(Show.age) ?? "-")")
         out.append("  delivered \(Show.count(outbox.delivered)) since start · last delivery \(outbox.lastDeliveryAt.map(Show.time) ?? "-")")
         out.append("  dead letters \(Show.count(outbox.deadLetters))\(outbox.deadLetters > 0 ? "  (lineagent outbox list --dead)" : "")")
+        if let registrar = snapshot.registrar { out.append(registrarLine(registrar)) }
 
         out += events("ALARMS", snapshot.alarms)
         out += events("LAST ERRORS", snapshot.lastErrors)
         return out.joined(separator: "\n") + "\n"
+    }
+
+    /// The registrar address deliveries go to; with several (`server.urls`), which one and how often the agent moved.
+    static func registrarLine(_ registrar: RegistrarAddressStatus) -> String {
+        guard registrar.urls.count > 1 else { return "  registrar \(registrar.activeURL)" }
+        let preferred = registrar.activeIndex == 0 ? "preferred" : "NOT the preferred \(registrar.urls[0])"
+        return "  registrar \(registrar.activeURL) (address \(registrar.activeIndex + 1) of \(registrar.urls.count), \(preferred))"
+            + " · failovers \(Show.count(registrar.failovers)), failbacks \(Show.count(registrar.failbacks))"
     }
 
     /// The screen when the agent does not answer: the problem, then the outbox read from its file.

@@ -27,30 +27,47 @@ public final class SocketTransport: HTTPTransport {
     private let baseURL: String
 
     /// - Throws: ``QazClientError/invalidRequest(_:)`` when the TLS files cannot be read.
-    public init(configuration: QazClientConfiguration) throws(QazClientError) {
-        baseURL = configuration.baseURL
+    public convenience init(configuration: QazClientConfiguration) throws(QazClientError) {
+        self.init(baseURL: configuration.baseURL, configuration: configuration, tls: try Self.tlsSettings(configuration.tls))
+    }
+
+    /// A transport to `baseURL` (e.g. one of `configuration.baseURLs`, for a ``FailoverTransport``) with the rest of
+    /// `configuration`.
+    /// - Throws: ``QazClientError/invalidRequest(_:)`` when the TLS files cannot be read.
+    public convenience init(baseURL: String, configuration: QazClientConfiguration) throws(QazClientError) {
+        self.init(baseURL: baseURL, configuration: configuration, tls: try Self.tlsSettings(configuration.tls))
+    }
+
+    /// A transport to `baseURL` with TLS settings already read.
+    init(baseURL: String, configuration: QazClientConfiguration, tls: NIOSSL.TLSConfiguration?) {
+        self.baseURL = baseURL
         var http = HTTPClient.Configuration()
         http.timeout = .init(connect: .nanoseconds(Self.nanos(configuration.connectTimeout)),
                              read: .nanoseconds(Self.nanos(configuration.requestTimeout)))
         http.connectionPool = .init(idleTimeout: .seconds(60))
         http.connectionPool.retryConnectionEstablishment = false  // a refused connection is reported at once; callers retry with backoff
-        if let tls = configuration.tls {
-            var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
-            do {
-                if let ca = tls.caFile { settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
-                if let cert = tls.certificateFile {
-                    settings.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
-                    guard let key = tls.privateKeyFile else { throw QazClientError.invalidRequest("a client certificate needs privateKeyFile") }
-                    settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
-                }
-            } catch let error as QazClientError {
-                throw error
-            } catch {
-                throw .invalidRequest("TLS files: \(error)")
-            }
-            http.tlsConfiguration = settings
-        }
+        if let tls { http.tlsConfiguration = tls }
         self.http = HTTPClient(eventLoopGroupProvider: .singleton, configuration: http)
+    }
+
+    /// The client TLS settings from PEM files (nil: plain defaults).
+    /// - Throws: ``QazClientError/invalidRequest(_:)`` when a file cannot be read.
+    static func tlsSettings(_ tls: ClientTLS?) throws(QazClientError) -> NIOSSL.TLSConfiguration? {
+        guard let tls else { return nil }
+        var settings = NIOSSL.TLSConfiguration.makeClientConfiguration()
+        do {
+            if let ca = tls.caFile { settings.trustRoots = .certificates(try NIOSSLCertificate.fromPEMFile(ca)) }
+            if let cert = tls.certificateFile {
+                settings.certificateChain = try NIOSSLCertificate.fromPEMFile(cert).map { .certificate($0) }
+                guard let key = tls.privateKeyFile else { throw QazClientError.invalidRequest("a client certificate needs privateKeyFile") }
+                settings.privateKey = .privateKey(try NIOSSLPrivateKey(file: key, format: .pem))
+            }
+        } catch let error as QazClientError {
+            throw error
+        } catch {
+            throw .invalidRequest("TLS files: \(error)")
+        }
+        return settings
     }
 
     public func execute(method: String, path: String, headers: [(String, String)], body: [UInt8]?, timeout: Duration)

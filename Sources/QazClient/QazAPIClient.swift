@@ -11,8 +11,17 @@ import Synchronization
 
 /// Settings of a ``QazAPIClient``.
 public struct QazClientConfiguration: Sendable {
-    /// `http://127.0.0.1:8080` or `https://registrar.example.kz` (no trailing path).
-    public var baseURL: String
+    /// The registrar's base URLs, the preferred first: `http://127.0.0.1:8080` or `https://registrar.example.kz` (no
+    /// trailing slash). With several (`qazserver` instances over one database), requests move to the next on a
+    /// connection failure and back to the first after `failback` (``FailoverTransport``).
+    public var baseURLs: [String]
+    /// The preferred (first) base URL; setting it replaces the list with that one address.
+    public var baseURL: String {
+        get { baseURLs.first ?? "" }
+        set { baseURLs = [newValue] }
+    }
+    /// With several base URLs: after moving off the first, requests go back to it after this long.
+    public var failback: Duration
     /// The bearer token (`qzt_…`).
     public var token: String
     /// Time allowed to establish a connection.
@@ -32,10 +41,22 @@ public struct QazClientConfiguration: Sendable {
     public var initialBackoff: Duration
     public var maxBackoff: Duration
 
+    /// One registrar address.
     public init(baseURL: String, token: String, connectTimeout: Duration = .seconds(5), requestTimeout: Duration = .seconds(30),
                 tls: ClientTLS? = nil, maxBatchItems: Int = 10_000, requestsPerSecond: Double = 20, burst: Int = 20,
                 maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(200), maxBackoff: Duration = .seconds(10)) {
-        self.baseURL = baseURL
+        self.init(baseURLs: [baseURL], token: token, connectTimeout: connectTimeout, requestTimeout: requestTimeout, tls: tls,
+                  maxBatchItems: maxBatchItems, requestsPerSecond: requestsPerSecond, burst: burst, maxAttempts: maxAttempts,
+                  initialBackoff: initialBackoff, maxBackoff: maxBackoff)
+    }
+
+    /// Several registrar addresses over one database, the preferred first (at least one).
+    public init(baseURLs: [String], failback: Duration = .seconds(300), token: String, connectTimeout: Duration = .seconds(5),
+                requestTimeout: Duration = .seconds(30), tls: ClientTLS? = nil, maxBatchItems: Int = 10_000,
+                requestsPerSecond: Double = 20, burst: Int = 20, maxAttempts: Int = 3, initialBackoff: Duration = .milliseconds(200),
+                maxBackoff: Duration = .seconds(10)) {
+        self.baseURLs = baseURLs
+        self.failback = failback
         self.token = token
         self.connectTimeout = connectTimeout
         self.requestTimeout = requestTimeout
@@ -88,20 +109,43 @@ public final class QazAPIClient: ActivationSink, AggregationSink {
     private let limiter: ClientRateLimiter
     private let logger: Logger
 
-    /// A client over HTTP(S) sockets (AsyncHTTPClient).
+    /// A client over HTTP(S) sockets (AsyncHTTPClient); with several base URLs, a ``FailoverTransport`` over one
+    /// socket transport per address.
     /// - Parameters:
     ///   - configuration: where and how to connect.
     ///   - logger: the caller's logger.
-    public convenience init(configuration: QazClientConfiguration, logger: Logger) throws(QazClientError) {
-        self.init(configuration: configuration, transport: try SocketTransport(configuration: configuration), logger: logger)
+    ///   - clock: the clock `failback` is measured on.
+    ///   - onSwitch: called once each time the client moves to another registrar address (metrics).
+    /// - Throws: ``QazClientError/invalidRequest(_:)`` when there is no base URL or the TLS files cannot be read.
+    public convenience init(configuration: QazClientConfiguration, logger: Logger, clock: any Clock<Duration> = ContinuousClock(),
+                            onSwitch: @escaping @Sendable (RegistrarSwitch) -> Void = { _ in }) throws(QazClientError) {
+        guard !configuration.baseURLs.isEmpty else { throw .invalidRequest("no registrar base URL was given") }
+        if configuration.baseURLs.count == 1 {
+            self.init(configuration: configuration, transport: try SocketTransport(configuration: configuration), logger: logger)
+            return
+        }
+        let tls = try SocketTransport.tlsSettings(configuration.tls)
+        let transports: [any HTTPTransport] = configuration.baseURLs.map {
+            SocketTransport(baseURL: $0, configuration: configuration, tls: tls)
+        }
+        let addresses = RegistrarAddresses(urls: configuration.baseURLs, failback: configuration.failback, clock: clock)
+        self.init(configuration: configuration,
+                  transport: FailoverTransport(addresses: addresses, transports: transports, logger: logger, onSwitch: onSwitch),
+                  logger: logger)
     }
 
-    /// A client over the given transport (tests hand it an in-process router).
+    /// A client over the given transport (tests hand it an in-process router, or a ``FailoverTransport``).
     public init(configuration: QazClientConfiguration, transport: any HTTPTransport, logger: Logger) {
         self.configuration = configuration
         self.transport = transport
         self.logger = logger
         self.limiter = ClientRateLimiter(rate: configuration.requestsPerSecond, burst: configuration.burst)
+    }
+
+    /// The registrar address requests go to now, and the moves so far (one address: always the first, no moves).
+    public var registrarStatus: RegistrarAddressStatus {
+        (transport as? FailoverTransport)?.addresses.status()
+            ?? RegistrarAddressStatus(urls: configuration.baseURLs, activeIndex: 0, failovers: 0, failbacks: 0)
     }
 
     /// Closes connections. Call once, before the client goes away.
@@ -250,7 +294,7 @@ public final class QazAPIClient: ActivationSink, AggregationSink {
         var backoff = configuration.initialBackoff
         while true {
             do throws(QazClientError) {
-                let response = try await raw(method: method, path: path, body: bytes)
+                let response = try await raw(method: method, path: path, body: bytes, resendElsewhere: true)
                 if (200..<300).contains(response.status) { return response }
                 throw Self.failure(response)
             } catch {
@@ -273,8 +317,11 @@ public final class QazAPIClient: ActivationSink, AggregationSink {
     ///   - body: JSON bytes, sent with `Content-Type: application/json`.
     ///   - headers: extra headers (replacing defaults of the same name).
     ///   - authorized: whether to send the bearer token.
+    ///   - resendElsewhere: with several registrar addresses, whether the request may be sent to the next address when
+    ///     the one in use fails (it carries an idempotency key, or changes nothing); nil: only `GET`, `HEAD`, `PUT`,
+    ///     `DELETE`, `OPTIONS`. A request not re-sent moves the client on for the next request.
     public func raw(method: String, path: String, body: [UInt8]?, headers: [(String, String)] = [],
-                    authorized: Bool = true) async throws(QazClientError) -> RawResponse
+                    authorized: Bool = true, resendElsewhere: Bool? = nil) async throws(QazClientError) -> RawResponse
     {
         if let wait = limiter.acquire() {
             do { try await Task.sleep(for: wait) } catch { throw .connection("cancelled") }
@@ -286,6 +333,10 @@ public final class QazAPIClient: ActivationSink, AggregationSink {
         for (name, value) in headers {
             fields.removeAll { $0.0.lowercased() == name.lowercased() }
             fields.append((name, value))
+        }
+        if let failover = transport as? FailoverTransport, let resendElsewhere {
+            return try await failover.execute(method: method, path: path, headers: fields, body: body, timeout: configuration.requestTimeout,
+                                              resendElsewhere: resendElsewhere)
         }
         return try await transport.execute(method: method, path: path, headers: fields, body: body, timeout: configuration.requestTimeout)
     }
