@@ -190,7 +190,7 @@ expectedCodes: 1               # one bottle under the camera per trigger: stop a
         let url = URL(fileURLWithPath: directory)
         try Data(calibration.utf8).write(to: url.appendingPathComponent("demo-top.yaml"))
         try Data(caseCalibration.utf8).write(to: url.appendingPathComponent("demo-case.yaml"))
-        try Data((token + "\n").utf8).write(to: url.appendingPathComponent("agent.token"))
+        guard FileManager.default.createFile(atPath: url.appendingPathComponent("agent.token").path, contents: Data((token + "\n").utf8), attributes: [.posixPermissions: 0o600]) else { throw CocoaError(.fileWriteUnknown, userInfo: [NSFilePathErrorKey: url.appendingPathComponent("agent.token").path]) }  // mode 0600: the agent refuses a token file others can read
         let config = url.appendingPathComponent("agent.yaml")
         try Data(agentConfiguration(plcPort: plcPort, serverPort: serverPort, setup: setup).utf8).write(to: config)
         return try AgentPlan.load(contentsOf: config)

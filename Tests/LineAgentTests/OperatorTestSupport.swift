@@ -58,6 +58,7 @@ struct AgentFixture {
         }
         try text.write(toFile: configPath, atomically: true, encoding: .utf8)
         try (token + "\n").write(toFile: tokenPath, atomically: true, encoding: .utf8)
+        try FileManager.default.setAttributes([.posixPermissions: 0o600], ofItemAtPath: tokenPath)  // the agent refuses others' access
     }
 
     /// The outbox file, opened as the agent would.
