@@ -9,6 +9,7 @@ import QazClient
 import QazServer
 import RegistrarConsole
 import ServiceLifecycle
+import SignaturesTesting
 import Synchronization
 
 /// The registrar of the demo: QazServer on a SQLite file, on 127.0.0.1 with a free port, with tokens for the
@@ -37,6 +38,9 @@ public final class DemoRegistrar: Sendable {
     /// The demo shop's client and the fiscal data operator's token (the retail step).
     let shopClient: QazAPIClient
     let fdoToken: String
+    /// Every credential this registrar issued or holds (token name → token; the trade PKI's producer key, one line of
+    /// it): what must never reach a log.
+    let secrets: [String: String]
     private let approvals = IssuedCounter()
 
     /// The revenue body's client.
@@ -46,7 +50,8 @@ public final class DemoRegistrar: Sendable {
 
     private init(port: Int, producerToken: String, consoleToken: String, factory: QazAPIClient, revenue: QazAPIClient, group: ServiceGroup,
                  task: Task<Void, any Error>, trade: DemoTradeParties?, producerClient: QazAPIClient, wholesalerClient: QazAPIClient,
-                 registrarClient: QazAPIClient, shopClient: QazAPIClient, fdoToken: String) {
+                 registrarClient: QazAPIClient, shopClient: QazAPIClient, fdoToken: String, secrets: [String: String]) {
+        self.secrets = secrets
         self.shopClient = shopClient
         self.fdoToken = fdoToken
         self.trade = trade
@@ -64,14 +69,15 @@ public final class DemoRegistrar: Sendable {
 
     /// - Parameter trade: run the trade half: a throwaway PKI, waybills that need approved applications, and the
     ///   wholesaler the trade step sells to (``tradeScenario(_:usage:)``).
-    public static func start(path: String, logger: Logger, trade withTrade: Bool = false) async throws -> DemoRegistrar {
+    ///   - logLevel: the registrar's log level (nil: `logger`'s, but at least `warning`).
+    public static func start(path: String, logger: Logger, trade withTrade: Bool = false, logLevel: Logger.Level? = nil) async throws -> DemoRegistrar {
         let store = try SQLiteRegistrarStore(path: path)
         try await store.migrate()
         var limits = LimitsConfiguration()
         limits.requestsPerSecond = 10_000
         limits.burst = 10_000
         var serverLogger = logger
-        serverLogger.logLevel = max(logger.logLevel, .warning)
+        serverLogger.logLevel = logLevel ?? max(logger.logLevel, .warning)
         let console = try RegistrarConsole(logger: serverLogger)
         // The state bodies' BIN (the Banknote Factory, the revenue body and the registrar share it in the demo).
         let authority = TaxpayerID("990340000014")!
@@ -91,6 +97,14 @@ public final class DemoRegistrar: Sendable {
         let shopToken = try await tokens.issue(participant: TaxpayerID(DemoRetailParties.shopBIN)!, role: .retailer,
                                                accountName: DemoRetailParties.shopName).token
         let fdoToken = try await tokens.issue(participant: TaxpayerID(DemoRetailParties.operatorBIN)!, role: .fiscalDataOperator).token
+        var secrets = ["factory token": factoryToken, "revenue-body token": revenueToken, "producer (agent) token": producerToken,
+                       "wholesaler token": wholesalerToken, "registrar console token": consoleToken, "shop token": shopToken,
+                       "FDO token": fdoToken]
+        if let trade {
+            // A line from the middle of the producer's signing key (PEM): long enough to be unique, one line to grep for.
+            let lines = try trade.pki.signer(bin: LineDemo.producerBIN).keyPEM.split(separator: "\n").filter { !$0.hasPrefix("-----") }
+            if !lines.isEmpty { secrets["producer signing key (PEM line)"] = String(lines[lines.count / 2]) }
+        }
         let (ports, continuation) = AsyncStream<Int>.makeStream()
         let app = try server.application(host: "127.0.0.1", port: 0, logger: serverLogger,
                                          onServerRunning: { continuation.yield($0) })
@@ -106,7 +120,7 @@ public final class DemoRegistrar: Sendable {
         return DemoRegistrar(port: port, producerToken: producerToken, consoleToken: consoleToken, factory: try client(factoryToken),
                              revenue: try client(revenueToken), group: group, task: task, trade: trade, producerClient: try client(producerToken),
                              wholesalerClient: try client(wholesalerToken), registrarClient: try client(consoleToken),
-                             shopClient: try client(shopToken), fdoToken: fdoToken)
+                             shopClient: try client(shopToken), fdoToken: fdoToken, secrets: secrets)
     }
 
     /// Issues `count` new codes to a participant by a waybill dated today (Astana), through `POST /v1/waybills`. With the

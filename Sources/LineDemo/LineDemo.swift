@@ -66,6 +66,13 @@ public struct DemoOptions: Sendable {
     public var trade = false
     /// The retail step after trade (with `trade`): bottles the shop buys, its registers, the simulated hours of its tills.
     public var retail = DemoRetailOptions()
+    /// How often the resource figures (``ResourceFigures``) are sampled and printed while the line runs.
+    public var sampleEvery: Duration = .seconds(60)
+    /// The log level of the demo's registrar (nil: the demo logger's level, but at least `warning`).
+    public var registrarLogLevel: Logger.Level?
+    /// Called once the registrar holds its tokens, with every credential the run made (name → secret), for tests that
+    /// check no secret reaches a log.
+    public var onSecrets: @Sendable ([String: String]) -> Void = { _ in }
     public init() {}
 }
 
@@ -127,6 +134,8 @@ public struct DemoSummary: Codable, Sendable {
     public var trade: DemoTradeSummary?
     /// The retail step (nil without it).
     public var retail: DemoRetailSummary?
+    /// Memory and file sizes at the start and the end of the line, with the growth per 1,000 bottles.
+    public var resources: ResourceFigures?
     /// Bottles that went wrong: every bad cap passed, up to 10 good caps rejected, up to 10 late and 10 missed rejects
     /// at the station; each with its cap, decision, latency and frames.
     public var problemBottles: [String]
@@ -169,6 +178,7 @@ public enum LineDemo {
         let agent = try plant.makeAgent(overrides, logger: logger)
         if options.console {
             let password = options.consolePassword ?? String(SessionStore.token().prefix(12))
+            options.onSecrets(["console password": password])
             for role in ConsoleAccount.Role.allCases {
                 try await plant.ensureUser(role.rawValue, role: role, password: password, in: agent.store)
                 users.append((role.rawValue, role.rawValue, password))
@@ -185,11 +195,16 @@ public enum LineDemo {
                                                   registrarURL: plant.registrar.consoleURL, registrarToken: plant.registrar.consoleToken))
                 }
                 await options.beforeLineStarts()
+                let sampler = ResourceSampler(outboxPath: plant.plan.outboxPath, registrarPath: plant.registrarPath, every: options.sampleEvery)
+                status("resources at start: " + ResourceSampler.describe(sampler.start(bottles: 0, pending: try await agent.store.depth().pending)))
                 try await plant.startLine(agent)
                 let expected = Duration.seconds(Double(options.bottles) * 3_600 / options.bottlesPerHour)
                 try await plant.waitForBottles(options.bottles, agent: agent, timeout: expected * 2 + .seconds(30)) { snapshot in
                     options.onProgress(snapshot)
                     if options.progress { status(progressLine(snapshot, total: options.bottles)) }
+                    if let sample = sampler.tick(bottles: plant.reports.count, pending: snapshot.outbox.pending) {
+                        status("resources: " + ResourceSampler.describe(sample))
+                    }
                 }
                 // Let the last bottles reach the station, then wait for delivery.
                 try await Task.sleep(for: .milliseconds(300))
@@ -199,6 +214,8 @@ public enum LineDemo {
                 }
                 status("line finished; waiting for the outbox to drain")
                 _ = try await plant.waitForDelivery(agent, timeout: options.deliveryTimeout)
+                let resources = sampler.finish(bottles: plant.reports.count, pending: try await agent.store.depth().pending)
+                if let resources { status("resources at the end: " + ResourceSampler.describe(resources.end)) }
                 var trade: DemoTradeSummary?
                 if let parties = plant.registrar.trade {
                     status("trade: the producer sells activated bottles to \(DemoTradeParties.wholesalerBIN) under a signed order")
@@ -213,6 +230,7 @@ public enum LineDemo {
                 }
                 func summary() async throws -> DemoSummary {
                     var summary = try await plant.summarize(agent)
+                    summary.resources = resources
                     if let trade {
                         summary.trade = trade
                         summary.checks.merge(trade.checks) { a, _ in a }
@@ -398,6 +416,7 @@ public enum LineDemo {
             }
             lines.append("    consumer scans: sold bottle \(r.soldScan ?? "-"), unsold bottle \(r.unsoldScan ?? "-")")
         }
+        if let resources = s.resources { lines += resources.rendered }
         if !s.problemBottles.isEmpty {
             lines.append("  bottles to look at:")
             lines += s.problemBottles.map { "    \($0)" }

@@ -61,6 +61,9 @@ public final class SimulatedPlant: Sendable {
     private let caseReportList = CaseReportLog()
 
     public let directory: String
+    /// The registrar's SQLite database (in ``directory``).
+    public var registrarPath: String { directory + "/" + Self.registrarFile }
+    static let registrarFile = "registrar.sqlite"
     public let registrar: DemoRegistrar
     public let simulator: LineSimulator
     public let script: CapScript
@@ -76,7 +79,9 @@ public final class SimulatedPlant: Sendable {
         let directory = options.workDirectory ?? NSTemporaryDirectory() + "qazline-demo-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
         try FileManager.default.createDirectory(atPath: directory, withIntermediateDirectories: true)
 
-        let registrar = try await DemoRegistrar.start(path: directory + "/registrar.sqlite", logger: logger, trade: options.trade)
+        let registrar = try await DemoRegistrar.start(path: directory + "/" + registrarFile, logger: logger, trade: options.trade,
+                                                      logLevel: options.registrarLogLevel)
+        options.onSecrets(registrar.secrets)
         do {
             let foreignCount = max(10, Int(Double(options.bottles) * (options.shares[.foreign] ?? 0) * 2) + 10)
             let producerCodes = try await registrar.issue(count: options.bottles + 50, to: TaxpayerID(LineDemo.producerBIN)!,

@@ -3,6 +3,7 @@ import CommandSupport
 import Foundation
 import LineDemo
 import Logging
+import Synchronization
 import UnixSignals
 
 /// `qazline-demo`: the complete simulated line on embedded defaults, ending with a reconciled summary.
@@ -46,6 +47,15 @@ struct DemoCommand: AsyncParsableCommand {
 
     @Flag(name: .long, help: "Log the agent's warnings (alarms) while the demo runs.")
     var verbose = false
+
+    @Option(name: .long, help: "Log level of the agent and the registrar (standard error): trace, debug, info, notice, warning, error or critical (default: critical; warning with --verbose).")
+    var logLevel: Logger.Level?
+
+    @Option(name: .long, help: "Print the resource figures (RSS, outbox and registrar file sizes, pending) every this many seconds while the line runs (1-3600).")
+    var sampleEvery = 60.0
+
+    @Option(name: .long, help: ArgumentHelp("For the secrets-in-logs test: write every credential the run made (tokens, console password) as JSON to this file (mode 0600).", visibility: .hidden))
+    var secretsFile: String?
 
     @Option(name: .long, help: "The line console's port (default: any free port; the address is printed first).")
     var consolePort = 0
@@ -96,6 +106,7 @@ struct DemoCommand: AsyncParsableCommand {
         guard (1...1_000_000).contains(shopBottles) else { throw ValidationError("--shop-bottles must be 1-1000000, got \(shopBottles)") }
         guard (2...500).contains(registers) else { throw ValidationError("--registers must be 2-500, got \(registers)") }
         guard (4...720).contains(tillHours) else { throw ValidationError("--till-hours must be 4-720, got \(tillHours)") }
+        guard (1...3_600).contains(sampleEvery) else { throw ValidationError("--sample-every must be 1-3600 seconds, got \(sampleEvery)") }
         guard (0...1).contains(caseDefects) else { throw ValidationError("--case-defects must be a share 0-1, got \(caseDefects)") }
         if let consolePassword, consolePassword.count < 8 {
             throw ValidationError("--console-password needs at least 8 characters")
@@ -104,8 +115,14 @@ struct DemoCommand: AsyncParsableCommand {
 
     func run() async throws {
         let verbose = verbose
-        CommandLogging.bootstrap(level: verbose ? .warning : .critical)
+        CommandLogging.bootstrap(level: logLevel ?? (verbose ? .warning : .critical))
         var options = DemoOptions()
+        options.registrarLogLevel = logLevel
+        options.sampleEvery = .milliseconds(Int(sampleEvery * 1_000))
+        if let secretsFile {
+            let secrets = SecretsFile(path: secretsFile)
+            options.onSecrets = { secrets.add($0) }
+        }
         options.bottles = bottles
         options.bottlesPerHour = speed
         options.shares = [.unreadable: unreadable, .damaged: damaged, .duplicate: duplicate, .foreign: foreign]
@@ -153,5 +170,22 @@ struct DemoCommand: AsyncParsableCommand {
             try encoder.encode(summary).write(to: URL(fileURLWithPath: summaryJSON))
         }
         if !summary.reconciled { throw ExitCode.failure }
+    }
+}
+
+/// The credentials a run made, kept in a JSON file (mode 0600) for the secrets-in-logs test (`--secrets-file`).
+final class SecretsFile: Sendable {
+    let path: String
+    private let secrets = Mutex<[String: String]>([:])
+
+    init(path: String) { self.path = path }
+
+    /// Adds `more` and rewrites the file.
+    func add(_ more: [String: String]) {
+        let all = secrets.withLock { $0.merge(more) { _, new in new }; return $0 }
+        guard FileManager.default.createFile(atPath: path, contents: try? JSONEncoder().encode(all), attributes: [.posixPermissions: 0o600]) else {
+            FileHandle.standardError.write(Data("qazline-demo: cannot write --secrets-file \(path): check that its directory exists and is writable\n".utf8))
+            return
+        }
     }
 }
