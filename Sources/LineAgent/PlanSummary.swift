@@ -50,7 +50,7 @@ enum PlanSummary {
         switch source.kind {
         case .folder, .video, .v4l2: "\(source.kind.rawValue) \(source.path ?? "")"
         case .gstreamer: "gstreamer pipeline"
-        case .rtsp: "rtsp \(source.url ?? "")"
+        case .rtsp: "rtsp \(SecretRedaction.redactingPasswords(source.url ?? ""))"
         case .genicam: "genicam " + ((source.deviceID ?? "").isEmpty ? "(first camera found)" : source.deviceID!)
         case .synthetic: "generated frames"
         }

@@ -1,5 +1,6 @@
 import COpenCVShim
 import Foundation
+import LineCore
 
 /// Frames through OpenCV's VideoCapture: a video file, a V4L2 device, a GStreamer pipeline or an RTSP stream.
 public final class VideoFrameSource: FrameSource {
@@ -14,7 +15,7 @@ public final class VideoFrameSource: FrameSource {
         _ = OpenCV.singleThreaded
         self.name = name
         guard let capture = open() else {
-            let reason = String(cString: cvs_last_error())
+            let reason = SecretRedaction.redactingPasswords(String(cString: cvs_last_error()))
             throw .sourceUnavailable(source: name, reason: reason.isEmpty ? "OpenCV could not open it" : reason)
         }
         self.capture = capture
@@ -39,12 +40,13 @@ public final class VideoFrameSource: FrameSource {
 
     /// A GStreamer pipeline ending in `appsink`.
     public convenience init(gstreamer pipeline: String) throws(VisionError) {
-        try self.init(name: "gstreamer:\(pipeline)", open: { cvs_capture_open(pipeline, 2) }, loop: false)
+        // The name shows in errors, logs and the console: a camera's password in the pipeline never does.
+        try self.init(name: "gstreamer:\(SecretRedaction.redactingPasswords(pipeline))", open: { cvs_capture_open(pipeline, 2) }, loop: false)
     }
 
     /// An RTSP stream (through FFMPEG, which needs no extra GStreamer plugins).
     public convenience init(rtsp url: String) throws(VisionError) {
-        try self.init(name: "rtsp:\(url)", open: { cvs_capture_open(url, 1) }, loop: false)
+        try self.init(name: "rtsp:\(SecretRedaction.redactingPasswords(url))", open: { cvs_capture_open(url, 1) }, loop: false)
     }
 
     public func next(into image: GrayImage) throws(VisionError) -> FrameInfo? {
@@ -65,7 +67,7 @@ public final class VideoFrameSource: FrameSource {
         case 0:
             return nil
         default:
-            throw .sourceClosed(source: name, reason: String(cString: cvs_last_error()))
+            throw .sourceClosed(source: name, reason: SecretRedaction.redactingPasswords(String(cString: cvs_last_error())))
         }
     }
 
