@@ -8,7 +8,7 @@ struct LineAgentCommand: AsyncParsableCommand {
         abstract: "Line-side track-and-trace for excise-stamped alcohol: reads stamp QR codes, rejects bad bottles, activates good ones.",
         version: QazLineVersion.string,
         subcommands: [CheckConfig.self] + visionCommands + plcCommands + operatorCommands + consoleCommands + aggregationCommands
-            + agentCommands)
+            + agentCommands + backupCommands)
 }
 
 /// The version printed by `--version`.

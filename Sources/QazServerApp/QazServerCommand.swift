@@ -19,7 +19,8 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self, CalendarCommand.self])
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self, CalendarCommand.self,
+                      BackupCommand.self, RestoreCommand.self])
 }
 
 /// `qazserver check-config FILE`.
