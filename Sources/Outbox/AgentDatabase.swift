@@ -32,6 +32,12 @@ public struct AgentDatabase: Sendable {
         } catch {
             throw .cannotOpen(path: path, detail: "\(error.localizedDescription)")
         }
+        // A file a newer lineagent migrated is refused before it is opened for writing (opening switches a file to WAL),
+        // so it stays byte for byte as it was; a damaged or foreign file is left to the checks in `prepare`.
+        if FileManager.default.fileExists(atPath: path),
+           let refusal = Self.newerSchemaRefusal(applied: (try? Self.appliedMigrations(path: path)) ?? [], path: path) {
+            throw refusal
+        }
         do {
             writer = try DatabasePool(path: path, configuration: Self.configuration())
         } catch {
@@ -73,6 +79,8 @@ public struct AgentDatabase: Sendable {
                     throw OutboxError.notAnOutbox(
                         path: path, detail: "application_id is \(applicationID), tables \(tables.prefix(5).joined(separator: ", "))")
                 }
+                // A file a newer lineagent migrated is refused before anything is written to it (docs/upgrades.md).
+                if let refusal = newerSchemaRefusal(applied: try appliedMigrations(db), path: path) { throw refusal }
             }
             try migrator.migrate(writer)
         } catch let error as OutboxError {

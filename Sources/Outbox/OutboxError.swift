@@ -20,6 +20,9 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidPoolFile(path: String, line: Int, reason: String)
     /// An operator action the outbox's rules refuse (a second open job on a line, an unknown user, …).
     case refused(path: String, reason: String)
+    /// The file was migrated by a newer lineagent: it has migrations this binary does not know (`unknown`, in version
+    /// order; `newestKnown` is this binary's newest). Nothing was changed; see docs/upgrades.md.
+    case newerSchema(path: String, unknown: [String], newestKnown: String)
 
     public var description: String {
         switch self {
@@ -34,6 +37,10 @@ public enum OutboxError: Error, Equatable, Sendable, CustomStringConvertible {
         case .storage(let path, let code, let message): "outbox \(path): SQLite error \(code): \(message)"
         case .invalidPoolFile(let path, let line, let reason): "\(path):\(line): \(reason); nothing was imported"
         case .refused(_, let reason): reason
+        case .newerSchema(let path, let unknown, let newestKnown):
+            "outbox \(path) was written by a newer lineagent: its schema has \(unknown.joined(separator: ", ")), which this lineagent "
+                + "(schema up to \(newestKnown)) does not know; run the newer lineagent (a backup taken before the upgrade lacks "
+                + "the decisions recorded since)"
         }
     }
 

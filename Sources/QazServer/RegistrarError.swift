@@ -95,7 +95,7 @@ public struct RegistrarError: HTTPResponseError, Equatable, Sendable, CustomStri
         case .alreadyIssued(let codes): .alreadyIssued(codes)
         case .notOwner(let codes): .notOwner(codes)
         case .unavailable: .unavailable
-        case .failure: .internalError
+        case .failure, .newerSchema: .internalError
         case .refused(let refusal):
             .init(HTTPResponse.Status(code: refusal.status), refusal.code, refusal.message, details: refusal.details.isEmpty ? nil : refusal.details)
         }

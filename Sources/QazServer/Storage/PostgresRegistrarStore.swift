@@ -188,6 +188,8 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
 
     public func migrate() async throws(StoreError) {
         try await transaction { connection in
+    /// Runs the migrations this database lacks, one migrator at a time. A database a newer qazserver migrated is
+    /// refused with ``StoreError/newerSchema(database:unknown:newestKnown:)`` and left as it was.
             // One migrator at a time (several servers may start together).
             try await connection.query("SELECT pg_advisory_xact_lock(7302620261121)", logger: self.logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
@@ -198,6 +200,12 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             }
             for (name, sql) in Self.migrations where !applied.contains(name) {
                 for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
+            // A database a newer qazserver migrated is refused; the transaction rolls back, nothing is changed.
+            let schema = RegistrarSchema(applied: Array(applied), known: Self.knownMigrations)
+            if schema.isNewer {
+                let database = try await connection.query("SELECT current_database()", logger: self.logger).collect().first?.decode(String.self)
+                if let refusal = schema.refusal(database: "PostgreSQL database \(database ?? "?")") { throw refusal }
+            }
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
                 let now = Timestamp.now.milliseconds

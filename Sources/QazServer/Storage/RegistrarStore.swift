@@ -139,6 +139,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
     case failure(String)
     /// A trade operation refused on what storage knows (who holds a code, an order's state, a blocked account).
     case refused(TradeRefusal)
+    /// The database was migrated by a newer qazserver: it has migrations this binary does not know (`unknown`, in
+    /// version order; `newestKnown` is this binary's newest). Nothing was changed; see docs/upgrades.md.
+    case newerSchema(database: String, unknown: [String], newestKnown: String)
 
     public var description: String {
         switch self {
@@ -148,6 +151,9 @@ public enum StoreError: Error, Equatable, Sendable, CustomStringConvertible {
         case .unavailable(let why): "storage unavailable: \(why)"
         case .failure(let why): "storage failure: \(why)"
         case .refused(let refusal): "refused: \(refusal)"
+        case .newerSchema(let database, let unknown, let newestKnown):
+            "\(database) was written by a newer qazserver: its schema has \(unknown.joined(separator: ", ")), which this qazserver "
+                + "(schema up to \(newestKnown)) does not know; run the newer qazserver or restore a backup taken before the upgrade"
         }
     }
 }

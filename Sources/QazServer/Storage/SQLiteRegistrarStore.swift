@@ -13,7 +13,12 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     let writer: any DatabaseWriter
 
     /// Opens (and creates) a database file in WAL mode. Call ``migrate()`` before use.
+    /// - Throws: ``StoreError/newerSchema(database:unknown:newestKnown:)`` for a file a newer qazserver migrated, read
+    ///   read-only first so that the refused file stays byte for byte as it was (opening switches a file to WAL).
     public init(path: String) throws(StoreError) {
+        if FileManager.default.fileExists(atPath: path), let refusal = try Self.schema(path: path).refusal(database: path) {
+            throw refusal
+        }
         do {
             try FileManager.default.createDirectory(
                 at: URL(fileURLWithPath: path).deletingLastPathComponent(), withIntermediateDirectories: true)
@@ -202,7 +207,17 @@ public final class SQLiteRegistrarStore: RegistrarStore {
     }
 
     public func migrate() async throws(StoreError) {
-        do { try Self.migrator.migrate(writer) } catch { throw Self.map(error) }
+    /// Runs the migrations this database lacks. A database a newer qazserver migrated (it has migration names this
+    /// binary does not know) is refused with ``StoreError/newerSchema(database:unknown:newestKnown:)`` before anything
+    /// is written to it.
+        do {
+            let migrator = Self.migrator
+            let applied = try await writer.read { db in try Self.appliedMigrations(db) }
+            if let refusal = RegistrarSchema(applied: applied, known: migrator.migrations).refusal(database: writer.path) { throw refusal }
+            try migrator.migrate(writer)
+        } catch {
+            throw Self.map(error)
+        }
     }
 
     public func ping() async throws(StoreError) {
