@@ -22,7 +22,8 @@ extension RegistrarServer {
     /// The server's background jobs (the order expiry job) and the services of every extension (see
     /// ``RegistrarHTTPExtension/services``): run them after the HTTP service in its service group.
     public var extensionServices: [any Service] {
-        (orderExpiryService.map { [$0] } ?? []) + (receiptGapService.map { [$0] } ?? []) + extensions.flatMap(\.services)
+        (orderExpiryService.map { [$0] } ?? []) + (receiptGapService.map { [$0] } ?? []) + (clusterMaintenanceService.map { [$0] } ?? [])
+            + extensions.flatMap(\.services)
     }
 
     /// The identity of a bearer token's text, or nil when it is unknown, revoked or expired (for an extension's own

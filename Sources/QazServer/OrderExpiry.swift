@@ -17,6 +17,8 @@ public struct OrderExpiryService: Service {
     let logger: Logger
     let clock: @Sendable () -> Timestamp
     let expired: @Sendable (Int) -> Void
+    /// Which of several instances on one database sweeps (``JobLease``).
+    let lease: JobLease
 
     /// Expires what is due now; the ids expired (also what one pass of ``run()`` does first).
     public func sweep() async throws(StoreError) -> [String] {
@@ -28,24 +30,29 @@ public struct OrderExpiryService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var pause = interval
-                do {
-                    let expired = try await sweep()
-                    if !expired.isEmpty {
-                        logger.info("orders expired", metadata: ["orders.expired": "\(expired.count)", "orders.ids": "\(expired.prefix(10).joined(separator: ","))"])
+                // Several instances on one database: only the lease's holder sweeps; the others look every third of the
+                // lease's TTL whether it lapsed (its holder was killed), so the job moves within one TTL.
+                var pause = min(interval, lease.renewEvery)
+                if await lease.hold() {
+                    do {
+                        let expired = try await sweep()
+                        if !expired.isEmpty {
+                            logger.info("orders expired", metadata: ["orders.expired": "\(expired.count)", "orders.ids": "\(expired.prefix(10).joined(separator: ","))"])
+                        }
+                        if let next = try await store.nextOrderExpiry() {
+                            let wait = Duration.milliseconds(max(0, next.milliseconds - clock().milliseconds) + 5)
+                            pause = min(pause, wait)
+                        }
+                    } catch {
+                        logger.warning("order expiry sweep failed; retrying", metadata: ["error.message": "\(error)"])
+                        pause = min(pause, .seconds(5))
                     }
-                    if let next = try await store.nextOrderExpiry() {
-                        let wait = Duration.milliseconds(max(0, next.milliseconds - clock().milliseconds) + 5)
-                        pause = min(pause, wait)
-                    }
-                } catch {
-                    logger.warning("order expiry sweep failed; retrying", metadata: ["error.message": "\(error)"])
-                    pause = min(pause, .seconds(5))
                 }
                 // Sleep until the pause ends or an order is saved, whichever comes first.
                 await wake.wait(upTo: pause)
             }
         }
+        await lease.release()
     }
 }
 
@@ -54,6 +61,7 @@ extension RegistrarServer {
     public var orderExpiryService: OrderExpiryService? {
         guard let store = store as? any TradeStore else { return nil }
         return OrderExpiryService(store: store, interval: trade.expirySweep, wake: orderExpiryWake, logger: Logger(label: "qazserver.order-expiry"),
-                                  clock: trade.clock, expired: { [metrics] in metrics.trade(.orderExpired, by: $0) })
+                                  clock: trade.clock, expired: { [metrics] in metrics.trade(.orderExpired, by: $0) },
+                                  lease: lease("order-expiry"))
     }
 }

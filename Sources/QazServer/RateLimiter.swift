@@ -1,7 +1,7 @@
 import Foundation
 import Synchronization
 
-/// A token bucket per participant: `rate` requests per second on average, up to `burst` at once.
+/// A token bucket per key (a participant, a client address), in this process's memory: `rate` requests per second on average, up to `burst` at once.
 ///
 /// The clock is injected (a `Clock` whose duration is `Duration`), so tests can drive time by hand.
 public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration {
@@ -30,7 +30,7 @@ public final class RateLimiter<C: Clock>: Sendable where C.Duration == Duration 
     }
 
     /// Takes one token for `key`; nil when allowed, else how long until a token is available.
-    public func acquire(_ key: String) -> Duration? {
+    public func acquireNow(_ key: String) -> Duration? {
         let now = clock.now
         return buckets.withLock { buckets in
             // Keys are bounded by pruning the buckets that have refilled (they hold nothing a new bucket would not).

@@ -14,6 +14,8 @@ public struct ReceiptGapService: Service {
     let store: any RetailStore
     let settings: RetailSettings
     let logger: Logger
+    /// Which of several instances on one database reports gaps (``JobLease``).
+    let lease: JobLease
 
     /// Reports the gaps due now; the gaps reported.
     public func sweep() async throws(StoreError) -> [ReceiptGap] {
@@ -25,25 +27,28 @@ public struct ReceiptGapService: Service {
     public func run() async throws {
         await cancelWhenGracefulShutdown {
             while !Task.isCancelled {
-                var pause = settings.gapSweep
-                do {
-                    for gap in try await sweep() {
-                        logger.warning("receipt gap reported", metadata: [
-                            "register": "\(gap.registrationNumber)", "seller": "\(gap.seller)", "gap.from": "\(gap.from)", "gap.to": "\(gap.to)",
-                        ])
+                var pause = min(settings.gapSweep, lease.renewEvery)
+                if await lease.hold() {
+                    do {
+                        for gap in try await sweep() {
+                            logger.warning("receipt gap reported", metadata: [
+                                "register": "\(gap.registrationNumber)", "seller": "\(gap.seller)", "gap.from": "\(gap.from)", "gap.to": "\(gap.to)",
+                            ])
+                        }
+                        if let oldest = try await store.oldestWaitingReceipt() {
+                            let wait = Int64(settings.gapWait.components.seconds) * 1000
+                            let due = Duration.milliseconds(max(0, oldest.milliseconds + wait - settings.clock().milliseconds) + 5)
+                            pause = min(pause, due)
+                        }
+                    } catch {
+                        logger.warning("receipt gap sweep failed; retrying", metadata: ["error.message": "\(error)"])
+                        pause = min(pause, .seconds(5))
                     }
-                    if let oldest = try await store.oldestWaitingReceipt() {
-                        let wait = Int64(settings.gapWait.components.seconds) * 1000
-                        let due = Duration.milliseconds(max(0, oldest.milliseconds + wait - settings.clock().milliseconds) + 5)
-                        pause = min(pause, due)
-                    }
-                } catch {
-                    logger.warning("receipt gap sweep failed; retrying", metadata: ["error.message": "\(error)"])
-                    pause = min(pause, .seconds(5))
                 }
                 try? await Task.sleep(for: pause)
             }
         }
+        await lease.release()
     }
 }
 
@@ -51,6 +56,6 @@ extension RegistrarServer {
     /// The receipt gap job of this server (nil when the store keeps no retail half).
     public var receiptGapService: ReceiptGapService? {
         guard let store = store as? any RetailStore else { return nil }
-        return ReceiptGapService(store: store, settings: retail, logger: Logger(label: "qazserver.receipt-gaps"))
+        return ReceiptGapService(store: store, settings: retail, logger: Logger(label: "qazserver.receipt-gaps"), lease: lease("receipt-gaps"))
     }
 }

@@ -227,8 +227,8 @@ public struct RegistrarServer: Sendable {
     let registry: PrometheusCollectorRegistry
     let validator: Validator
     let tokens: TokenService
-    /// The participants' token buckets (one per server, shared by every request).
-    let limiter: RateLimiter<ContinuousClock>
+    /// The participants' token buckets: this process's, or the database's with `cluster.rateLimits: shared`.
+    let limiter: any RequestRateLimiter
     /// Routes outside the `/v1` API served by the same server (the registrar console), and their services.
     public let extensions: [any RegistrarHTTPExtension]
     /// Signature verification and the working-day calendar of the trade half.
@@ -237,8 +237,11 @@ public struct RegistrarServer: Sendable {
     let orderExpiryWake = WakeSignal()
     /// The retail half's settings: the receipt gap wait, the public endpoint's limits, the analytics' rules.
     public let retail: RetailSettings
-    /// The consumers' token buckets, by client address (in memory only; never stored with a scan).
-    let verifyLimiter: RateLimiter<ContinuousClock>
+    /// The consumers' token buckets, by client address (in memory, or with `cluster.rateLimits: shared` in the
+    /// database's unlogged `rate_bucket` table; never stored with a scan).
+    let verifyLimiter: any RequestRateLimiter
+    /// This instance's name and job leases, and where the rate limits live.
+    public let cluster: ClusterSettings
     /// The stamp-check page's recent scans by client and code (a reload counts no new scan).
     let recentPageScans = RecentPageScans()
 
@@ -251,11 +254,12 @@ public struct RegistrarServer: Sendable {
     ///   - extensions: routes outside the API (the registrar console), added after the API's routes.
     public init(store: any RegistrarStore, limits: LimitsConfiguration = LimitsConfiguration(), rules: PayloadRules = .default,
                 registry: PrometheusCollectorRegistry = PrometheusCollectorRegistry(), stream: StreamConfiguration = StreamConfiguration(),
-                extensions: [any RegistrarHTTPExtension] = [], trade: TradeSettings = TradeSettings(), retail: RetailSettings = RetailSettings()) {
+                extensions: [any RegistrarHTTPExtension] = [], trade: TradeSettings = TradeSettings(), retail: RetailSettings = RetailSettings(),
+                cluster: ClusterSettings = ClusterSettings()) {
         self.store = store
+        self.cluster = cluster
         self.trade = trade
         self.retail = retail
-        self.verifyLimiter = RateLimiter(rate: retail.verifyRate, burst: retail.verifyBurst, clock: ContinuousClock())
         self.extensions = extensions
         self.activationFeed = ActivationFeed()
         self.streamConfiguration = stream
@@ -266,7 +270,14 @@ public struct RegistrarServer: Sendable {
         self.metrics = RegistrarMetrics(factory: PrometheusMetricsFactory(registry: registry))
         self.validator = Validator(rules: rules, maxBatchItems: limits.maxBatchItems, maxCodeBytes: rules.maxPayloadBytes)
         self.tokens = TokenService(store: store)
-        self.limiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst, clock: ContinuousClock())
+        if cluster.sharedRateLimits, let shared = store as? any ClusterStore {
+            let factory = metrics.factory
+            self.limiter = SharedRateLimiter(store: shared, scope: "participant", rate: limits.requestsPerSecond, burst: limits.burst, factory: factory)
+            self.verifyLimiter = SharedRateLimiter(store: shared, scope: "client", rate: retail.verifyRate, burst: retail.verifyBurst, factory: factory)
+        } else {
+            self.limiter = RateLimiter(rate: limits.requestsPerSecond, burst: limits.burst, clock: ContinuousClock())
+            self.verifyLimiter = RateLimiter(rate: retail.verifyRate, burst: retail.verifyBurst, clock: ContinuousClock())
+        }
     }
 
     /// The router with every route of the contract.
@@ -326,7 +337,7 @@ public struct RegistrarServer: Sendable {
         limited { request, context in
             var context = context
             let identity = try await tokens.authenticate(request.headers[.authorization])
-            if let wait = limiter.acquire(identity.participant.rawValue) {
+            if let wait = await limiter.acquire(identity.participant.rawValue) {
                 let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
                 throw RegistrarError.rateLimited(retryAfter: seconds)
             }

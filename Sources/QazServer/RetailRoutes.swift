@@ -274,14 +274,14 @@ extension RegistrarServer {
         -> @Sendable (Request, RegistrarContext) async throws -> Response
     {
         limited { request, context in
-            try self.chargeClient(context)
+            try await self.chargeClient(context)
             return try await handler(request, context)
         }
     }
 
-    func chargeClient(_ context: RegistrarContext) throws(RegistrarError) {
+    func chargeClient(_ context: RegistrarContext) async throws(RegistrarError) {
         let client = Self.clientKey(context.channel.remoteAddress)
-        if let wait = verifyLimiter.acquire(client) {
+        if let wait = await verifyLimiter.acquire(client) {
             let seconds = max(1, Int((Double(wait.components.seconds) + Double(wait.components.attoseconds) / 1e18).rounded(.up)))
             metrics.verifyLimited()
             throw RegistrarError(.tooManyRequests, .rateLimited, "too many scans from this address; retry after \(seconds) s",
@@ -334,7 +334,7 @@ extension RegistrarServer {
     /// change of language within it shows the same scan (and its location button) without counting another.
     private func pageScan(_ context: RegistrarContext) async -> Result<VerifyAnswer, RegistrarError> {
         do throws(RegistrarError) {
-            try chargeClient(context)
+            try await chargeClient(context)
             let code = try parse(code: context.parameters.get("code") ?? "", field: "code")
             let client = Self.clientKey(context.channel.remoteAddress)
             let now = retail.clock()

@@ -20,6 +20,8 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
     public var trade: TradeConfiguration
     /// The retail half: receipts' gap wait, the public scan endpoint's limit, the counterfeit analytics' rules.
     public var retail: RetailConfiguration
+    /// Several instances on one PostgreSQL: this instance's name, the job leases' TTL, where rate limits live.
+    public var cluster: ClusterConfiguration
 
     public init(from decoder: any Decoder) throws {
         let c = try decoder.container(keyedBy: CodingKeys.self)
@@ -31,6 +33,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         console = try c.decodeIfPresent(RegistrarConsoleConfiguration.self, forKey: .console) ?? RegistrarConsoleConfiguration()
         trade = try c.decodeIfPresent(TradeConfiguration.self, forKey: .trade) ?? TradeConfiguration()
         retail = try c.decodeIfPresent(RetailConfiguration.self, forKey: .retail) ?? RetailConfiguration()
+        cluster = try c.decodeIfPresent(ClusterConfiguration.self, forKey: .cluster) ?? ClusterConfiguration()
     }
 
     public func validate(_ v: inout ConfigValidator) {
@@ -42,6 +45,7 @@ public struct ServerConfiguration: Codable, Sendable, ValidatableConfig {
         v.validate("console", console)
         v.validate("trade", trade)
         v.validate("retail", retail)
+        v.validate("cluster", cluster)
     }
 }
 

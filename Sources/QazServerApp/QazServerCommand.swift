@@ -19,7 +19,7 @@ struct QazServerCommand: AsyncParsableCommand {
         commandName: "qazserver",
         abstract: "Registrar for excise stamp codes: issuance, idempotent activation ingest, look-ups and monthly reports.",
         version: "0.1.0",
-        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self, CalendarCommand.self,
+        subcommands: [Serve.self, TokenCommand.self, ReportCommand.self, CheckConfig.self, ConsolePassword.self, Sign.self, CalendarCommand.self, ClusterCommand.self,
                       BackupCommand.self, RestoreCommand.self])
 }
 
@@ -62,6 +62,7 @@ struct CheckConfig: ParsableCommand {
             retail     receipt gaps wait \(c.retail.gapWait), scans \(c.retail.verifyPerSecond)/s (burst \(c.retail.verifyBurst)) per client, \
             alerts over \(c.retail.analytics.maxSpeedKmh) km/h, redeemed + \(c.retail.analytics.redeemedGraceHours) h, \
             \(c.retail.analytics.frequentScans) scans in \(c.retail.analytics.frequentWindowHours) h
+            cluster    instance \(c.cluster.instance ?? "host:pid:random"), job leases \(c.cluster.jobLeaseTTL), rate limits \(c.cluster.rateLimits == .shared ? "shared in the database" : "per instance")
             """)
     }
 

@@ -88,7 +88,8 @@ struct Serve: AsyncParsableCommand {
             ? [try RegistrarConsole(configuration: configuration.console, logger: logger) as any RegistrarHTTPExtension] : []
         let trade = try ConfigOptions.tradeSettings(configuration, file: file)
         let server = RegistrarServer(store: store, limits: configuration.limits, registry: registry, stream: configuration.stream,
-                                     extensions: console, trade: trade, retail: configuration.retail.settings)
+                                     extensions: console, trade: trade, retail: configuration.retail.settings,
+                                     cluster: configuration.cluster.settings)
         let reload: [any Service] = trade.verifier.map { [TrustReloadService(verifier: $0, logger: logger)] } ?? []
         let tls = configuration.tls.map { tls in
             let base = file.deletingLastPathComponent()

@@ -184,12 +184,14 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
         ("v7-trade", tradeMigration),
         // The retail half (order No 288 cl. 22, 27): the tables of SQLite's v8-retail (PostgresRegistrarStore+Retail.swift).
         ("v8-retail", retailMigration),
+        // Background jobs' leases and the shared rate limits (PostgresRegistrarStore+Cluster.swift).
+        ("v9-cluster", clusterMigration),
     ]
 
-    public func migrate() async throws(StoreError) {
-        try await transaction { connection in
     /// Runs the migrations this database lacks, one migrator at a time. A database a newer qazserver migrated is
     /// refused with ``StoreError/newerSchema(database:unknown:newestKnown:)`` and left as it was.
+    public func migrate() async throws(StoreError) {
+        try await transaction { connection in
             // One migrator at a time (several servers may start together).
             try await connection.query("SELECT pg_advisory_xact_lock(7302620261121)", logger: self.logger)
             try await connection.query("CREATE TABLE IF NOT EXISTS schema_migration (name TEXT PRIMARY KEY, applied_at BIGINT NOT NULL)",
@@ -198,14 +200,14 @@ public final class PostgresRegistrarStore: RegistrarStore, Service {
             for try await name in try await connection.query("SELECT name FROM schema_migration", logger: self.logger).decode(String.self) {
                 applied.insert(name)
             }
-            for (name, sql) in Self.migrations where !applied.contains(name) {
-                for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
             // A database a newer qazserver migrated is refused; the transaction rolls back, nothing is changed.
             let schema = RegistrarSchema(applied: Array(applied), known: Self.knownMigrations)
             if schema.isNewer {
                 let database = try await connection.query("SELECT current_database()", logger: self.logger).collect().first?.decode(String.self)
                 if let refusal = schema.refusal(database: "PostgreSQL database \(database ?? "?")") { throw refusal }
             }
+            for (name, sql) in Self.migrations where !applied.contains(name) {
+                for statement in sql.components(separatedBy: ";\n") where !statement.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty {
                     try await connection.query(PostgresQuery(unsafeSQL: statement), logger: self.logger)
                 }
                 let now = Timestamp.now.milliseconds

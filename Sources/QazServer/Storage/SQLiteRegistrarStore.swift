@@ -203,13 +203,14 @@ public final class SQLiteRegistrarStore: RegistrarStore {
         }
         registerTradeMigration(&migrator)
         registerRetailMigration(&migrator)
+        registerClusterMigration(&migrator)
         return migrator
     }
 
-    public func migrate() async throws(StoreError) {
     /// Runs the migrations this database lacks. A database a newer qazserver migrated (it has migration names this
     /// binary does not know) is refused with ``StoreError/newerSchema(database:unknown:newestKnown:)`` before anything
     /// is written to it.
+    public func migrate() async throws(StoreError) {
         do {
             let migrator = Self.migrator
             let applied = try await writer.read { db in try Self.appliedMigrations(db) }
