@@ -125,6 +125,10 @@ for group in video dialout; do
   if getent group "$group" >/dev/null; then id -nG qazline | tr ' ' '\n' | grep -qx "$group" || fail "qazline is not in the group $group"; fi
 done
 echo "   binaries, units, configurations (root:qazline 0640), state directories (qazline 0750), conffiles and the user are as expected"
+for check in "qazserver check-config /etc/qazline/registrar.yaml" "lineagent check-config /etc/qazline/agent.yaml"; do
+  runuser -u qazline -- /usr/bin/$check >"$work/check.log" 2>&1 || { cat "$work/check.log"; fail "the installed example does not pass: $check"; }
+done
+echo "   the installed example configurations pass check-config as they are"
 
 step "configuring as an installer would: a free port, a producer token, the agent's camera, PLC and registrar"
 read -r registrar_port agent_port plc_port < <(python3 -c '
