@@ -14,6 +14,7 @@ swift test --no-parallel "$@"
 if [ $# -eq 0 ]; then
   scripts/browser-test.sh
   scripts/chaos.sh --short
+  scripts/package-test.sh   # the Debian packages: units verified, installed, started as systemd would, purged (~1.5 min)
   scripts/long-run.sh --minutes 1.5  # the long run's short form: 1,800 bottles at 72,000/h, resource figures checked
   scripts/fuzz.sh --seconds 60 payload config
 fi
