@@ -24,6 +24,11 @@ APT_PACKAGES=(
   g++                   # the C++ shims and zxing-cpp
   chromium              # the browser the console tests drive (scripts/browser-test.sh)
   chromium-driver       # its WebDriver, for Selenium
+  dpkg-dev              # dpkg-shlibdeps: the Debian packages' Depends (scripts/package.sh)
+  binutils              # objcopy: stripping the packaged binaries
+  systemd               # systemd-analyze verify/security of the units (scripts/package-test.sh; systemd is not started)
+  adduser               # the packages' maintainer scripts create the qazline user
+  sqlite3               # the long run's size breakdown (scripts/long-run.sh)
 )
 
 missing=()
