@@ -12,8 +12,9 @@
 //               QazServerApp (the `qazserver` executable)
 //   simulation  LineSimulator, LineSimApp (`linesim`), LineDemo (the simulated plant: agent + linesim + registrar),
 //               LineDemoApp (`qazline-demo`), Chaos (`chaos`)
-//   shared      CommandSupport (what every executable's command line shares), LineAgentTesting (tests only: one
-//               double per seam, and a real registrar seeded for the agent's tests)
+//   shared      CommandSupport (what every executable's command line shares), SQLiteBackup (backup/restore file steps
+//               of the outbox and the registrar's SQLite store), LineAgentTesting (tests only: one double per seam, and
+//               a real registrar seeded for the agent's tests)
 //
 // The agent's targets and the registrar's never import each other: only the simulation puts both in one process, and
 // the `lineagent` executable links neither the registrar, nor linesim, nor the simulated plant.
@@ -131,6 +132,8 @@ let package = Package(
         .target(name: "CommandSupport", dependencies: [argumentParser, logging], swiftSettings: swiftSettings),
         // sd_notify in plain Swift (READY=1, STOPPING=1, STATUS=, the watchdog) for the services under systemd (docs/packages.md).
         .target(name: "SystemdNotify", dependencies: [logging, serviceLifecycle], swiftSettings: swiftSettings),
+        // Backup and restore file steps shared by the outbox and the registrar's SQLite store (online copy, swap, holders).
+        .target(name: "SQLiteBackup", dependencies: [grdb], swiftSettings: swiftSettings),
 
         // What both consoles share: pages, live updates, sessions, CSRF, passwords, charts, languages, CSV.
         .target(name: "ConsoleKit", dependencies: ["LineCore", bcrypt, httpTypes, hummingbird, mustache], swiftSettings: swiftSettings),
@@ -148,7 +151,7 @@ let package = Package(
         .target(name: "LabelPrinting", dependencies: ["LineCore", logging, nioCore, nioPosix], swiftSettings: swiftSettings),
         .target(
             name: "Outbox",
-            dependencies: ["LineCore", "Delivery", "QazAPI", grdb, logging, serviceLifecycle],
+            dependencies: ["LineCore", "Delivery", "QazAPI", "SQLiteBackup", grdb, logging, serviceLifecycle],
             swiftSettings: swiftSettings),
         .target(
             name: "QazClient",
@@ -196,7 +199,7 @@ let package = Package(
         .target(
             name: "QazServer",
             dependencies: [
-                "CounterfeitAnalytics", "Signatures", "WorkingCalendar", "ConfigKit", "LineCore", "QazAPI", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
+                "CounterfeitAnalytics", "Signatures", "WorkingCalendar", "ConfigKit", "LineCore", "QazAPI", "SQLiteBackup", crypto, grdb, httpTypes, hummingbird, hummingbirdCore, hummingbirdTLS,
                 logging, metrics, nioCore, nioSSL, postgresNIO, prometheus, serviceLifecycle,
             ],
             swiftSettings: swiftSettings),
@@ -293,6 +296,7 @@ let package = Package(
         .testTarget(name: "ConfigKitTests", dependencies: ["ConfigKit"], swiftSettings: swiftSettings),
         .testTarget(name: "CommandSupportTests", dependencies: ["CommandSupport", argumentParser, logging], swiftSettings: swiftSettings),
         .testTarget(name: "SystemdNotifyTests", dependencies: ["SystemdNotify", logging, serviceLifecycle], swiftSettings: swiftSettings),
+        .testTarget(name: "SQLiteBackupTests", dependencies: ["SQLiteBackup", grdb], swiftSettings: swiftSettings),
         .testTarget(name: "LineConfigTests", dependencies: ["LineConfig", "ConfigKit", "QazServer"], swiftSettings: swiftSettings),
         .testTarget(
             name: "NativeLibrariesTests", dependencies: ["CZBar", "CModbus", "COpenCVShim", "CZXingShim", "CZXing3Shim"],

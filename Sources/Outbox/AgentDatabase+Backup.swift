@@ -1,19 +1,20 @@
 import Foundation
 import GRDB
+import SQLiteBackup
 #if canImport(Glibc)
 import Glibc
 #endif
 
-// Online backup and restore of the agent's outbox (`lineagent backup` / `lineagent restore`), as the registrar's
-// (`QazServer/Storage/SQLiteRegistrarStore+Backup.swift`, whose file steps are copied below: the two share no GRDB target).
+// Online backup and restore of the agent's outbox (`lineagent backup` / `lineagent restore`); the file steps are
+// `SQLiteBackup`'s, shared with the registrar's SQLite store.
 //
 // Backup: SQLite's backup API copies one committed state in one step from a separate connection while the agent
 // records decisions (WAL); the copy goes to a temporary file beside the target, leaves WAL mode (one self-contained
 // file), is checked (integrity, an outbox, migrations this binary knows), fsynced and renamed into place.
 //
-// Restore: the backup is copied beside the outbox and checked there; the outbox is locked with SQLite's exclusive lock
-// (`locking_mode = EXCLUSIVE` + `BEGIN EXCLUSIVE`, 1 s busy timeout), which a running agent's open connections refuse;
-// holding it, the WAL is folded in, the file is kept as `<file>.before-restore-<UTC time>` and the copy renamed over it.
+// Restore: the backup is copied beside the outbox and checked there. It is refused while any process holds the outbox
+// open (the kernel's lock table names it: a running agent's connections hold SQLite's locks for as long as they are
+// open). Otherwise the outbox is kept as `<file>.before-restore-<UTC time>` with its WAL and the copy renamed over it.
 // A restored outbox may list as pending what the registrar already holds: it re-sends those in their batches (same
 // batch ids, answered from the registrar's storage) or, never batched, in new ones answered `alreadyActivated`.
 
@@ -108,23 +109,18 @@ extension AgentDatabase {
         let live = URL(fileURLWithPath: outbox).standardizedFileURL.path
         let target = URL(fileURLWithPath: target).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: live) else { throw .noDatabase(path: live) }
-        try OutboxBackupFiles.checkTarget(target, live: live, force: force, sameFile: { OutboxBackupError.sameFile(target: $0, live: $1) },
+        try SQLiteBackupFiles.checkTarget(target, live: live, force: force, sameFile: { OutboxBackupError.sameFile(target: $0, live: $1) },
                                           exists: { OutboxBackupError.targetExists(path: $0) }, noDirectory: { OutboxBackupError.noDirectory(path: $0) })
-        let temporary = OutboxBackupFiles.temporaryPath(beside: target)
-        defer { OutboxBackupFiles.remove(temporary) }
+        let temporary = SQLiteBackupFiles.temporaryPath(beside: target)
+        defer { SQLiteBackupFiles.remove(temporary) }
         do {
-            let source = try DatabaseQueue(path: live, configuration: readConfiguration())
-            let destination = try DatabaseQueue(path: temporary)
-            try source.backup(to: destination)
-            try source.close()
-            try destination.writeWithoutTransaction { db in _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE") }
-            try destination.close()
+            try SQLiteBackupFiles.onlineCopy(live, to: temporary)
         } catch {
             throw map(error, path: live)
         }
         var summary = try inspect(temporary, reportedAs: target)
-        try OutboxBackupFiles.commit(temporary, to: target, error: { OutboxBackupError.io(path: $0, detail: $1) })
-        summary.bytes = OutboxBackupFiles.size(target)
+        try SQLiteBackupFiles.commit(temporary, to: target, error: { OutboxBackupError.io(path: $0, detail: $1) })
+        summary.bytes = SQLiteBackupFiles.size(target)
         summary.seconds = (ContinuousClock.now - started).outboxSeconds
         return summary
     }
@@ -133,9 +129,9 @@ extension AgentDatabase {
     public static func check(backup path: String) throws(OutboxBackupError) -> OutboxBackupSummary {
         let path = URL(fileURLWithPath: path).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: path) else { throw .noBackup(path: path) }
-        let copy = OutboxBackupFiles.temporaryPath(beside: NSTemporaryDirectory() + "/lineagent-check")
-        defer { OutboxBackupFiles.remove(copy) }
-        try OutboxBackupFiles.copy(path, to: copy, error: { OutboxBackupError.io(path: $0, detail: $1) })
+        let copy = SQLiteBackupFiles.temporaryPath(beside: NSTemporaryDirectory() + "/lineagent-check")
+        defer { SQLiteBackupFiles.remove(copy) }
+        try SQLiteBackupFiles.copy(path, to: copy, error: { OutboxBackupError.io(path: $0, detail: $1) })
         return try inspect(copy, reportedAs: path)
     }
 
@@ -147,17 +143,17 @@ extension AgentDatabase {
         let backup = URL(fileURLWithPath: backup).standardizedFileURL.path
         guard FileManager.default.fileExists(atPath: backup) else { throw .noBackup(path: backup) }
         let directory = URL(fileURLWithPath: live).deletingLastPathComponent().path
-        guard OutboxBackupFiles.isDirectory(directory) else { throw .noDirectory(path: directory) }
-        if OutboxBackupFiles.sameFile(backup, live) { throw .sameFile(target: backup, live: live) }
-        let staged = OutboxBackupFiles.temporaryPath(beside: live)
-        defer { OutboxBackupFiles.remove(staged) }
-        try OutboxBackupFiles.copy(backup, to: staged, error: { OutboxBackupError.io(path: $0, detail: $1) })
+        guard SQLiteBackupFiles.isDirectory(directory) else { throw .noDirectory(path: directory) }
+        if SQLiteBackupFiles.sameFile(backup, live) { throw .sameFile(target: backup, live: live) }
+        let staged = SQLiteBackupFiles.temporaryPath(beside: live)
+        defer { SQLiteBackupFiles.remove(staged) }
+        try SQLiteBackupFiles.copy(backup, to: staged, error: { OutboxBackupError.io(path: $0, detail: $1) })
         var summary = try inspect(staged, reportedAs: backup)
-        let aside = try OutboxBackupFiles.swap(
-            live: live, staged: staged, now: now, configuration: lockConfiguration(),
-            error: OutboxBackupFiles.Errors(inUse: { OutboxBackupError.inUse(path: $0, detail: $1) }, io: { OutboxBackupError.io(path: $0, detail: $1) }))
+        let aside = try SQLiteBackupFiles.swap(
+            live: live, staged: staged, now: now,
+            error: .init(inUse: { OutboxBackupError.inUse(path: $0, detail: $1) }, io: { OutboxBackupError.io(path: $0, detail: $1) }))
         summary.path = live
-        summary.bytes = OutboxBackupFiles.size(live)
+        summary.bytes = SQLiteBackupFiles.size(live)
         summary.seconds = (ContinuousClock.now - started).outboxSeconds
         return OutboxRestoreSummary(restored: summary, movedAside: aside)
     }
@@ -189,7 +185,7 @@ extension AgentDatabase {
                     let aggregation = tables.contains("aggregation_event")
                         ? try count("SELECT count(*) FROM aggregation_event WHERE state = 'pending'") : 0
                     return OutboxBackupSummary(
-                        path: path, bytes: OutboxBackupFiles.size(file), schemaVersion: known.last(where: applied.contains) ?? "-",
+                        path: path, bytes: SQLiteBackupFiles.size(file), schemaVersion: known.last(where: applied.contains) ?? "-",
                         migrations: applied.count, knownMigrations: known.count,
                         decisions: try count("SELECT count(*) FROM decision"),
                         pending: try count("SELECT count(*) FROM activation WHERE state = 'pending'"),
@@ -216,12 +212,6 @@ extension AgentDatabase {
         return config
     }
 
-    private static func lockConfiguration() -> Configuration {
-        var config = Configuration()
-        config.busyMode = .timeout(1)
-        return config
-    }
-
     private static func map(_ error: any Error, path: String) -> OutboxBackupError {
         if let error = error as? OutboxBackupError { return error }
         if let error = error as? DatabaseError {
@@ -242,168 +232,6 @@ extension Duration {
     }
 }
 
-/// The file steps of a backup and a restore (temporary names beside the target, fsync, rename, the live file's lock).
-/// A copy of the registrar's `BackupFiles` (`QazServer/Storage/SQLiteRegistrarStore+Backup.swift`): keep the two alike.
-enum OutboxBackupFiles {
-    /// The errors a caller's type makes of a path and a detail.
-    struct Errors<E: Error> {
-        var inUse: (String, String) -> E
-        var io: (String, String) -> E
-    }
-
-    /// `<target>.partial-<pid>-<random>` in the target's directory (a rename from there is atomic).
-    static func temporaryPath(beside target: String) -> String {
-        "\(target).partial-\(getpid())-\(UInt32.random(in: 0...UInt32.max))"
-    }
-
-    static func isDirectory(_ path: String) -> Bool {
-        var directory: ObjCBool = false
-        return FileManager.default.fileExists(atPath: path, isDirectory: &directory) && directory.boolValue
-    }
-
-    static func size(_ path: String) -> Int64 {
-        ((try? FileManager.default.attributesOfItem(atPath: path))?[.size] as? NSNumber)?.int64Value ?? 0
-    }
-
-    static func remove(_ path: String) {
-        for file in [path, path + "-journal", path + "-wal", path + "-shm"] { unlink(file) }
-    }
-
-    /// Whether two paths name the same file (device and inode), or the same path.
-    static func sameFile(_ a: String, _ b: String) -> Bool {
-        if URL(fileURLWithPath: a).resolvingSymlinksInPath().path == URL(fileURLWithPath: b).resolvingSymlinksInPath().path { return true }
-        var sa = stat(), sb = stat()
-        guard stat(a, &sa) == 0, stat(b, &sb) == 0 else { return false }
-        return sa.st_dev == sb.st_dev && sa.st_ino == sb.st_ino
-    }
-
-    /// Refuses a target that is the live database (or its WAL/shm), that exists without `force`, or whose directory
-    /// is missing.
-    static func checkTarget<E: Error>(_ target: String, live: String, force: Bool, sameFile same: (String, String) -> E,
-                                      exists: (String) -> E, noDirectory: (String) -> E) throws(E) {
-        for file in [live, live + "-wal", live + "-shm", live + "-journal"] where sameFile(target, file) { throw same(target, live) }
-        let directory = URL(fileURLWithPath: target).deletingLastPathComponent().path
-        guard isDirectory(directory) else { throw noDirectory(directory) }
-        if FileManager.default.fileExists(atPath: target) {
-            guard force else { throw exists(target) }
-            guard !isDirectory(target) else { throw exists(target) }
-        }
-    }
-
-    static func copy<E: Error>(_ source: String, to destination: String, error: (String, String) -> E) throws(E) {
-        do {
-            try FileManager.default.copyItem(atPath: source, toPath: destination)
-        } catch let failure {
-            throw error(source, "cannot copy to \(destination): \(failure.localizedDescription)")
-        }
-    }
-
-    static func fsync<E: Error>(_ path: String, error: (String, String) -> E) throws(E) {
-        let fd = open(path, O_RDONLY)
-        guard fd >= 0 else { throw error(path, "cannot open for fsync: \(String(cString: strerror(errno)))") }
-        defer { close(fd) }
-        guard Glibc.fsync(fd) == 0 else { throw error(path, "fsync failed: \(String(cString: strerror(errno)))") }
-    }
-
-    /// fsyncs `temporary`, renames it to `target` (replacing it) and fsyncs the directory.
-    static func commit<E: Error>(_ temporary: String, to target: String, error: (String, String) -> E) throws(E) {
-        try fsync(temporary, error: error)
-        guard rename(temporary, target) == 0 else { throw error(target, "cannot rename \(temporary) into place: \(String(cString: strerror(errno)))") }
-        try fsync(URL(fileURLWithPath: target).deletingLastPathComponent().path, error: error)
-    }
-
-    /// `<live>.before-restore-20261204T103000Z`.
-    static func asideName(_ live: String, _ now: Date) -> String {
-        let formatter = DateFormatter()
-        formatter.locale = Locale(identifier: "en_US_POSIX")
-        formatter.timeZone = TimeZone(identifier: "UTC")
-        formatter.dateFormat = "yyyyMMdd'T'HHmmss'Z'"
-        return "\(live).before-restore-\(formatter.string(from: now))"
-    }
-
-    /// The process holding SQLite's POSIX locks on a database (its lock bytes, or its `-shm` DMS byte) — for a live
-    /// file SQLite itself cannot open. Only other processes are seen (POSIX locks are per process).
-    static func lockHolder(_ path: String) -> Int32? {
-        for (file, start, length) in [(path, 0x4000_0000, 512), (path + "-shm", 120, 9)] {
-            let fd = open(file, O_RDONLY)
-            guard fd >= 0 else { continue }
-            defer { close(fd) }
-            var lock = flock()
-            lock.l_type = Int16(F_WRLCK)
-            lock.l_whence = Int16(SEEK_SET)
-            lock.l_start = off_t(start)
-            lock.l_len = off_t(length)
-            if fcntl(fd, F_GETLK, &lock) == 0, lock.l_type != Int16(F_UNLCK) { return lock.l_pid }
-        }
-        return nil
-    }
-
-    /// Replaces the database at `live` by the checked file `staged`, refusing while anything holds `live` open.
-    /// Returns where the replaced database went (nil when there was none).
-    static func swap<E: Error>(live: String, staged: String, now: Date, configuration: Configuration, error: Errors<E>) throws(E) -> String? {
-        try fsync(staged, error: error.io)
-        var aside = asideName(live, now)
-        for n in 2... where FileManager.default.fileExists(atPath: aside) { aside = asideName(live, now) + "-\(n)" }
-        guard FileManager.default.fileExists(atPath: live) else {
-            // Nothing to replace, but the WAL of a database removed by hand must not be applied to the new file.
-            try moveSidecars(of: live, to: aside, error: error.io)
-            try place(staged, at: live, error: error.io)
-            return nil
-        }
-        var placed: E?
-        do {
-            let lock = try DatabaseQueue(path: live, configuration: configuration)
-            try lock.writeWithoutTransaction { db in
-                // A running server holds the file open: the exclusive lock is refused (SQLITE_BUSY after 1 s).
-                try db.execute(sql: "PRAGMA locking_mode = EXCLUSIVE")
-                try db.execute(sql: "BEGIN EXCLUSIVE")
-                _ = try Int.fetchOne(db, sql: "SELECT count(*) FROM sqlite_master")
-                try db.execute(sql: "COMMIT")
-                // Still holding it: fold the WAL in and leave WAL mode, so the file moved aside is whole and no -wal stays.
-                _ = try Row.fetchAll(db, sql: "PRAGMA wal_checkpoint(TRUNCATE)")
-                _ = try String.fetchOne(db, sql: "PRAGMA journal_mode = DELETE")
-                do throws(E) {
-                    try link(live, aside, error: error.io)
-                    unlink(live + "-shm")
-                    try place(staged, at: live, error: error.io)
-                } catch {
-                    placed = error
-                }
-            }
-            try lock.close()
-        } catch let failure as DatabaseError where failure.resultCode == .SQLITE_BUSY || failure.resultCode == .SQLITE_LOCKED {
-            throw error.inUse(live, "another connection holds it: \(failure.message ?? "database is locked")")
-        } catch let failure as DatabaseError where failure.resultCode == .SQLITE_NOTADB || failure.resultCode == .SQLITE_CORRUPT {
-            // The live file is damaged (the reason to restore, often): no SQLite lock to take; ask the OS who holds it.
-            if let pid = lockHolder(live) { throw error.inUse(live, "process \(pid) holds it open") }
-            try link(live, aside, error: error.io)
-            try moveSidecars(of: live, to: aside, error: error.io)
-            try place(staged, at: live, error: error.io)
-            return aside
-        } catch let failure {
-            throw error.io(live, "cannot lock it for the restore: \(failure)")
-        }
-        if let placed { throw placed }
-        return aside
-    }
-
-    private static func link<E: Error>(_ live: String, _ aside: String, error: (String, String) -> E) throws(E) {
-        guard Glibc.link(live, aside) == 0 else { throw error(live, "cannot keep it as \(aside): \(String(cString: strerror(errno)))") }
-    }
-
-    private static func moveSidecars<E: Error>(of live: String, to aside: String, error: (String, String) -> E) throws(E) {
-        for suffix in ["-wal", "-shm", "-journal"] where FileManager.default.fileExists(atPath: live + suffix) {
-            guard rename(live + suffix, aside + suffix) == 0 else {
-                throw error(live + suffix, "cannot move it aside: \(String(cString: strerror(errno)))")
-            }
-        }
-    }
-
-    private static func place<E: Error>(_ staged: String, at live: String, error: (String, String) -> E) throws(E) {
-        guard rename(staged, live) == 0 else { throw error(live, "cannot rename \(staged) into place: \(String(cString: strerror(errno)))") }
-        try fsync(URL(fileURLWithPath: live).deletingLastPathComponent().path, error: error)
-    }
-}
 
 /// What ``OutboxStore/requeueDelivered(since:)`` put back in the queue.
 public struct Requeued: Sendable, Equatable {
