@@ -2,6 +2,7 @@ import Foundation
 #if canImport(Glibc)
 import Glibc
 #endif
+import LineAgentTesting
 import LineCore
 import Logging
 import QazAPI
@@ -276,7 +277,7 @@ func withCluster(instances: Int, limits: String = "", rateLimits: String = "inst
             try? FileManager.default.removeItem(at: directory)
         }
         for i in 0..<instances {
-            let port = try freePort()
+            let port = try freeLoopbackPort()
             let config = directory.appendingPathComponent("server-\(i).yaml")
             try """
                 listen:
@@ -304,22 +305,6 @@ func withCluster(instances: Int, limits: String = "", rateLimits: String = "inst
             throw error
         }
     }
-}
-
-/// A free loopback TCP port (bound and released; the server binds it a moment later).
-func freePort() throws -> Int {
-    let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
-    defer { close(fd) }
-    var address = sockaddr_in()
-    address.sin_family = sa_family_t(AF_INET)
-    address.sin_addr.s_addr = inet_addr("127.0.0.1")
-    address.sin_port = 0
-    var length = socklen_t(MemoryLayout<sockaddr_in>.size)
-    let bound = withUnsafeMutablePointer(to: &address) {
-        $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) == 0 && getsockname(fd, $0, &length) == 0 }
-    }
-    guard bound else { throw ClusterFailure("no free port: \(String(cString: strerror(errno)))") }
-    return Int(UInt16(bigEndian: address.sin_port))
 }
 
 /// Runs a program to completion; nil when it does not exist.
