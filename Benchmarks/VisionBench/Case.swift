@@ -87,11 +87,14 @@ enum CaseBench {
         let header = "                         frames  caps found/drawn  codes read/drawn    rate   labels       wrong  strays   p50 ms   p99 ms   max ms"
         var rows: [(String, Tally)] = []
         var whole: [(String, Tally)] = []
+        var renderMs: [Double] = []  // the synthesizer's own time: what the simulated plant's case camera spends per case
         for (index, layout) in CaseLayout.standard.enumerated() {
             let synthesizer = CaseFrameSynthesizer(seed: seed &+ UInt64(index))
             var tally = Tally(), wholeTally = Tally()
             for n in 0..<frames {
+                let started = ContinuousClock.now
                 let (_, truth) = try synthesizer.nextNominal(layout: layout, into: frame)
+                renderMs.append((ContinuousClock.now - started).inMilliseconds)
                 if let save, n < 3 { try frame.write(to: "\(save)/case-\(layout.capacity)-\(n).png") }
                 let reading = try reader.read(frame)
                 tally.add(reading, truth)
@@ -114,6 +117,9 @@ enum CaseBench {
             guard !times.isEmpty, times.last! >= 0.05 else { return nil }
             return String(format: "%@ %.1f/%.1f (%d runs)", stage, percentile(ofSorted: times, 0.5), percentile(ofSorted: times, 0.99), times.count)
         }.joined(separator: ", "))
+        renderMs.sort()
+        print(String(format: "  rendering a frame (CaseFrameSynthesizer) p50/p99 ms: %.1f/%.1f (%d frames)",
+                     percentile(ofSorted: renderMs, 0.5), percentile(ofSorted: renderMs, 0.99), renderMs.count))
         print("")
         print("the same frames, whole frame first")
         print(header)

@@ -23,7 +23,9 @@ extension AgentConsole {
             switch reader(request) {
             case .refused(let response): return response
             case .granted(let viewer):
-                let reference = context.parameters.get("ref") ?? ""
+                // Route parameters arrive percent-encoded: a case with no code yet is linked as `/cases/%23<id>`.
+                let raw = context.parameters.get("ref") ?? ""
+                let reference = raw.removingPercentEncoding ?? raw
                 guard reference.count <= 200, let found = try? await view.store.cases(code: reference), let item = found.first else {
                     return message(viewer, text: shell.text("caseUnknown", viewer) + " " + String(reference.prefix(64)), status: .notFound, back: "/cases")
                 }

@@ -377,6 +377,10 @@ struct AgentConsoleTests {
             #expect(page.body.contains(code))
             let detail = try await browser.get("/cases/\(code)")
             #expect(detail.status == 200 && detail.body.contains(packed.contents[0]))
+            // A case with no code yet (a rejected one) is linked by its number, `#id`, percent-encoded in the path.
+            let byNumber = try await browser.get("/cases/%23\(packed.id)")
+            #expect(byNumber.status == 200 && byNumber.body.contains(packed.contents[0]), "\(byNumber.body.suffix(800))")
+            #expect(try await browser.get("/cases/%23999999").status == 404)
             let token = try #require(Browser.csrf(in: page))
             let unknown = try await browser.post("/cases/dissolve", ["csrf": token, "case": "<b>NOPE</b>", "reason": "rework"])
             #expect(unknown.status == 409 && unknown.body.contains("no case &lt;b&gt;NOPE&lt;/b&gt; is recorded"))
