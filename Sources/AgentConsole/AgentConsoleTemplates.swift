@@ -24,7 +24,7 @@ enum AgentConsoleTemplates {
               <div class="kpi"><div class="label">{{t.good}}</div><div class="value">{{good}}</div></div>
               <div class="kpi"><div class="label">{{t.rejected}}</div><div class="value">{{rejected}}</div></div>
               <div class="kpi"><div class="label">{{t.caseDecisionP99}}</div><div class="value">{{p99}}</div></div>
-              <div class="kpi"><div class="label">{{t.decodeP99}}</div><div class="value">{{decode}}</div></div>
+              <div class="kpi"><div class="label">{{t.caseDecodeP99}}</div><div class="value">{{decode}}</div></div>
             </div>
             {{#reasons.0}}
             <table class="mt"><thead><tr><th>{{t.rejectsByReason}}</th><th class="num">{{t.cases}}</th></tr></thead>

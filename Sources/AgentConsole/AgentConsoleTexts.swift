@@ -18,6 +18,7 @@ enum AgentConsoleTexts {
         "caseStation": [.en: "Case station", .ru: "Станция упаковки", .kk: "Қаптау бекеті"],
         "perCase": [.en: "bottles per case", .ru: "бутылок в коробе", .kk: "жәшіктегі бөтелке"],
         "caseDecisionP99": [.en: "Decision p99, ms", .ru: "Решение p99, мс", .kk: "Шешім p99, мс"],
+        "caseDecodeP99": [.en: "Decode p99, ms", .ru: "Декодирование p99, мс", .kk: "Декодтау p99, мс"],
         "noCaseStation": [.en: "No line has a case station.", .ru: "Ни у одной линии нет станции упаковки.", .kk: "Ешбір желіде қаптау бекеті жоқ."],
         "packed": [.en: "Packed", .ru: "Упаковано", .kk: "Қапталған"],
         "rejectedWaiting": [.en: "Rejected (rework)", .ru: "Отбраковано (переупаковка)", .kk: "Жарамсыз (қайта қаптау)"],
